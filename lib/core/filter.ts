@@ -1,0 +1,66 @@
+/**
+ * Filter: which messages become training text. Defaults keep what a person wrote (text, shares and
+ * captioned media with non-blank text) and leave out calls, unsent messages, system notices and
+ * reaction notices. The langchain preset keeps every message that has a `content` key.
+ */
+import type { Report } from '../report.js';
+import type { Message, MessageKind } from '../types.js';
+import type { Stage } from './stage.js';
+
+export const ALL_KINDS: readonly MessageKind[] = ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'];
+export const DEFAULT_KINDS: readonly MessageKind[] = ['text', 'share', 'media'];
+
+export interface FilterOptions {
+  /** Kinds kept. Default text, share, media. */
+  kinds?: readonly MessageKind[];
+  /** `nonblank`: text must have a non-space character (default); `present`: any text, even "". */
+  text?: 'nonblank' | 'present';
+  /** Keep messages at or after this time (ms since epoch). */
+  sinceMs?: number;
+  /** Keep messages before this time (ms since epoch). */
+  untilMs?: number;
+  report?: Report;
+}
+
+export interface NormalizedFilterOptions {
+  readonly kinds: ReadonlySet<MessageKind>;
+  readonly text: 'nonblank' | 'present';
+  readonly sinceMs: number;
+  readonly untilMs: number;
+  readonly report: Report | undefined;
+}
+
+export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedFilterOptions {
+  const kinds = options.kinds ?? DEFAULT_KINDS;
+  for (const k of kinds) {
+    if (!ALL_KINDS.includes(k)) throw new TypeError(`Invalid option kinds: each must be one of ${ALL_KINDS.join(', ')}, got ${String(k)}`);
+  }
+  const text = options.text ?? 'nonblank';
+  if (text !== 'nonblank' && text !== 'present') throw new TypeError(`Invalid option text: must be "nonblank" or "present", got ${String(text)}`);
+  return Object.freeze({
+    kinds: new Set(kinds),
+    text,
+    sinceMs: options.sinceMs ?? -Infinity,
+    untilMs: options.untilMs ?? Infinity,
+    report: options.report,
+  });
+}
+
+const NON_SPACE = /\S/;
+
+export function createFilter(options?: FilterOptions): Stage<Message[], Message> {
+  const { kinds, text, sinceMs, untilMs, report } = normalizeFilterOptions(options);
+  const keep = (m: Message): boolean => {
+    if (m.text === null) return false;
+    if (!kinds.has(m.kind)) {
+      report?.note(`left out: ${m.kind} messages`);
+      return false;
+    }
+    if (text === 'nonblank' && !NON_SPACE.test(m.text)) return false;
+    return m.timestampMs >= sinceMs && m.timestampMs < untilMs;
+  };
+  return {
+    push: (batch) => batch.filter(keep),
+    flush: () => [],
+  };
+}

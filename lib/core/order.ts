@@ -1,0 +1,262 @@
+/**
+ * Order: each thread chronological, stable on (timestamp, position).
+ *
+ * Messages are held up to a memory budget; past it, the held ones are sorted and spilled to a
+ * SpillStore as a run, and the thread is released by a k-way merge of its runs, lazily, batch by
+ * batch. Memory does not grow with the size of a thread.
+ *
+ * Parts of one thread that follow each other (message_1.json, message_2.json, …) are joined into
+ * one conversation when `joinParts` is on: a document's thread id (thread_path) is only known at
+ * its end, so each document is held apart until then and merged into the previous one when the
+ * ids agree.
+ *
+ * Ties: `file` keeps the order of arrival (LangChain's stable sort); `auto` reverses it for a
+ * thread that arrives newest-first (Meta's order), so that equal timestamps read as they were sent.
+ */
+import type { Message, ThreadInfo } from '../types.js';
+import { MinHeap } from './heap.js';
+import type { SpillStore } from './spill.js';
+import { BATCH_SIZE, type Output, type Stage } from './stage.js';
+
+export interface OrderOptions {
+  /** Estimated bytes of messages held before a run is spilled. Default 24 MiB. */
+  memoryBytes?: number;
+  /** How equal timestamps are ordered. Default `auto`. */
+  ties?: 'auto' | 'file';
+  /** Join consecutive documents of the same thread into one. Default true. */
+  joinParts?: boolean;
+  /** Where runs go past the budget. Default: none, the budget is not enforced (tests). */
+  spill?: SpillStore<Entry>;
+}
+
+export interface NormalizedOrderOptions {
+  readonly memoryBytes: number;
+  readonly ties: 'auto' | 'file';
+  readonly joinParts: boolean;
+  readonly spill: SpillStore<Entry> | undefined;
+}
+
+/** A message and its arrival number: what runs hold. */
+export interface Entry {
+  msg: Message;
+  seq: number;
+}
+
+export const DEFAULT_ORDER_MEMORY = 24 * 1024 * 1024;
+
+export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
+  const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
+  if (!Number.isInteger(memoryBytes) || memoryBytes < 1024) {
+    throw new TypeError(`Invalid option memoryBytes: must be an integer >= 1024, got ${memoryBytes}`);
+  }
+  const ties = options.ties ?? 'auto';
+  if (ties !== 'auto' && ties !== 'file') throw new TypeError(`Invalid option ties: must be "auto" or "file", got ${String(ties)}`);
+  return Object.freeze({ memoryBytes, ties, joinParts: options.joinParts ?? true, spill: options.spill });
+}
+
+/** Rough heap cost of a held message: object, fields and text (UTF-16). */
+export function estimateBytes(m: Message): number {
+  return 160 + 2 * (m.text?.length ?? 0) + (m.attachments ? 120 * m.attachments.length : 0);
+}
+
+/** Messages of one thread (or of one of its documents) on their way to being ordered. */
+class Sorter {
+  msgs: Message[] = [];
+  seqs: number[] = [];
+  runs: number[] = [];
+  bytes = 0;
+  /** +1 oldest-first, -1 newest-first, 0 not known yet (every timestamp so far equal). */
+  dir = 0;
+  private firstTs = NaN;
+  readonly counts = new Map<string, number>();
+  constructor(readonly info: ThreadInfo) {}
+
+  add(m: Message, seq: number): void {
+    if (this.dir === 0) {
+      if (Number.isNaN(this.firstTs)) this.firstTs = m.timestampMs;
+      else if (m.timestampMs !== this.firstTs) this.dir = m.timestampMs > this.firstTs ? 1 : -1;
+    }
+    this.msgs.push(m);
+    this.seqs.push(seq);
+    this.bytes += estimateBytes(m);
+    this.counts.set(m.sender, (this.counts.get(m.sender) ?? 0) + 1);
+  }
+
+  /** The held messages as entries sorted by (timestamp, tie), tie = seq * tieSign. */
+  sortedEntries(tieSign: number): Entry[] {
+    const { msgs, seqs } = this;
+    const n = msgs.length;
+    const entries: Entry[] = new Array(n);
+    // Real exports arrive already ordered, one way or the other: check before sorting.
+    let nonIncreasing = true;
+    let nonDecreasing = true;
+    for (let i = 1; i < n && (nonIncreasing || nonDecreasing); ++i) {
+      const d = msgs[i]!.timestampMs - msgs[i - 1]!.timestampMs;
+      if (d > 0) nonIncreasing = false;
+      else if (d < 0) nonDecreasing = false;
+    }
+    if (nonDecreasing && tieSign > 0) {
+      for (let i = 0; i < n; ++i) entries[i] = { msg: msgs[i]!, seq: seqs[i]! };
+    } else if (nonIncreasing && tieSign < 0) {
+      for (let i = 0; i < n; ++i) entries[n - 1 - i] = { msg: msgs[i]!, seq: seqs[i]! };
+    } else {
+      for (let i = 0; i < n; ++i) entries[i] = { msg: msgs[i]!, seq: seqs[i]! };
+      entries.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
+    }
+    return entries;
+  }
+
+  clearHeld(): void {
+    this.msgs = [];
+    this.seqs = [];
+    this.bytes = 0;
+  }
+
+  /** Take over a later document of the same thread. */
+  absorb(other: Sorter): void {
+    for (let i = 0; i < other.msgs.length; ++i) {
+      this.msgs.push(other.msgs[i]!);
+      this.seqs.push(other.seqs[i]!);
+    }
+    this.bytes += other.bytes;
+    this.runs.push(...other.runs);
+    if (this.dir === 0) this.dir = other.dir;
+    for (const [sender, n] of other.counts) this.counts.set(sender, (this.counts.get(sender) ?? 0) + n);
+  }
+}
+
+export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
+  const { memoryBytes, ties, joinParts, spill } = normalizeOrderOptions(options);
+  let seq = 0;
+  /** The thread complete so far (all its documents ended). */
+  let group: Sorter | null = null;
+  /** The document being read; joined to `group` or not once it ends. */
+  let current: Sorter | null = null;
+
+  const tieSignOf = (s: Sorter) => (ties === 'auto' && s.dir < 0 ? -1 : 1);
+
+  function spillHeld(s: Sorter): void {
+    if (!spill || s.msgs.length === 0) return;
+    s.runs.push(spill.write(s.sortedEntries(tieSignOf(s))));
+    s.clearHeld();
+  }
+
+  function enforceBudget(): void {
+    if (!spill) return;
+    const held = (group?.bytes ?? 0) + (current?.bytes ?? 0);
+    if (held <= memoryBytes) return;
+    if (group && group.bytes > 0) spillHeld(group);
+    if (current) spillHeld(current);
+  }
+
+  /** `current` ended: release it, join it to `group`, or release `group` and start anew. */
+  function settle(released: Iterable<Message[]>[]): void {
+    if (!current) return;
+    if (!joinParts) released.push(release(current));
+    else if (group && group.info.id === current.info.id) group.absorb(current);
+    else {
+      if (group) released.push(release(group));
+      group = current;
+    }
+    current = null;
+  }
+
+  /** The thread's messages in order, as batches, merged from its runs lazily. */
+  function release(s: Sorter): Iterable<Message[]> {
+    const info = s.info;
+    info.senderCounts = s.counts;
+    const tieSign = tieSignOf(s);
+    if (s.runs.length === 0) {
+      const entries = s.sortedEntries(tieSign);
+      s.clearHeld();
+      return batchesOf(entries, info);
+    }
+    spillHeld(s);
+    return mergeRuns(spill!, s.runs, tieSign, info);
+  }
+
+  return {
+    push(batch) {
+      const released: Iterable<Message[]>[] = [];
+      for (const m of batch) {
+        if (current === null || m.thread !== current.info) {
+          settle(released);
+          current = new Sorter(m.thread);
+        }
+        current.add(m, seq++);
+      }
+      enforceBudget();
+      return concat(released);
+    },
+    flush() {
+      const released: Iterable<Message[]>[] = [];
+      settle(released);
+      if (group) released.push(release(group));
+      group = null;
+      return concat(released);
+    },
+    destroy() {
+      group = current = null;
+      spill?.close();
+    },
+  };
+}
+
+function* batchesOf(entries: Entry[], info: ThreadInfo): Generator<Message[]> {
+  for (let i = 0; i < entries.length; i += BATCH_SIZE) {
+    const end = Math.min(entries.length, i + BATCH_SIZE);
+    const out: Message[] = new Array(end - i);
+    for (let j = i; j < end; ++j) {
+      const m = entries[j]!.msg;
+      m.thread = info;
+      out[j - i] = m;
+    }
+    yield out;
+  }
+}
+
+interface Cursor {
+  head: Entry;
+  rest: Iterator<Entry>;
+}
+
+function* mergeRuns(store: SpillStore<Entry>, runs: number[], tieSign: number, info: ThreadInfo): Generator<Message[]> {
+  const heap = new MinHeap<Cursor>((a, b) => {
+    const d = a.head.msg.timestampMs - b.head.msg.timestampMs;
+    return d < 0 || (d === 0 && (a.head.seq - b.head.seq) * tieSign < 0);
+  });
+  try {
+    for (const run of runs) {
+      const rest = store.read(run);
+      const first = rest.next();
+      if (!first.done) heap.push({ head: first.value, rest });
+    }
+    let out: Message[] = [];
+    while (heap.size > 0) {
+      const top = heap.peek()!;
+      const m = top.head.msg;
+      m.thread = info;
+      out.push(m);
+      if (out.length === BATCH_SIZE) {
+        yield out;
+        out = [];
+      }
+      const next = top.rest.next();
+      if (next.done) heap.pop();
+      else {
+        top.head = next.value;
+        heap.replaceTop(top);
+      }
+    }
+    if (out.length) yield out;
+  } finally {
+    for (const run of runs) store.remove(run);
+  }
+}
+
+function concat(parts: Iterable<Message[]>[]): Output<Message> {
+  if (parts.length === 0) return [];
+  return (function* () {
+    for (const p of parts) yield* p;
+  })();
+}

@@ -1,0 +1,71 @@
+/**
+ * Role mapper: the chosen sender's turns become `assistant`, everyone else's `user` (LangChain's
+ * map_ai_messages). In group chats the other speakers can be told apart with `name`.
+ */
+import type { RoleTurn, ThreadInfo, Turn } from '../types.js';
+import type { Stage } from './stage.js';
+
+export interface RoleMapperOptions {
+  /** The sender (or spellings of one sender) whose turns become `assistant`. */
+  me: string | readonly string[];
+  /** Compare names after Unicode NFC normalisation (default true; LangChain compares exactly). */
+  normalize?: boolean;
+  /** Add `name` to user turns in group chats. Default false. */
+  names?: boolean;
+  /** Told about every thread seen, for "who was there" when `me` matched nobody. */
+  onThread?: (thread: ThreadInfo) => void;
+}
+
+export interface RoleMapperStats {
+  /** Turns that became `assistant`. */
+  assistantTurns: number;
+}
+
+/** OpenAI wants `name` to match ^[a-zA-Z0-9_-]+$: drop accents, replace the rest with `_`. */
+export function sanitizeName(name: string): string | undefined {
+  const ascii = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  const s = ascii.replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64);
+  return s || undefined;
+}
+
+/** A predicate for "this sender is me", shared by the role mapper and the pipeline. */
+export function meMatcher(me: string | readonly string[], normalize = true): (sender: string) => boolean {
+  const list = typeof me === 'string' ? [me] : [...me];
+  if (list.length === 0 || list.some((n) => typeof n !== 'string' || n === '')) {
+    throw new TypeError(`Invalid option me: must be a non-empty name, got ${JSON.stringify(me)}`);
+  }
+  const set = new Set(normalize ? list.map((n) => n.normalize('NFC')) : list);
+  return normalize ? (sender) => set.has(sender) || set.has(sender.normalize('NFC')) : (sender) => set.has(sender);
+}
+
+export function createRoleMapper(options: RoleMapperOptions, stats: RoleMapperStats = { assistantTurns: 0 }): Stage<Turn[], RoleTurn> {
+  const isMe = meMatcher(options.me, options.normalize ?? true);
+  const names = options.names ?? false;
+  let lastThread: ThreadInfo | null = null;
+  return {
+    push(batch) {
+      const out: RoleTurn[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; ++i) {
+        const t = batch[i]!;
+        if (t.thread !== lastThread) {
+          lastThread = t.thread;
+          options.onThread?.(t.thread);
+        }
+        const r = t as RoleTurn;
+        if (isMe(t.sender)) {
+          r.role = 'assistant';
+          ++stats.assistantTurns;
+        } else {
+          r.role = 'user';
+          if (names && t.thread.isGroup) {
+            const name = sanitizeName(t.sender);
+            if (name) r.name = name;
+          }
+        }
+        out[i] = r;
+      }
+      return out;
+    },
+    flush: () => [],
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * One error base class and a stable `code` per failure, after undici's `lib/core/errors.js`.
+ * Users and tests match on `code`; the CLI maps the class to an exit code.
+ */
+
+export type ErrorCode =
+  | 'FBS_USAGE'
+  | 'FBS_INVALID_OPTION'
+  | 'FBS_UNKNOWN_SENDER'
+  | 'FBS_OUTPUT_IS_INPUT'
+  | 'FBS_JSON_SYNTAX'
+  | 'FBS_EMPTY_INPUT'
+  | 'FBS_NOT_A_THREAD'
+  | 'FBS_LIMIT'
+  | 'FBS_IO';
+
+/** Where in the input a data error happened. */
+export interface Position {
+  /** File path, zip entry or `<stdin>`. */
+  source: string;
+  /** Byte offset in that source (the end of the 16 KiB slice being parsed when the fault showed). */
+  offset?: number;
+  /** JSON path of the record, e.g. `messages[41]`. */
+  path?: string;
+}
+
+export class FbstreamError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The command line or an option is wrong: exit 2. */
+export class UsageError extends FbstreamError {
+  constructor(message: string, code: ErrorCode = 'FBS_USAGE') {
+    super(code, message);
+  }
+}
+
+/** An option value breaks its rule; the message names the option and the rule. */
+export class OptionError extends UsageError {
+  readonly option: string;
+  constructor(option: string, rule: string, got: unknown) {
+    super(`Invalid option ${option}: ${rule}, got ${formatValue(got)}`, 'FBS_INVALID_OPTION');
+    this.option = option;
+  }
+}
+
+/** `--me` names nobody in the data; lists who was found. */
+export class UnknownSenderError extends UsageError {
+  readonly me: string;
+  readonly participants: string[];
+  constructor(me: string, participants: string[], suggestion?: string) {
+    const found = participants.length ? participants.join(', ') : '(nobody: the input held no messages)';
+    const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
+    super(`--me "${me}" matches no sender or participant.${hint} Found: ${found}`, 'FBS_UNKNOWN_SENDER');
+    this.me = me;
+    this.participants = participants;
+  }
+}
+
+/** The input is not what we can read: exit 1. Carries the position. */
+export class DataError extends FbstreamError {
+  readonly source: string;
+  readonly offset?: number;
+  readonly path?: string;
+  constructor(code: ErrorCode, what: string, position: Position, options?: { cause?: unknown }) {
+    super(code, `${describePosition(position)}: ${what}`, options);
+    this.source = position.source;
+    if (position.offset !== undefined) this.offset = position.offset;
+    if (position.path !== undefined) this.path = position.path;
+  }
+}
+
+/** A size or depth cap was hit; the input may be valid but is beyond what we buffer. */
+export class LimitError extends DataError {
+  constructor(what: string, position: Position) {
+    super('FBS_LIMIT', `limit exceeded: ${what}`, position);
+  }
+}
+
+/** Reading or writing failed (disk full, permissions, closed pipe): exit 3. */
+export class IoError extends FbstreamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FBS_IO', message, options);
+  }
+}
+
+export function describePosition(p: Position): string {
+  let s = p.source;
+  if (p.offset !== undefined) s += ` at byte ${p.offset}`;
+  if (p.path !== undefined) s += ` (${p.path})`;
+  return s;
+}
+
+/** Exit code the CLI uses for an error (DESIGN.md: 1 data, 2 usage, 3 I/O). */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof UsageError) return 2;
+  if (err instanceof DataError) return 1;
+  return 3;
+}
+
+function formatValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  return String(v);
+}

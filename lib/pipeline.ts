@@ -1,0 +1,139 @@
+/**
+ * createPipeline(options): the stages wired in order, for the CLI and for users.
+ *
+ *   tokenizer → decoder → filter → order → [sessions] → run-merger → role mapper → chunker → serializer
+ *
+ * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, better
+ * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: FORMATS.md §5).
+ */
+import type { Transform } from 'node:stream';
+import { createDecoderStream } from './streams/decoder.js';
+import { createFilterStream } from './streams/filter.js';
+import { createOrderStream } from './streams/order.js';
+import { createSessionsStream } from './streams/sessions.js';
+import { createRunMergerStream } from './streams/run-merger.js';
+import { createRoleMapperStream } from './streams/role-mapper.js';
+import { createChunkerStream } from './streams/chunker.js';
+import { createSerializerStream } from './streams/serializer.js';
+import { createTokenizerStream } from './streams/tokenizer.js';
+import { ALL_KINDS, DEFAULT_KINDS } from './core/filter.js';
+import { meMatcher, type RoleMapperStats } from './core/role-mapper.js';
+import { UnknownSenderError } from './errors.js';
+import { Report } from './report.js';
+import { toMojibake } from './text/mojibake.js';
+import type { MessageKind, ThreadInfo } from './types.js';
+import { closestName } from './text/closest.js';
+
+export type Preset = 'default' | 'langchain';
+
+export interface PipelineOptions {
+  /** The sender whose turns become `assistant` (a repaired, real name). */
+  me: string;
+  /** Default `default`. */
+  preset?: Preset;
+  /** Start with a tokenizer (bytes in). False: the pipeline takes token chunks (see tokenizeFiles). Default true. */
+  tokenizer?: boolean;
+  /** Name of the input in errors, with the tokenizer. Default `<input>`. */
+  source?: string;
+  /** Turns per example. Default 8. */
+  window?: number;
+  /** Turns shared by consecutive examples. Default 2. */
+  overlap?: number;
+  /** Merge consecutive messages of one sender into one turn. Default true. */
+  merge?: boolean;
+  /** Merge only across silences up to this long (ms). Default: no limit. */
+  mergeGapMs?: number;
+  /** Start a new session after a silence this long (ms). Default: none, a thread is one session. */
+  sessionGapMs?: number;
+  /** Message kinds kept (default text, share, media). */
+  kinds?: readonly MessageKind[];
+  /** Add `name` to other speakers' turns in group chats. Default false. */
+  names?: boolean;
+  /** System message at the start of every example. */
+  system?: string;
+  /** Memory budget of the order stage, bytes, before it spills to temporary files. Default 24 MiB. */
+  memoryBytes?: number;
+  /** Folder for the order stage's temporary files. Default: the system temp dir. */
+  tmpDir?: string;
+  /** Where skipped and left-out records are counted. Default: a new Report. */
+  report?: Report;
+}
+
+export interface Pipeline {
+  /** Pass to stream.pipeline between a source and a sink. */
+  streams: Transform[];
+  report: Report;
+  stats: RoleMapperStats & { threads: number; examples: number; people: Set<string> };
+  /** After the run: throws UnknownSenderError when `me` matched nobody in the data. */
+  checkMe(): void;
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const preset = options.preset ?? 'default';
+  if (preset !== 'default' && preset !== 'langchain') {
+    throw new TypeError(`Invalid option preset: must be "default" or "langchain", got ${String(preset)}`);
+  }
+  const lc = preset === 'langchain';
+  const report = options.report ?? new Report();
+  // LangChain compares the name as written in the file, mojibake and all; accept the real name too
+  const me = lc ? [...new Set([options.me, toMojibake(options.me)])] : options.me;
+  const isMe = meMatcher(me, !lc);
+  const stats = { assistantTurns: 0, threads: 0, examples: 0, people: new Set<string>() };
+  const onThread = (t: ThreadInfo) => {
+    ++stats.threads;
+    for (const p of t.participants) stats.people.add(p);
+    if (t.senderCounts) for (const s of t.senderCounts.keys()) stats.people.add(s);
+  };
+
+  const streams: Transform[] = [];
+  if (options.tokenizer ?? true) streams.push(createTokenizerStream({ source: options.source ?? '<input>', onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n) }));
+  streams.push(
+    createDecoderStream({ repair: !lc, report }),
+    createFilterStream(lc ? { kinds: ALL_KINDS, text: 'present' } : { kinds: options.kinds ?? DEFAULT_KINDS, report }),
+    createOrderStream({
+      ties: lc ? 'file' : 'auto',
+      joinParts: !lc,
+      ...(options.memoryBytes !== undefined && { memoryBytes: options.memoryBytes }),
+      ...(options.tmpDir !== undefined && { dir: options.tmpDir }),
+    }),
+  );
+  if (options.sessionGapMs !== undefined && !lc) streams.push(createSessionsStream({ gapMs: options.sessionGapMs }));
+  streams.push(
+    createRunMergerStream(
+      lc
+        ? { strip: 'merge' }
+        : { merge: options.merge ?? true, ...(options.mergeGapMs !== undefined && { maxGapMs: options.mergeGapMs }) },
+    ),
+    createRoleMapperStream({ me, normalize: !lc, names: !lc && (options.names ?? false), onThread }, stats),
+    createChunkerStream(
+      lc
+        ? {
+            window: options.window ?? 8,
+            overlap: options.overlap ?? 2,
+            requireAssistant: 'session',
+            sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
+            trimTrailingUser: false,
+            short: 'drop',
+            tail: 'drop',
+          }
+        : {
+            window: options.window ?? 8,
+            overlap: options.overlap ?? 2,
+            ...(options.system !== undefined && { system: options.system }),
+          },
+    ),
+    createSerializerStream({ stats }),
+  );
+
+  return {
+    streams,
+    report,
+    stats,
+    checkMe() {
+      if (stats.assistantTurns > 0) return;
+      const people = [...stats.people].sort();
+      if (people.some(isMe)) return;
+      throw new UnknownSenderError(options.me, people, closestName(options.me, people));
+    },
+  };
+}

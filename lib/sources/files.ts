@@ -1,0 +1,145 @@
+/**
+ * Where bytes come from: stdin, files, and folders of thread files. Each source gets its own
+ * tokenizer (its own byte offsets and name in errors); their token chunks flow on as one stream,
+ * so that `createPipeline({ tokenizer: false })` sees one document after another.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createTokenizer, type TokenizerOptions } from '../core/tokenizer.js';
+import { FbstreamError, IoError, UsageError } from '../errors.js';
+import type { TokenChunk } from '../types.js';
+
+export interface Source {
+  /** Shown in errors: a path, or `<stdin>`. */
+  name: string;
+  open(): Readable;
+}
+
+export const STDIN_NAME = '<stdin>';
+const READ_CHUNK = 64 * 1024;
+
+export function fileSource(path: string): Source {
+  return { name: path, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+}
+
+export function stdinSource(stdin: Readable = process.stdin): Source {
+  return { name: STDIN_NAME, open: () => stdin };
+}
+
+/** `message_12.json` -> 12; other names -> undefined. */
+export function partNumber(path: string): number | undefined {
+  const m = /^message_(\d+)\.json$/i.exec(basename(path));
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The parts of one thread go together and in numeric order (message_10 after message_9): group by
+ * folder, keeping the folders in the order first named, parts sorted by number, other files as given.
+ */
+export function orderThreadFiles(paths: readonly string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const p of paths) {
+    const key = partNumber(p) === undefined ? `\0${p}` : dirname(p);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(p);
+  }
+  const out: string[] = [];
+  for (const g of groups.values()) out.push(...g.sort((a, b) => (partNumber(a) ?? 0) - (partNumber(b) ?? 0)));
+  return out;
+}
+
+/** Every `message_N.json` below a folder, each thread's parts together, threads in name order. */
+export async function findThreadFiles(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) await walk(path);
+      else if (e.isFile() && partNumber(e.name) !== undefined) found.push(path);
+    }
+  }
+  await walk(folder);
+  return orderThreadFiles(found);
+}
+
+/**
+ * LangChain's FolderFacebookMessengerChatLoader: `<root>/inbox/*` folders, every `*.json` in each
+ * (any case of the suffix), one level only.
+ */
+export async function findLangChainFiles(root: string): Promise<string[]> {
+  const inbox = join(root, 'inbox');
+  const out: string[] = [];
+  const dirs = (await readdir(inbox, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  for (const d of dirs) {
+    const files = (await readdir(join(inbox, d), { withFileTypes: true }))
+      .filter((f) => f.isFile() && f.name.toLowerCase().endsWith('.json'))
+      .map((f) => f.name)
+      .sort();
+    for (const f of files) out.push(join(inbox, d, f));
+  }
+  return out;
+}
+
+/** Resolve CLI inputs (files, folders, `-`) to sources, checking each exists. */
+export async function resolveInputs(inputs: readonly string[], options: { langchain?: boolean; stdin?: Readable } = {}): Promise<Source[]> {
+  if (inputs.length === 0) return [stdinSource(options.stdin)];
+  const paths: string[] = [];
+  const sources: Source[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      sources.push(stdinSource(options.stdin));
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(input);
+    } catch (err) {
+      throw new UsageError(`cannot read input ${input}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (err as Error).message}`);
+    }
+    if (info.isDirectory()) {
+      const files = options.langchain ? await findLangChainFilesOrFail(input) : await findThreadFiles(input);
+      if (files.length === 0) throw new UsageError(`no thread files (message_N.json) found in folder ${input}`);
+      paths.push(...files);
+    } else {
+      paths.push(input);
+    }
+  }
+  return [...sources, ...(options.langchain ? paths : orderThreadFiles(paths)).map(fileSource)];
+}
+
+async function findLangChainFilesOrFail(root: string): Promise<string[]> {
+  try {
+    return await findLangChainFiles(root);
+  } catch (err) {
+    throw new UsageError(`--preset langchain reads <folder>/inbox/*/*.json, and ${root}/inbox cannot be read: ${(err as Error).message}`);
+  }
+}
+
+/** Token chunks of every source, one after another, each tokenized on its own. */
+export async function* tokenizeSources(
+  sources: readonly Source[],
+  options: Omit<TokenizerOptions, 'source'> = {},
+): AsyncGenerator<TokenChunk[]> {
+  for (const source of sources) {
+    const tokenizer = createTokenizer({ ...options, source: source.name });
+    const stream = source.open();
+    try {
+      for await (const chunk of stream) {
+        const out = tokenizer.push(chunk as Buffer);
+        if (out.length) yield out;
+      }
+    } catch (err) {
+      if (err instanceof FbstreamError) throw err;
+      throw new IoError(`cannot read ${source.name}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      if (source.name !== STDIN_NAME) stream.destroy();
+    }
+    const tail = tokenizer.flush();
+    if (tail.length) yield tail;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * A SpillStore in temporary files: one NDJSON file per sorted run in a private folder under the
+ * system temp dir (or `dir`). Synchronous I/O in large blocks: the order stage runs inside a
+ * Transform, and its reads happen between batches it hands downstream.
+ * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import type { Entry } from '../core/order.js';
+import type { SpillStore } from '../core/spill.js';
+import { IoError } from '../errors.js';
+import type { Message, ThreadInfo } from '../types.js';
+
+const WRITE_BLOCK = 1 << 20;
+const READ_BLOCK = 32 * 1024;
+
+/** Folders still on disk; removed at exit if nobody closed them (a crash, a forgotten destroy). */
+const live = new Set<string>();
+let exitHook = false;
+function track(dir: string): void {
+  live.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const d of live) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+/** Messages come back with this thread; the order stage sets the real one as it releases them. */
+const UNSET_THREAD: ThreadInfo = Object.freeze({
+  id: '', source: '', title: '', participants: [], dialect: 'classic', section: null, isGroup: false,
+}) as ThreadInfo;
+
+type Row = [number, number, string, string | null, Message['kind'], number, number, Message['attachments']?, Message['reactions']?];
+
+function toRow({ msg: m, seq }: Entry): Row {
+  const row: Row = [seq, m.timestampMs, m.sender, m.text, m.kind, m.index, m.session];
+  if (m.attachments || m.reactions) row.push(m.attachments, m.reactions);
+  return row;
+}
+
+function fromRow(row: Row): Entry {
+  const msg: Message = { thread: UNSET_THREAD, sender: row[2], timestampMs: row[1], text: row[3], kind: row[4], index: row[5], session: row[6] };
+  if (row[7]) msg.attachments = row[7];
+  if (row[8]) msg.reactions = row[8];
+  return { msg, seq: row[0] };
+}
+
+export interface FileSpillOptions {
+  /** Parent folder for the private temp folder. Default: the system temp dir. */
+  dir?: string;
+}
+
+export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entry> & { readonly dir: string | null } {
+  let dir: string | null = null;
+  let next = 0;
+
+  const pathOf = (handle: number) => join(dir!, `run-${handle}.ndjson`);
+  const ensureDir = () => {
+    if (dir) return dir;
+    try {
+      dir = mkdtempSync(join(options.dir ?? tmpdir(), 'fbstream-'));
+    } catch (err) {
+      throw new IoError(`cannot create a temporary folder for sorting: ${(err as Error).message}`, { cause: err });
+    }
+    track(dir);
+    return dir;
+  };
+
+  return {
+    get dir() {
+      return dir;
+    },
+    write(run) {
+      ensureDir();
+      const handle = next++;
+      const path = pathOf(handle);
+      let fd: number | undefined;
+      try {
+        fd = openSync(path, 'w');
+        let block = '';
+        for (const e of run) {
+          block += JSON.stringify(toRow(e)) + '\n';
+          if (block.length >= WRITE_BLOCK) {
+            writeSync(fd, block);
+            block = '';
+          }
+        }
+        if (block) writeSync(fd, block);
+      } catch (err) {
+        throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+      return handle;
+    },
+    *read(handle) {
+      const path = pathOf(handle);
+      const fd = openSync(path, 'r');
+      const decoder = new StringDecoder('utf8');
+      const buf = Buffer.allocUnsafe(READ_BLOCK);
+      let pending = '';
+      try {
+        for (;;) {
+          const n = readSync(fd, buf, 0, READ_BLOCK, null);
+          if (n === 0) break;
+          pending += decoder.write(buf.subarray(0, n));
+          let start = 0;
+          for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
+            yield fromRow(JSON.parse(pending.slice(start, nl)) as Row);
+            start = nl + 1;
+          }
+          pending = pending.slice(start);
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+    remove(handle) {
+      if (dir) rmSync(pathOf(handle), { force: true });
+    },
+    close() {
+      if (!dir) return;
+      rmSync(dir, { recursive: true, force: true });
+      live.delete(dir);
+      dir = null;
+    },
+  };
+}
