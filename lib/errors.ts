@@ -104,6 +104,6 @@ export function exitCodeOf(err: unknown): number {
 }
 
 function formatValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string' || (typeof v === 'object' && v !== null)) return JSON.stringify(v);
   return String(v);
 }

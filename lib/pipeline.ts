@@ -18,7 +18,7 @@ import { createSerializerStream } from './streams/serializer.js';
 import { createTokenizerStream } from './streams/tokenizer.js';
 import { ALL_KINDS, DEFAULT_KINDS } from './core/filter.js';
 import { meMatcher, type RoleMapperStats } from './core/role-mapper.js';
-import { UnknownSenderError } from './errors.js';
+import { OptionError, UnknownSenderError } from './errors.js';
 import { Report } from './report.js';
 import { toMojibake } from './text/mojibake.js';
 import type { MessageKind, ThreadInfo } from './types.js';
@@ -71,7 +71,7 @@ export interface Pipeline {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const preset = options.preset ?? 'default';
   if (preset !== 'default' && preset !== 'langchain') {
-    throw new TypeError(`Invalid option preset: must be "default" or "langchain", got ${String(preset)}`);
+    throw new OptionError('preset', `must be "default" or "langchain"`, preset);
   }
   const lc = preset === 'langchain';
   const report = options.report ?? new Report();

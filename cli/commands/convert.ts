@@ -8,7 +8,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { createPipeline, type Preset } from '../../lib/pipeline.js';
 import { resolveInputs, tokenizeSources, type Source } from '../../lib/sources/files.js';
 import { createAtomicFile, type AtomicFile } from '../../lib/sinks/atomic-file.js';
-import { UsageError, exitCodeOf, FbstreamError } from '../../lib/errors.js';
+import { exitCodeOf, FbstreamError, OptionError, UsageError } from '../../lib/errors.js';
 import { say, type Io } from '../io.js';
 
 export interface ConvertArgs {
@@ -48,17 +48,17 @@ export function convertOptions<T>(y: Argv<T>) {
       const a = argv as unknown as ConvertArgs;
       integerAtLeast('--window', a.window, 1);
       integerAtLeast('--overlap', a.overlap, 0);
-      if (a.overlap >= a.window) throw new UsageError(`Invalid option --overlap: must be less than --window (${a.window}), got ${a.overlap}`);
-      if (a.sessionGap !== undefined && !(a.sessionGap > 0)) throw new UsageError(`Invalid option --session-gap: must be a number of hours > 0, got ${a.sessionGap}`);
-      if (a.mergeGap !== undefined && !(a.mergeGap > 0)) throw new UsageError(`Invalid option --merge-gap: must be a number of minutes > 0, got ${a.mergeGap}`);
-      if (!(a.sortMemory >= 1)) throw new UsageError(`Invalid option --sort-memory: must be a number of MB >= 1, got ${a.sortMemory}`);
-      if (a.me !== undefined && a.me.trim() === '') throw new UsageError('Invalid option --me: must be a name, got ""');
+      if (a.overlap >= a.window) throw new OptionError('--overlap', `must be less than --window (${a.window})`, a.overlap);
+      if (a.sessionGap !== undefined && !(a.sessionGap > 0)) throw new OptionError('--session-gap', 'must be a number of hours > 0', a.sessionGap);
+      if (a.mergeGap !== undefined && !(a.mergeGap > 0)) throw new OptionError('--merge-gap', 'must be a number of minutes > 0', a.mergeGap);
+      if (!(a.sortMemory >= 1)) throw new OptionError('--sort-memory', 'must be a number of MB >= 1', a.sortMemory);
+      if (a.me !== undefined && a.me.trim() === '') throw new OptionError('--me', 'must be a name', a.me);
       return true;
     });
 }
 
 function integerAtLeast(option: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new UsageError(`Invalid option ${option}: must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min) throw new OptionError(option, `must be an integer >= ${min}`, value);
 }
 
 export function convertCommand(io: Io, setExit: (code: number) => void): CommandModule<object, ConvertArgs> {
@@ -131,7 +131,7 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
 
   if (!args.quiet) {
     const where = file ? ` to ${args.out}` : '';
-    say(io, `${p.stats.examples} examples${where} from ${p.stats.threads} thread${p.stats.threads === 1 ? '' : 's'}`);
+    say(io, `${p.stats.examples} example${p.stats.examples === 1 ? '' : 's'}${where} from ${p.stats.threads} thread${p.stats.threads === 1 ? '' : 's'}`);
     for (const line of p.report.lines()) say(io, line);
   }
   return 0;

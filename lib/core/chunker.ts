@@ -9,7 +9,7 @@
  * - a tail not reached by the last full window: one more window, the last `window` turns | dropped.
  * Holds at most about 2 × window turns.
  */
-import { LimitError } from '../errors.js';
+import { OptionError, LimitError } from '../errors.js';
 import { sameSegment, type ChatMessage, type Example, type RoleTurn, type ThreadInfo } from '../types.js';
 import type { Stage } from './stage.js';
 
@@ -42,9 +42,9 @@ export type NormalizedChunkerOptions = Readonly<Required<Omit<ChunkerOptions, 's
 export function normalizeChunkerOptions(options: ChunkerOptions = {}): NormalizedChunkerOptions {
   const window = options.window ?? 8;
   const overlap = options.overlap ?? 2;
-  if (!Number.isInteger(window) || window < 1) throw new TypeError(`Invalid option window: must be an integer >= 1, got ${window}`);
+  if (!Number.isInteger(window) || window < 1) throw new OptionError('window', `must be an integer >= 1`, window);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= window) {
-    throw new TypeError(`Invalid option overlap: must be an integer >= 0 and < window (${window}), got ${overlap}`);
+    throw new OptionError('overlap', `must be an integer >= 0 and < window (${window})`, overlap);
   }
   const maxHeldTurns = options.maxHeldTurns ?? 1_000_000;
   return Object.freeze({

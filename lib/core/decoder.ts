@@ -7,7 +7,7 @@
  * decided per message by its keys (classic/Instagram `sender_name`, E2EE `senderName`). Text is
  * repaired (mojibake) here, once, so later stages see real text.
  */
-import { DataError, LimitError } from '../errors.js';
+import { OptionError, DataError, LimitError } from '../errors.js';
 import { CLASSIC_KEYS, interpretClassic, type DecodedFields } from '../formats/classic.js';
 import { E2EE_KEYS, interpretE2ee } from '../formats/e2ee.js';
 import { isRaw, str, type Interpreted, type Raw } from '../formats/raw.js';
@@ -34,7 +34,7 @@ export interface NormalizedDecoderOptions {
 export function normalizeDecoderOptions(options: DecoderOptions = {}): NormalizedDecoderOptions {
   const maxDepth = options.maxDepth ?? 256;
   if (!Number.isInteger(maxDepth) || maxDepth < 8) {
-    throw new TypeError(`Invalid option maxDepth: must be an integer >= 8, got ${maxDepth}`);
+    throw new OptionError('maxDepth', `must be an integer >= 8`, maxDepth);
   }
   return Object.freeze({ repair: options.repair ?? true, maxDepth, report: options.report });
 }

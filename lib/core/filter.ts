@@ -6,6 +6,7 @@
 import type { Report } from '../report.js';
 import type { Message, MessageKind } from '../types.js';
 import type { Stage } from './stage.js';
+import { OptionError } from '../errors.js';
 
 export const ALL_KINDS: readonly MessageKind[] = ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'];
 export const DEFAULT_KINDS: readonly MessageKind[] = ['text', 'share', 'media'];
@@ -33,10 +34,10 @@ export interface NormalizedFilterOptions {
 export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedFilterOptions {
   const kinds = options.kinds ?? DEFAULT_KINDS;
   for (const k of kinds) {
-    if (!ALL_KINDS.includes(k)) throw new TypeError(`Invalid option kinds: each must be one of ${ALL_KINDS.join(', ')}, got ${String(k)}`);
+    if (!ALL_KINDS.includes(k)) throw new OptionError('kinds', `each must be one of ${ALL_KINDS.join(', ')}`, k);
   }
   const text = options.text ?? 'nonblank';
-  if (text !== 'nonblank' && text !== 'present') throw new TypeError(`Invalid option text: must be "nonblank" or "present", got ${String(text)}`);
+  if (text !== 'nonblank' && text !== 'present') throw new OptionError('text', `must be "nonblank" or "present"`, text);
   return Object.freeze({
     kinds: new Set(kinds),
     text,

@@ -17,6 +17,7 @@ import type { Message, ThreadInfo } from '../types.js';
 import { MinHeap } from './heap.js';
 import type { SpillStore } from './spill.js';
 import { BATCH_SIZE, type Output, type Stage } from './stage.js';
+import { OptionError } from '../errors.js';
 
 export interface OrderOptions {
   /** Estimated bytes of messages held before a run is spilled. Default 24 MiB. */
@@ -47,10 +48,10 @@ export const DEFAULT_ORDER_MEMORY = 24 * 1024 * 1024;
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
   if (!Number.isInteger(memoryBytes) || memoryBytes < 1024) {
-    throw new TypeError(`Invalid option memoryBytes: must be an integer >= 1024, got ${memoryBytes}`);
+    throw new OptionError('memoryBytes', `must be an integer >= 1024`, memoryBytes);
   }
   const ties = options.ties ?? 'auto';
-  if (ties !== 'auto' && ties !== 'file') throw new TypeError(`Invalid option ties: must be "auto" or "file", got ${String(ties)}`);
+  if (ties !== 'auto' && ties !== 'file') throw new OptionError('ties', `must be "auto" or "file"`, ties);
   return Object.freeze({ memoryBytes, ties, joinParts: options.joinParts ?? true, spill: options.spill });
 }
 

@@ -4,6 +4,7 @@
  */
 import type { RoleTurn, ThreadInfo, Turn } from '../types.js';
 import type { Stage } from './stage.js';
+import { OptionError } from '../errors.js';
 
 export interface RoleMapperOptions {
   /** The sender (or spellings of one sender) whose turns become `assistant`. */
@@ -32,7 +33,7 @@ export function sanitizeName(name: string): string | undefined {
 export function meMatcher(me: string | readonly string[], normalize = true): (sender: string) => boolean {
   const list = typeof me === 'string' ? [me] : [...me];
   if (list.length === 0 || list.some((n) => typeof n !== 'string' || n === '')) {
-    throw new TypeError(`Invalid option me: must be a non-empty name, got ${JSON.stringify(me)}`);
+    throw new OptionError('me', `must be a non-empty name`, me);
   }
   const set = new Set(normalize ? list.map((n) => n.normalize('NFC')) : list);
   return normalize ? (sender) => set.has(sender) || set.has(sender.normalize('NFC')) : (sender) => set.has(sender);

@@ -10,6 +10,7 @@
 import { pythonRstrip, pythonStrip } from '../text/python-strip.js';
 import { sameSegment, type Message, type Turn } from '../types.js';
 import type { Stage } from './stage.js';
+import { OptionError } from '../errors.js';
 
 export interface RunMergerOptions {
   /** Merge runs at all (false: one turn per message). Default true. */
@@ -24,9 +25,9 @@ export interface RunMergerOptions {
 
 export function normalizeRunMergerOptions(options: RunMergerOptions = {}): Required<Readonly<RunMergerOptions>> {
   const maxGapMs = options.maxGapMs ?? Infinity;
-  if (!(maxGapMs > 0)) throw new TypeError(`Invalid option maxGapMs: must be a number > 0, got ${maxGapMs}`);
+  if (!(maxGapMs > 0)) throw new OptionError('maxGapMs', `must be a number > 0`, maxGapMs);
   const strip = options.strip ?? 'always';
-  if (strip !== 'always' && strip !== 'merge') throw new TypeError(`Invalid option strip: must be "always" or "merge", got ${String(strip)}`);
+  if (strip !== 'always' && strip !== 'merge') throw new OptionError('strip', `must be "always" or "merge"`, strip);
   return Object.freeze({ merge: options.merge ?? true, delimiter: options.delimiter ?? '\n\n', strip, maxGapMs });
 }
 
@@ -78,7 +79,7 @@ export function createRunMerger(options?: RunMergerOptions): Stage<Message[], Tu
       for (const m of batch) {
         const t = run?.turn;
         if (merge && t && t.sender === m.sender && sameSegment(t, m) && m.timestampMs - t.lastTimestampMs <= maxGapMs) {
-          append(run!, m.text ?? '');
+          append(run!, strip === 'always' ? pythonStrip(m.text ?? '') : (m.text ?? ''));
           t.lastTimestampMs = m.timestampMs;
           ++t.count;
           continue;

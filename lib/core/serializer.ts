@@ -4,6 +4,7 @@
  */
 import type { Example } from '../types.js';
 import type { Stage } from './stage.js';
+import { OptionError } from '../errors.js';
 
 export type OutputFormat = 'openai';
 
@@ -20,7 +21,7 @@ export function toOpenAiLine(example: Example): string {
 
 export function createSerializer(options: SerializerOptions = {}): Stage<Example[], string> {
   const format = options.format ?? 'openai';
-  if (format !== 'openai') throw new TypeError(`Invalid option format: must be "openai", got ${String(format)}`);
+  if (format !== 'openai') throw new OptionError('format', `must be "openai"`, format);
   return {
     push(batch) {
       if (batch.length === 0) return [];

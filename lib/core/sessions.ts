@@ -5,6 +5,7 @@
  */
 import type { Message, ThreadInfo } from '../types.js';
 import type { Stage } from './stage.js';
+import { OptionError } from '../errors.js';
 
 export interface SessionsOptions {
   /** Silence, in ms, that starts a new session. */
@@ -13,7 +14,7 @@ export interface SessionsOptions {
 
 export function normalizeSessionsOptions(options: SessionsOptions): Readonly<SessionsOptions> {
   if (!Number.isFinite(options.gapMs) || options.gapMs <= 0) {
-    throw new TypeError(`Invalid option gapMs: must be a number > 0, got ${options.gapMs}`);
+    throw new OptionError('gapMs', `must be a number > 0`, options.gapMs);
   }
   return Object.freeze({ gapMs: options.gapMs });
 }

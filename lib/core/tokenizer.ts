@@ -9,7 +9,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { jsonParser } from 'stream-json/core/parser.js';
-import { DataError, LimitError } from '../errors.js';
+import { OptionError, DataError, LimitError } from '../errors.js';
 import type { Token, TokenChunk } from '../types.js';
 import type { Stage } from './stage.js';
 
@@ -45,7 +45,7 @@ type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 export function normalizeTokenizerOptions(options: TokenizerOptions = {}): NormalizedTokenizerOptions {
   const maxValueLength = options.maxValueLength ?? DEFAULT_MAX_VALUE_LENGTH;
   if (!Number.isInteger(maxValueLength) || maxValueLength < 1) {
-    throw new TypeError(`Invalid option maxValueLength: must be an integer >= 1, got ${maxValueLength}`);
+    throw new OptionError('maxValueLength', `must be an integer >= 1`, maxValueLength);
   }
   return Object.freeze({ source: options.source ?? '<input>', maxValueLength, onInvalidUtf8: options.onInvalidUtf8 });
 }

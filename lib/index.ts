@@ -1,0 +1,40 @@
+/**
+ * fbstream's public API. Each stage is exported twice: its pure core (`createX`, arrays in, arrays
+ * out) and its Transform (`createXStream`); `createPipeline` wires them in order.
+ */
+export { createPipeline, type Pipeline, type PipelineOptions, type Preset } from './pipeline.js';
+
+export { createTokenizer, type Tokenizer, type TokenizerOptions } from './core/tokenizer.js';
+export { createDecoder, type DecoderOptions } from './core/decoder.js';
+export { createFilter, ALL_KINDS, DEFAULT_KINDS, type FilterOptions } from './core/filter.js';
+export { createOrder, type OrderOptions, type Entry } from './core/order.js';
+export { createSessions, type SessionsOptions } from './core/sessions.js';
+export { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
+export { createRoleMapper, meMatcher, sanitizeName, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
+export { createChunker, type ChunkerOptions } from './core/chunker.js';
+export { createSerializer, toOpenAiLine, type SerializerOptions } from './core/serializer.js';
+export { createMemorySpill, type SpillStore } from './core/spill.js';
+export type { Stage, Output } from './core/stage.js';
+
+export { createTokenizerStream } from './streams/tokenizer.js';
+export { createDecoderStream } from './streams/decoder.js';
+export { createFilterStream } from './streams/filter.js';
+export { createOrderStream } from './streams/order.js';
+export { createSessionsStream } from './streams/sessions.js';
+export { createRunMergerStream } from './streams/run-merger.js';
+export { createRoleMapperStream } from './streams/role-mapper.js';
+export { createChunkerStream } from './streams/chunker.js';
+export { createSerializerStream } from './streams/serializer.js';
+export { createFileSpill } from './streams/spill-files.js';
+export { toTransform, StageTransform, type StageStreamOptions } from './streams/to-transform.js';
+
+export { fileSource, stdinSource, resolveInputs, tokenizeSources, orderThreadFiles, findThreadFiles, type Source } from './sources/files.js';
+export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
+
+export { repairMojibake, toMojibake } from './text/mojibake.js';
+export { Report } from './report.js';
+export {
+  FbstreamError, UsageError, OptionError, UnknownSenderError, DataError, LimitError, IoError,
+  exitCodeOf, type ErrorCode, type Position,
+} from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,47 @@
+import t from 'tap';
+import { createFilter } from '../../lib/core/filter.js';
+import { createSessions } from '../../lib/core/sessions.js';
+import { createSerializer } from '../../lib/core/serializer.js';
+import { Report } from '../../lib/report.js';
+import { msg, threadInfo } from '../support/messages.js';
+import { runStage } from '../support/stage.js';
+
+t.test('filter: defaults keep what a person wrote', async (t) => {
+  const th = threadInfo();
+  const report = new Report();
+  const input = [
+    msg(th, 'a', 1, 'text'), msg(th, 'a', 2, '  ', {}), msg(th, 'a', 3, null, { kind: 'media' }), msg(th, 'a', 4, 'caption', { kind: 'media' }),
+    msg(th, 'a', 5, 'A called you.', { kind: 'call' }), msg(th, 'a', 6, 'Liked a message', { kind: 'reaction' }), msg(th, 'a', 7, 'link', { kind: 'share' }),
+  ];
+  t.same(runStage(createFilter({ report }), [input]).map((m) => m.timestampMs), [1, 4, 7]);
+  t.equal(report.count('left out: call messages'), 1);
+  t.same(runStage(createFilter({ kinds: ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'], text: 'present' }), [input]).map((m) => m.timestampMs), [1, 2, 4, 5, 6, 7], 'langchain: anything with content');
+  t.same(runStage(createFilter({ sinceMs: 2, untilMs: 7 }), [input]).map((m) => m.timestampMs), [4]);
+  t.throws(() => createFilter({ kinds: ['bogus' as never] }), { code: 'FBS_INVALID_OPTION' });
+});
+
+t.test('sessions: a new one after a long silence, reset per thread', async (t) => {
+  const a = threadInfo('a');
+  const b = threadInfo('b');
+  const out = runStage(createSessions({ gapMs: 10 }), [[msg(a, 'x', 0), msg(a, 'x', 5), msg(a, 'x', 20), msg(a, 'x', 31)], [msg(b, 'x', 100)]]);
+  t.same(out.map((m) => m.session), [0, 0, 1, 2, 0]);
+  t.throws(() => createSessions({ gapMs: 0 }), { code: 'FBS_INVALID_OPTION' });
+});
+
+t.test('serializer: one line per example, valid JSON even for lone surrogates', async (t) => {
+  const stats = { examples: 0 };
+  const th = threadInfo();
+  const meta = { session: 0, firstTimestampMs: 0, lastTimestampMs: 0 };
+  const [text] = runStage(createSerializer({ stats }), [[
+    { thread: th, messages: [{ role: 'user', content: 'a\n"b"' }, { role: 'assistant', content: 'x\ud800', name: undefined as never }], meta },
+    { thread: th, messages: [{ role: 'user', content: 'c', name: 'Bob' }, { role: 'assistant', content: 'd' }], meta },
+  ]]);
+  const lines = text!.split('\n');
+  t.equal(lines.pop(), '', 'newline terminated');
+  t.same(lines.map((l) => JSON.parse(l)), [
+    { messages: [{ role: 'user', content: 'a\n"b"' }, { role: 'assistant', content: 'x\ud800' }] },
+    { messages: [{ role: 'user', content: 'c', name: 'Bob' }, { role: 'assistant', content: 'd' }] },
+  ]);
+  t.ok(Buffer.from(text!, 'utf8').toString('utf8') === text, 'round-trips as UTF-8');
+  t.equal(stats.examples, 2);
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import t from 'tap';
+import fc from 'fast-check';
+import { createOrder, type OrderOptions } from '../../lib/core/order.js';
+import { createMemorySpill } from '../../lib/core/spill.js';
+import type { Message } from '../../lib/types.js';
+import { msg, threadInfo } from '../support/messages.js';
+import { drain, runStage } from '../support/stage.js';
+
+const order = (batches: Message[][], options: OrderOptions = {}) => runStage(createOrder(options), batches);
+const texts = (ms: Message[]) => ms.map((m) => m.text);
+
+t.test('newest-first in, chronological out; ties read as sent', async (t) => {
+  const th = threadInfo();
+  const input = [msg(th, 'a', 30, 'c2'), msg(th, 'a', 30, 'c1'), msg(th, 'b', 20, 'b'), msg(th, 'a', 10, 'a')];
+  t.same(texts(order([input])), ['a', 'b', 'c1', 'c2'], 'auto: a newest-first thread keeps equal timestamps in sending order');
+  t.same(texts(order([input], { ties: 'file' })), ['a', 'b', 'c2', 'c1'], 'file: equal timestamps keep file order (LangChain)');
+});
+
+t.test('unordered input is sorted stably', async (t) => {
+  const th = threadInfo();
+  const input = [msg(th, 'a', 5, 'x'), msg(th, 'a', 1, 'y'), msg(th, 'a', 5, 'z'), msg(th, 'a', 3, 'w')];
+  t.same(texts(order([input], { ties: 'file' })), ['y', 'w', 'x', 'z']);
+});
+
+t.test('parts of one thread join; another thread is a boundary; counts per sender', async (t) => {
+  const part1 = threadInfo('inbox/t_1');
+  const part2 = threadInfo('inbox/t_1');
+  const other = threadInfo('inbox/u_2');
+  const out = order([[msg(part1, 'a', 40), msg(part1, 'b', 30)], [msg(part2, 'a', 20), msg(part2, 'a', 10)], [msg(other, 'c', 5)]]);
+  t.same(out.map((m) => m.timestampMs), [10, 20, 30, 40, 5]);
+  t.ok(out.slice(0, 4).every((m) => m.thread === part1), 'the joined thread has one ThreadInfo');
+  t.same([...part1.senderCounts!], [['a', 3], ['b', 1]]);
+  const separate = order([[msg(part1, 'a', 40)], [msg(part2, 'a', 20)]], { joinParts: false });
+  t.same(separate.map((m) => m.timestampMs), [40, 20], 'joinParts: false keeps each document apart');
+});
+
+t.test('nothing is released before the thread is complete', async (t) => {
+  const stage = createOrder();
+  const th = threadInfo();
+  t.same(drain(stage.push([msg(th, 'a', 2), msg(th, 'a', 1)])), []);
+  t.same(drain(stage.flush()).map((m) => m.timestampMs), [1, 2]);
+});
+
+t.test('spilling past the budget gives the same order as in memory, and removes its runs', async (t) => {
+  const message = fc.record({ ts: fc.integer({ min: 0, max: 50 }), thread: fc.integer({ min: 0, max: 2 }), len: fc.integer({ min: 0, max: 300 }) });
+  t.doesNotThrow(() => fc.assert(fc.property(fc.array(message, { maxLength: 300 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom<'auto' | 'file'>('auto', 'file'), (spec, batchSize, ties) => {
+    const infos = [threadInfo('inbox/a_1'), threadInfo('inbox/b_2'), threadInfo('inbox/c_3')];
+    const make = () => spec.map((s, i) => msg(infos[s.thread]!, 's', s.ts, `${i}:${'x'.repeat(s.len)}`));
+    const batches = (ms: Message[]) => Array.from({ length: Math.ceil(ms.length / batchSize) }, (_, i) => ms.slice(i * batchSize, (i + 1) * batchSize));
+    const inMemory = texts(order(batches(make()), { ties }));
+    const spill = createMemorySpill<never>();
+    const spilled = texts(order(batches(make()), { ties, memoryBytes: 1024, spill: spill as never }));
+    assert.deepEqual(spilled, inMemory);
+    assert.equal(spill.runs.size, 0, 'runs removed after merging');
+  }), { numRuns: 150 }));
+});
+
+t.test('destroy closes the spill store', async (t) => {
+  const spill = createMemorySpill<never>();
+  const stage = createOrder({ memoryBytes: 1024, spill: spill as never });
+  const th = threadInfo();
+  drain(stage.push(Array.from({ length: 50 }, (_, i) => msg(th, 'a', i, 'x'.repeat(100)))));
+  t.ok(spill.runs.size > 0, 'spilled');
+  stage.destroy!();
+  t.equal(spill.runs.size, 0);
+});
+
+t.test('options are checked', async (t) => {
+  t.throws(() => createOrder({ memoryBytes: 10 }), { code: 'FBS_INVALID_OPTION', message: /memoryBytes: must be an integer >= 1024, got 10/ });
+  t.throws(() => createOrder({ ties: 'x' as never }), { code: 'FBS_INVALID_OPTION' });
+});

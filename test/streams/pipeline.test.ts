@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import t from 'tap';
+import fc from 'fast-check';
+import { createPipeline, type PipelineOptions } from '../../lib/pipeline.js';
+import { metaJson } from '../support/messages.js';
+
+/** A newest-first thread with mojibake, runs of one sender, media and notices. */
+function thread(n: number, path = 'inbox/zoe_1', t0 = 1_600_000_000_000): string {
+  const messages = [];
+  for (let i = n - 1; i >= 0; --i) {
+    const sender = i % 3 === 0 ? 'Zoë Brontë' : 'Ada Lovelace';
+    const m: Record<string, unknown> = { sender_name: sender, timestamp_ms: t0 + i * 1000 };
+    if (i % 7 === 3) m['photos'] = [{ uri: `p${i}.jpg` }];
+    else if (i % 11 === 5) m['content'] = `${sender} sent an attachment.`;
+    else m['content'] = `#${i} café ☕ ${'x'.repeat(i % 13)}`;
+    messages.push(m);
+  }
+  return metaJson({ participants: [{ name: 'Zoë Brontë' }, { name: 'Ada Lovelace' }], messages, title: 'Zoë', thread_path: path });
+}
+
+async function run(chunks: Buffer[], options: Partial<PipelineOptions> = {}): Promise<string> {
+  const p = createPipeline({ me: 'Ada Lovelace', source: 'in.json', ...options });
+  let out = '';
+  const sink = new Writable({ write(chunk, _e, cb) { out += chunk.toString(); cb(); } });
+  await pipeline([Readable.from(chunks, { objectMode: true }), ...p.streams, sink]);
+  return out;
+}
+
+function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(from, p));
+    from = p;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+}
+
+const input = Buffer.from(thread(40) + thread(25, 'inbox/bob_2'));
+
+t.test('the pipeline gives JSONL, chronological, repaired', async (t) => {
+  const out = await run([input]);
+  const lines = out.trimEnd().split('\n').map((l) => JSON.parse(l));
+  t.ok(lines.length > 3);
+  const first = lines[0].messages;
+  t.match(first[0], { role: 'user', content: /^#0 café ☕/ });
+  const seqs = lines.flatMap((l) => l.messages.flatMap((m: { content: string }) => [...m.content.matchAll(/#(\d+)/g)].map((x) => Number(x[1]))));
+  t.ok(seqs.length > 30);
+});
+
+t.test('byte at a time and random chunkings give byte-identical output', async (t) => {
+  const whole = await run([input]);
+  t.equal(await run([...input].map((b) => Buffer.from([b]))), whole, 'one byte at a time');
+  await fc.assert(fc.asyncProperty(fc.array(fc.nat(input.length), { maxLength: 30 }), async (cuts) => {
+    assert.equal(await run(splitAt(input, cuts)), whole);
+  }), { numRuns: 60 });
+  await fc.assert(fc.asyncProperty(fc.array(fc.nat(input.length), { maxLength: 30 }), async (cuts) => {
+    assert.equal(await run(splitAt(input, cuts), { memoryBytes: 2048 }), whole, 'spilling to disk changes nothing');
+  }), { numRuns: 20 });
+  t.pass('random chunkings');
+});
+
+t.test('the langchain preset too', async (t) => {
+  const whole = await run([input], { preset: 'langchain', window: 3, overlap: 1 });
+  t.ok(whole.length > 0);
+  t.equal(await run([...input].map((b) => Buffer.from([b])), { preset: 'langchain', window: 3, overlap: 1 }), whole);
+});
+
+t.test('temporary sort files are removed on end and on error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fbstream-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await run([input], { memoryBytes: 1024, tmpDir: dir });
+  t.same(readdirSync(dir), [], 'none left after a good run');
+  const truncated = input.subarray(0, input.length - 200);
+  await t.rejects(run([truncated], { memoryBytes: 1024, tmpDir: dir }), { code: 'FBS_JSON_SYNTAX' });
+  t.same(readdirSync(dir), [], 'none left after an error');
+  t.ok(existsSync(dir));
+});
+
+t.test('checkMe: names nobody -> UnknownSenderError with the people found', async (t) => {
+  const p = createPipeline({ me: 'Ada', source: 'in.json' });
+  await pipeline([Readable.from([input]), ...p.streams, new Writable({ write: (_c, _e, cb) => cb() })]);
+  t.throws(() => p.checkMe(), { code: 'FBS_UNKNOWN_SENDER', participants: ['Ada Lovelace', 'Zoë Brontë'], message: /Did you mean "Ada Lovelace"/ });
+});
