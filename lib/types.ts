@@ -6,12 +6,25 @@ import type { Token } from 'stream-json/core/parser.js';
 
 export type { Token };
 
+/**
+ * The elements of a top-level `messages` array, parsed at once by the tokenizer's fast path (see
+ * lib/core/message-scanner.ts); stands between that array's startArray and endArray tokens.
+ */
+export interface MessageValues {
+  name: 'messageValues';
+  value: unknown[];
+  /** Byte offset of the first element in the source. */
+  offset: number;
+}
+
+export type TokenOrValues = Token | MessageValues;
+
 /** What the tokenizer hands the decoder: the tokens of one input chunk and where they came from. */
 export interface TokenChunk {
   source: string;
   /** Bytes of this source consumed before this chunk. */
   offset: number;
-  tokens: Token[];
+  tokens: TokenOrValues[];
 }
 
 export type Dialect = 'classic' | 'e2ee' | 'instagram';

@@ -13,7 +13,7 @@ import { E2EE_KEYS, interpretE2ee } from '../formats/e2ee.js';
 import { isRaw, str, type Interpreted, type Raw } from '../formats/raw.js';
 import type { Report } from '../report.js';
 import { repairMojibake } from '../text/mojibake.js';
-import type { Dialect, Message, ThreadInfo, Token, TokenChunk } from '../types.js';
+import type { Dialect, Message, ThreadInfo, Token, TokenChunk, TokenOrValues } from '../types.js';
 import type { Stage } from './stage.js';
 
 export interface DecoderOptions {
@@ -194,7 +194,8 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
     if (skipOpen === 0) mode = afterSkip;
   }
 
-  function step(t: Token): void {
+  function step(t: TokenOrValues): void {
+    if (t.name === 'messageValues') return deliverValues(t.value, t.offset);
     switch (mode) {
       case Mode.Assemble:
         switch (t.name) {
@@ -264,6 +265,16 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
         return;
       case Mode.Skip:
         return skipToken(t);
+    }
+  }
+
+  /** The tokenizer's fast path: the elements of the messages array, already parsed. */
+  function deliverValues(values: unknown[], offset: number): void {
+    if (mode !== Mode.Messages) throw new Error('internal: message values outside a "messages" array');
+    chunkOffset = offset;
+    for (const value of values) {
+      assemblingMessage = true;
+      deliver(value);
     }
   }
 

@@ -10,7 +10,8 @@
 import { isAscii } from 'node:buffer';
 import { jsonParser } from 'stream-json/core/parser.js';
 import { OptionError, DataError, LimitError } from '../errors.js';
-import type { Token, TokenChunk } from '../types.js';
+import type { Token, TokenChunk, TokenOrValues } from '../types.js';
+import { createMessageScanner } from './message-scanner.js';
 import type { Stage } from './stage.js';
 
 export interface TokenizerOptions {
@@ -20,12 +21,21 @@ export interface TokenizerOptions {
   maxValueLength?: number;
   /** Called once per chunk that held invalid UTF-8, with the number of replaced sequences. */
   onInvalidUtf8?: (count: number, source: string) => void;
+  /**
+   * Parse the elements of each top-level `messages` array with JSON.parse instead of stream-json
+   * (lib/core/message-scanner.ts): same records, about twice as fast. Default true.
+   */
+  fastMessages?: boolean;
+  /** Deepest nesting accepted inside a message on the fast path. Default 256, as the decoder's. */
+  maxDepth?: number;
 }
 
 export interface NormalizedTokenizerOptions {
   readonly source: string;
   readonly maxValueLength: number;
   readonly onInvalidUtf8: ((count: number, source: string) => void) | undefined;
+  readonly fastMessages: boolean;
+  readonly maxDepth: number;
 }
 
 export const DEFAULT_MAX_VALUE_LENGTH = 64 * 1024 * 1024;
@@ -47,7 +57,13 @@ export function normalizeTokenizerOptions(options: TokenizerOptions = {}): Norma
   if (!Number.isInteger(maxValueLength) || maxValueLength < 1) {
     throw new OptionError('maxValueLength', `must be an integer >= 1`, maxValueLength);
   }
-  return Object.freeze({ source: options.source ?? '<input>', maxValueLength, onInvalidUtf8: options.onInvalidUtf8 });
+  return Object.freeze({
+    source: options.source ?? '<input>',
+    maxValueLength,
+    onInvalidUtf8: options.onInvalidUtf8,
+    fastMessages: options.fastMessages ?? true,
+    maxDepth: options.maxDepth ?? 256,
+  });
 }
 
 /** The tokenizer never returns a lazy output: one batch (of zero or one token chunk) per call. */
@@ -57,7 +73,8 @@ export interface Tokenizer extends Stage<Uint8Array | string, TokenChunk> {
 }
 
 export function createTokenizer(options?: TokenizerOptions): Tokenizer {
-  const { source, maxValueLength, onInvalidUtf8 } = normalizeTokenizerOptions(options);
+  const { source, maxValueLength, onInvalidUtf8, fastMessages, maxDepth } = normalizeTokenizerOptions(options);
+  const scanner = fastMessages ? createMessageScanner({ source, maxValueLength, maxDepth }) : null;
   const parse = jsonParser({ packValues: true, streamValues: false, jsonStreaming: true }) as unknown as ParserFn;
   const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   let bytesIn = 0;
@@ -86,7 +103,8 @@ export function createTokenizer(options?: TokenizerOptions): Tokenizer {
     throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${reason}`, { source, offset }, { cause: err });
   }
 
-  function feed(text: string, chunkStart: number, tokens: Token[]): void {
+  /** Feed stream-json `text`, whose first char is at byte `chunkStart`. */
+  function feed(text: string, chunkStart: number, tokens: TokenOrValues[]): void {
     for (let from = 0; from < text.length; from += SLICE) {
       const slice = from === 0 && text.length <= SLICE ? text : text.slice(from, from + SLICE);
       let out;
@@ -123,15 +141,25 @@ export function createTokenizer(options?: TokenizerOptions): Tokenizer {
         atStart = false;
         if (text.charCodeAt(0) === BOM) text = text.slice(1);
       }
-      const tokens: Token[] = [];
-      feed(text, chunkStart, tokens);
+      const tokens: TokenOrValues[] = [];
+      if (!scanner) feed(text, chunkStart, tokens);
+      else {
+        for (const segment of scanner.scan(text, chunkStart)) {
+          if ('text' in segment) {
+            const at = segment.at;
+            feed(segment.text, at === 0 ? chunkStart : chunkStart + Buffer.byteLength(text.slice(0, at)), tokens);
+          } else {
+            tokens.push({ name: 'messageValues', value: segment.values, offset: segment.offset });
+          }
+        }
+      }
       if (tokens.length === 0) return [];
       tokensOut += tokens.length;
       return [{ source, offset: chunkStart, tokens }];
     },
     flush() {
       if (failed) return [];
-      const tokens: Token[] = [];
+      const tokens: TokenOrValues[] = [];
       const tail = decoderHolds ? utf8.decode() : '';
       if (tail) feed(tail, bytesIn, tokens);
       let out;

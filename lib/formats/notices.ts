@@ -26,9 +26,14 @@ const NOTICE = new RegExp(
 
 export type NoticeKind = 'reaction' | 'notice' | null;
 
+/**
+ * Every notice above holds one of these words: a cheap scan first, so that ordinary text (nearly
+ * all of it) never meets the anchored alternatives, which backtrack over `.{1,200}`.
+ */
+const MAYBE = /eacted|Liked a message| the group|nickname|call|attachment\.$| ended\.$|pinned a message|unsent a message|changed the /;
+
 export function classifyNotice(text: string): NoticeKind {
-  // Notices are short; skip the regexes for ordinary long text.
-  if (text.length > 600) return null;
+  if (text.length > 600 || !MAYBE.test(text)) return null;
   if (REACTION.test(text)) return 'reaction';
   if (NOTICE.test(text)) return 'notice';
   return null;

@@ -1,5 +1,5 @@
 /**
- * A SpillStore in temporary files: one NDJSON file per sorted run in a private folder under the
+ * A SpillStore in temporary files: one file per sorted run, a JSON array of rows per line, in a private folder under the
  * system temp dir (or `dir`). Synchronous I/O in large blocks: the order stage runs inside a
  * Transform, and its reads happen between batches it hands downstream.
  * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
@@ -13,8 +13,9 @@ import type { SpillStore } from '../core/spill.js';
 import { IoError } from '../errors.js';
 import type { Message, ThreadInfo } from '../types.js';
 
-const WRITE_BLOCK = 1 << 20;
-const READ_BLOCK = 32 * 1024;
+/** Rows per line of a run file: one JSON.stringify / JSON.parse per block, not per message. */
+const BLOCK_ROWS = 256;
+const READ_BLOCK = 64 * 1024;
 
 /** Folders still on disk; removed at exit if nobody closed them (a crash, a forgotten destroy). */
 const live = new Set<string>();
@@ -80,15 +81,11 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
       let fd: number | undefined;
       try {
         fd = openSync(path, 'w');
-        let block = '';
-        for (const e of run) {
-          block += JSON.stringify(toRow(e)) + '\n';
-          if (block.length >= WRITE_BLOCK) {
-            writeSync(fd, block);
-            block = '';
-          }
+        for (let i = 0; i < run.length; i += BLOCK_ROWS) {
+          const rows = new Array<Row>(Math.min(BLOCK_ROWS, run.length - i));
+          for (let j = 0; j < rows.length; ++j) rows[j] = toRow(run[i + j]!);
+          writeSync(fd, JSON.stringify(rows) + '\n');
         }
-        if (block) writeSync(fd, block);
       } catch (err) {
         throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
       } finally {
@@ -109,8 +106,9 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
           pending += decoder.write(buf.subarray(0, n));
           let start = 0;
           for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
-            yield fromRow(JSON.parse(pending.slice(start, nl)) as Row);
+            const rows = JSON.parse(pending.slice(start, nl)) as Row[];
             start = nl + 1;
+            for (const row of rows) yield fromRow(row);
           }
           pending = pending.slice(start);
         }

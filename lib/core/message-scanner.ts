@@ -1,0 +1,280 @@
+/**
+ * The fast path for the one big array of every thread file: a boundary scanner that finds the
+ * elements of the top-level `"messages": [...]` and hands each chunk's worth to one `JSON.parse`
+ * (DESIGN.md "Performance budget": stream-json's per-token work is the hot spot, JSON.parse is not).
+ *
+ * Everything else — the document's other keys, and any document this scanner does not recognise
+ * (a `messages` key written with escapes, say) — still goes through stream-json, and the decoder
+ * builds the same records either way; `test/core/message-scanner.test.ts` holds the two paths to it.
+ *
+ * `scan(text)` splits decoded text into segments, in order:
+ *   { text }             for stream-json: up to and including the `[` that opens `messages`,
+ *                        and again from the `]` that closes it;
+ *   { values, offset }   the parsed elements of the array, with the byte offset of the first.
+ * What it takes from stream-json it validates itself: JSON.parse checks the elements, the scanner
+ * the commas and brackets between them.
+ */
+import { DataError, LimitError } from '../errors.js';
+
+/** `at`: index in the scanned text where a text segment starts. */
+export type Segment = { text: string; at: number } | { values: unknown[]; offset: number };
+
+export interface MessageScannerOptions {
+  source: string;
+  /** The longest element (one message) accepted, in characters. */
+  maxValueLength: number;
+  /** Deepest nesting accepted; the array's elements start at depth 2. */
+  maxDepth: number;
+}
+
+/** What may come next outside the array (tracked char by char: that text is small). */
+const enum Outside {
+  Key, // an object key (after `{` or `,` in an object)
+  AfterKey, // `:` after a key
+  AfterColon, // the value of a key
+  Other,
+}
+
+/** What may come next inside the array, between elements. */
+const enum Next {
+  First, // right after `[`: an element or `]`
+  Element, // after `,`: an element
+  Separator, // after an element: `,` or `]`
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const STRUCTURE = /["{}[\]]/g;
+const SCALAR_END = /[,\]} \t\n\r]/g;
+
+export function createMessageScanner(options: MessageScannerOptions) {
+  const { source, maxValueLength, maxDepth } = options;
+
+  // outside the array
+  let inArray = false;
+  const containers: number[] = []; // char codes of the open `{` / `[`
+  let outside = Outside.Other;
+  let inString = false;
+  let escaped = false;
+  let keyChars: string[] | null = null;
+  let key = '';
+
+  // inside the array: the text of an element not complete when the last text ended
+  let next = Next.First;
+  let carry = '';
+  let carryOffset = 0;
+
+  const fail = (what: string, offset: number): never => {
+    throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${what}`, { source, offset });
+  };
+
+  /** Index just after the element starting at `i`, or -1 when `buf` ends inside it. */
+  function elementEnd(buf: string, i: number, offsetOf: (k: number) => number): number {
+    const c = buf.charCodeAt(i);
+    if (c === QUOTE) {
+      const q = stringEnd(buf, i + 1);
+      return q < 0 ? -1 : q + 1;
+    }
+    if (c !== 0x7b && c !== 0x5b) {
+      // a scalar (a bad message, but JSON): it ends where a separator starts
+      SCALAR_END.lastIndex = i;
+      const m = SCALAR_END.exec(buf);
+      return m ? m.index : -1;
+    }
+    let depth = 0;
+    for (let k = i; ; ) {
+      STRUCTURE.lastIndex = k;
+      const m = STRUCTURE.exec(buf);
+      if (!m) return -1;
+      k = m.index;
+      const s = buf.charCodeAt(k);
+      if (s === QUOTE) {
+        const q = stringEnd(buf, k + 1);
+        if (q < 0) return -1;
+        k = q + 1;
+        continue;
+      }
+      if (s === 0x7b || s === 0x5b) {
+        if (++depth + 1 > maxDepth) throw new LimitError(`nesting deeper than ${maxDepth}`, { source, offset: offsetOf(k) });
+      } else if (--depth === 0) return k + 1;
+      ++k;
+    }
+  }
+
+  function parse(body: string, offset: number): unknown[] {
+    try {
+      return JSON.parse('[' + body + ']') as unknown[];
+    } catch (err) {
+      const message = (err as Error).message;
+      const at = /position (\d+)/.exec(message);
+      const pos = at ? Math.max(0, Number(at[1]) - 1) : 0;
+      return fail(message.replace(/ in JSON at position \d+.*$/s, ''), offset + Buffer.byteLength(body.slice(0, pos)));
+    }
+  }
+
+  /**
+   * Elements in `text` (byte offset `start`) from char `from`; returns the index of the `]` that
+   * closes the array, or -1 when the text ends first (the unfinished element is carried over).
+   */
+  function scanArray(text: string, start: number, from: number, out: Segment[]): number {
+    const buf = carry ? carry + text.slice(from) : from === 0 ? text : text.slice(from);
+    const base = carry ? carryOffset : start + Buffer.byteLength(text.slice(0, from));
+    const offsetOf = (k: number) => base + Buffer.byteLength(buf.slice(0, k));
+    const n = buf.length;
+    let bodyStart = -1;
+    let bodyEnd = -1;
+    let i = 0;
+    let closedAt = -1;
+    for (;;) {
+      while (i < n) {
+        const c = buf.charCodeAt(i);
+        if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break;
+        ++i;
+      }
+      if (i >= n) break;
+      const c = buf.charCodeAt(i);
+      if (next === Next.Separator) {
+        if (c === 0x2c) {
+          next = Next.Element;
+          ++i;
+          continue;
+        }
+        if (c === 0x5d) {
+          closedAt = i;
+          break;
+        }
+        fail(`expected ',' or ']' after an element of "messages"`, offsetOf(i));
+      }
+      if (c === 0x5d) {
+        if (next === Next.Element) fail(`unexpected ']' after ',' in "messages"`, offsetOf(i));
+        closedAt = i;
+        break;
+      }
+      if (c === 0x2c) fail(`unexpected ',' in "messages"`, offsetOf(i));
+      const end = elementEnd(buf, i, offsetOf);
+      if (end < 0) break;
+      if (bodyStart < 0) bodyStart = i;
+      bodyEnd = end;
+      next = Next.Separator;
+      i = end;
+    }
+    if (bodyStart >= 0) {
+      const offset = offsetOf(bodyStart);
+      const values = parse(buf.slice(bodyStart, bodyEnd), offset);
+      out.push({ values, offset });
+    }
+    if (closedAt >= 0) {
+      carry = '';
+      // the index of the `]` in `text`
+      return text.length - (n - closedAt);
+    }
+    // keep the unfinished element (from where scanning stopped, white space skipped)
+    carry = i < n ? buf.slice(i) : '';
+    if (carry) {
+      carryOffset = offsetOf(i);
+      if (carry.length > maxValueLength) {
+        throw new LimitError(`a single JSON value is longer than ${maxValueLength} characters`, { source, offset: carryOffset });
+      }
+    }
+    return -1;
+  }
+
+  /** Outside the array; returns the index just after a `[` that opens top-level "messages", or -1. */
+  function scanOutside(text: string, from: number): number {
+    for (let i = from; i < text.length; ++i) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) {
+          escaped = true;
+          keyChars = null; // a key written with escapes is left to stream-json
+        } else if (c === QUOTE) {
+          inString = false;
+          if (keyChars) {
+            key = keyChars.join('');
+            keyChars = null;
+            outside = Outside.AfterKey;
+          } else outside = Outside.Other;
+        } else if (keyChars) {
+          keyChars.push(text[i]!);
+          if (keyChars.length > 8) keyChars = null; // not "messages": stop collecting
+        }
+        continue;
+      }
+      switch (c) {
+        case QUOTE:
+          inString = true;
+          keyChars = outside === Outside.Key && containers.length === 1 ? [] : null;
+          key = '';
+          break;
+        case 0x3a:
+          outside = outside === Outside.AfterKey ? Outside.AfterColon : Outside.Other;
+          break;
+        case 0x7b:
+          containers.push(c);
+          outside = Outside.Key;
+          break;
+        case 0x5b:
+          if (outside === Outside.AfterColon && containers.length === 1 && key === 'messages') return i + 1;
+          containers.push(c);
+          outside = Outside.Other;
+          break;
+        case 0x7d:
+        case 0x5d:
+          containers.pop();
+          outside = Outside.Other;
+          break;
+        case 0x2c:
+          outside = containers[containers.length - 1] === 0x7b ? Outside.Key : Outside.Other;
+          break;
+        case 0x20:
+        case 0x0a:
+        case 0x0d:
+        case 0x09:
+          break;
+        default:
+          outside = Outside.Other;
+      }
+    }
+    return -1;
+  }
+
+  return {
+    /** Split decoded text, whose first char is at byte `start`, into segments. */
+    scan(text: string, start: number): Segment[] {
+      const out: Segment[] = [];
+      let i = 0;
+      while (i < text.length) {
+        if (!inArray) {
+          const opened = scanOutside(text, i);
+          if (opened < 0) {
+            out.push({ text: i === 0 ? text : text.slice(i), at: i });
+            break;
+          }
+          out.push({ text: text.slice(i, opened), at: i });
+          inArray = true;
+          next = Next.First;
+          i = opened;
+          continue;
+        }
+        const closed = scanArray(text, start, i, out);
+        if (closed < 0) break;
+        // the `]` goes to stream-json with what follows; we are back in the top-level object
+        inArray = false;
+        outside = Outside.Other;
+        i = closed;
+      }
+      return out;
+    },
+  };
+}
+
+/** Index of the quote that ends the string whose body starts at `from`, or -1 if `text` ends first. */
+function stringEnd(text: string, from: number): number {
+  for (let q = text.indexOf('"', from); q >= 0; q = text.indexOf('"', q + 1)) {
+    let backslashes = 0;
+    for (let k = q - 1; k >= from && text.charCodeAt(k) === BACKSLASH; --k) ++backslashes;
+    if ((backslashes & 1) === 0) return q;
+  }
+  return -1;
+}

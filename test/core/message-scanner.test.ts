@@ -1,0 +1,112 @@
+/**
+ * The fast path (message scanner + JSON.parse) against stream-json alone (DESIGN.md: a specialised
+ * path must give identical messages on every input, and the same kind of error where it fails).
+ */
+import assert from 'node:assert/strict';
+import t from 'tap';
+import fc from 'fast-check';
+import { createDecoder } from '../../lib/core/decoder.js';
+import { createTokenizer } from '../../lib/core/tokenizer.js';
+import { Report } from '../../lib/report.js';
+import type { Message, TokenChunk } from '../../lib/types.js';
+import { metaJson } from '../support/messages.js';
+import { runStage } from '../support/stage.js';
+
+type Outcome = { messages: unknown[]; report: [string, number][] } | { error: string };
+
+function decodeWith(fastMessages: boolean, parts: Buffer[]): Outcome {
+  const report = new Report();
+  try {
+    const chunks = runStage(createTokenizer({ source: 'x.json', fastMessages }), parts);
+    const messages = runStage(createDecoder({ report }), chunks.map((c): TokenChunk[] => [c]));
+    return { messages: messages.map(plain), report: [...report.counts] };
+  } catch (err) {
+    return { error: (err as { code?: string }).code ?? String(err) };
+  }
+}
+
+/** A message without its ThreadInfo reference, plus the thread's fields. */
+function plain(m: Message) {
+  const { thread, ...rest } = m;
+  return { ...rest, thread: { ...thread } };
+}
+
+function split(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const p of points) {
+    out.push(bytes.subarray(from, p));
+    from = p;
+  }
+  out.push(bytes.subarray(from));
+  return out;
+}
+
+const same = (text: string | Buffer, cuts: number[] = []) => {
+  const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
+  const fast = decodeWith(true, split(bytes, cuts));
+  const slow = decodeWith(false, [bytes]);
+  assert.deepEqual(fast, slow);
+  return fast;
+};
+
+t.test('the same messages on hand-written documents, whole and byte by byte', async (t) => {
+  const docs = [
+    metaJson({ participants: [{ name: 'Zoë' }], messages: [{ sender_name: 'Zoë', timestamp_ms: 2, content: 'a "quoted" \\ back\\\\slash }]' }, { sender_name: 'A', timestamp_ms: 1, photos: [{ uri: 'x' }], content: '[{' }], title: 't', thread_path: 'inbox/t_1' }),
+    '{"messages": []}',
+    '{"messages":[],"title":"x"} {"messages" : [ {"sender_name":"a","timestamp_ms":1,"content":"x"} ] }',
+    '{"title": "messages", "x": ["messages"], "messages": [1, "two", null, true, [3], {"sender_name": "a", "timestamp_ms": 5}]}',
+    '{"nested": {"messages": [{"sender_name": "no", "timestamp_ms": 1}]}, "messages": [{"sender_name": "yes", "timestamp_ms": 2}]}',
+    '{"mess\\u0061ges": [{"sender_name": "escaped key", "timestamp_ms": 1}]}',
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 1, "__proto__": {"x": 1}, "content": "p"}]}',
+    '{"messages": [{"sender_name": "dup", "sender_name": "last", "timestamp_ms": 1e3}]}',
+  ];
+  for (const doc of docs) {
+    const whole = same(doc);
+    t.notOk('error' in whole, `no error: ${doc.slice(0, 40)}`);
+    t.doesNotThrow(() => same(doc, Array.from({ length: doc.length }, (_, i) => i)), `byte by byte: ${doc.slice(0, 40)}`);
+  }
+});
+
+t.test('the same errors on broken documents', async (t) => {
+  const broken = [
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 1},]}',
+    '{"messages": [,{"sender_name": "a", "timestamp_ms": 1}]}',
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 1} {"sender_name": "b"}]}',
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 1}',
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 1}}',
+    '{"messages": [{"sender_name": "a" "timestamp_ms": 1}]}',
+    '{"messages": [{"sender_name": "a\u0001", "timestamp_ms": 1}]}',
+    '{"messages": [tru]}',
+    '{"messages": [' + '['.repeat(300) + ']'.repeat(300) + ']}',
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 1}]',
+    '{"messages": [{"sender_name": "a", "timestamp_ms": 01}]}',
+  ];
+  for (const doc of broken) {
+    const out = same(doc);
+    t.ok('error' in out, `an error for ${doc.slice(0, 60)}`);
+  }
+});
+
+t.test('property: random thread-like documents, random chunkings', async (t) => {
+  const str = fc.constantFrom('', 'a', 'é', '"', '\\', '}', ']', '{[', ',', 'messages', '😀', '\u0000', 'x y');
+  const text = fc.array(str, { maxLength: 4 }).map((a) => a.join(''));
+  const message = fc.record(
+    { sender_name: fc.oneof(text, fc.constant(undefined)), timestamp_ms: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant('x')), content: fc.option(text), photos: fc.option(fc.array(fc.record({ uri: text }), { maxLength: 2 })) },
+    { requiredKeys: [] },
+  );
+  const doc = fc.record({ participants: fc.array(fc.record({ name: text }), { maxLength: 3 }), messages: fc.array(fc.oneof(message, fc.integer(), text), { maxLength: 8 }), title: text, thread_path: text });
+  const damage = fc.option(fc.tuple(fc.nat(), fc.constantFrom('', ',', ']', '}', '"', '{')));
+  t.doesNotThrow(() => fc.assert(fc.property(fc.array(doc, { minLength: 1, maxLength: 3 }), fc.boolean(), damage, fc.array(fc.nat(), { maxLength: 6 }), (docs, pretty, dmg, cuts) => {
+    let text = docs.map((d) => (pretty ? metaJson(d) : JSON.stringify(d))).join('\n');
+    if (dmg) {
+      const at = dmg[0] % (text.length + 1);
+      text = text.slice(0, at) + dmg[1] + text.slice(at + 1);
+    }
+    const bytes = Buffer.from(text);
+    const fast = decodeWith(true, split(bytes, cuts));
+    const slow = decodeWith(false, [bytes]);
+    assert.deepEqual(fast, slow);
+  }), { numRuns: 1000 }));
+});
