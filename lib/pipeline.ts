@@ -88,7 +88,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const streams: Transform[] = [];
   if (options.tokenizer ?? true) streams.push(createTokenizerStream({ source: options.source ?? '<input>', onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n) }));
   streams.push(
-    createDecoderStream({ repair: !lc, report }),
+    createDecoderStream({ repair: !lc, e2ee: !lc, report }),
     createFilterStream(lc ? { kinds: ALL_KINDS, text: 'present' } : { kinds: options.kinds ?? DEFAULT_KINDS, report }),
     createOrderStream({
       ties: lc ? 'file' : 'auto',

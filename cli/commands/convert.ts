@@ -45,6 +45,7 @@ export function convertOptions<T>(y: Argv<T>) {
     .option('tmp-dir', { describe: 'Folder for temporary sort files (default: the system temp folder)', type: 'string', requiresArg: true })
     .option('quiet', { alias: 'q', describe: 'No summary on stderr', type: 'boolean', default: false })
     .check((argv) => {
+      if (argv['help'] || argv['version']) return true; // yargs checks before it prints them
       const a = argv as unknown as ConvertArgs;
       integerAtLeast('--window', a.window, 1);
       integerAtLeast('--overlap', a.overlap, 0);
@@ -74,6 +75,9 @@ export function convertCommand(io: Io, setExit: (code: number) => void): Command
 export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
   if (args.me === undefined) {
     throw new UsageError('--me is required: your name as the export writes it (your messages become the assistant\'s turns)');
+  }
+  if (args.inputs.length === 0 && (io.stdin as { isTTY?: boolean }).isTTY) {
+    throw new UsageError('no input: name thread files or export folders, or pipe a message_N.json into stdin');
   }
   const sources = await resolveInputs(args.inputs, { langchain: args.preset === 'langchain', stdin: io.stdin });
   if (args.out !== undefined) refuseOverwritingInput(args.out, sources);

@@ -21,6 +21,8 @@ export interface DecoderOptions {
   repair?: boolean;
   /** Deepest nesting accepted. Default 256 (Meta's files nest 4 deep). */
   maxDepth?: number;
+  /** Read E2EE-shaped messages (`senderName`, `timestamp`, `text`). Default true; LangChain reads only `sender_name`/`content`. */
+  e2ee?: boolean;
   /** Where skipped messages are counted. */
   report?: Report;
 }
@@ -28,6 +30,7 @@ export interface DecoderOptions {
 export interface NormalizedDecoderOptions {
   readonly repair: boolean;
   readonly maxDepth: number;
+  readonly e2ee: boolean;
   readonly report: Report | undefined;
 }
 
@@ -36,7 +39,7 @@ export function normalizeDecoderOptions(options: DecoderOptions = {}): Normalize
   if (!Number.isInteger(maxDepth) || maxDepth < 8) {
     throw new OptionError('maxDepth', `must be an integer >= 8`, maxDepth);
   }
-  return Object.freeze({ repair: options.repair ?? true, maxDepth, report: options.report });
+  return Object.freeze({ repair: options.repair ?? true, maxDepth, e2ee: options.e2ee ?? true, report: options.report });
 }
 
 const MESSAGE_KEYS = new Set<string>([...CLASSIC_KEYS, ...E2EE_KEYS]);
@@ -63,7 +66,7 @@ interface DocState {
 }
 
 export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Message> {
-  const { repair, maxDepth, report } = normalizeDecoderOptions(options);
+  const { repair, maxDepth, e2ee: readE2ee, report } = normalizeDecoderOptions(options);
   const names = new Map<string, string>();
 
   let mode = Mode.Between;
@@ -126,7 +129,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       report?.note('skipped message: not an object', position(`messages[${index}]`));
       return;
     }
-    const e2ee = typeof value['senderName'] === 'string' && value['sender_name'] === undefined;
+    const e2ee = readE2ee && typeof value['senderName'] === 'string' && value['sender_name'] === undefined;
     if (e2ee) d.e2ee = true;
     const read: Interpreted<DecodedFields> = e2ee ? interpretE2ee(value) : interpretClassic(value);
     if (!read.ok) {

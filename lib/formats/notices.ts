@@ -1,35 +1,35 @@
 /**
  * System notices and reaction notices that Meta writes as ordinary `content`, in the account's
  * language (FORMATS.md §1). English only for now: other languages pass as text.
+ *
+ * Every message's text is checked, so the patterns avoid a leading `^.{1,N}` (V8 would retry it at
+ * every length): a notice is recognised by its fixed words and, where it has one, its fixed end.
  */
-const REACTION = /^(?:Reacted .{1,16} to your message ?|Liked a message|.{1,200} reacted .{1,16} to your message ?)$/s;
+const REACTION = /^Reacted .{1,16} to your message ?$|^Liked a message$|. reacted .{1,16} to your message ?$/s;
 const NOTICE = new RegExp(
   [
     '^[^\\n]{1,80} sent an attachment\\.$',
-    '^.{1,200} (?:added|removed) .{1,400} (?:to|from) the group\\.$',
-    '^.{1,200} left the group\\.$',
-    '^.{1,200} (?:named|renamed) the group ',
-    '^.{1,200} changed the (?:theme|group photo|chat theme|emoji|quick reaction)',
-    '^.{1,200} set (?:the|your|his|her|their|its) (?:own )?nickname',
-    '^.{1,200} cleared (?:the|your|his|her|their) nickname',
+    ' (?:added|removed) .{1,400} (?:to|from) the group\\.$',
+    '. left the group\\.$',
+    '. (?:named|renamed) the group ',
+    '. changed the (?:theme|group photo|chat theme|emoji|quick reaction)',
+    '. set (?:the|your|his|her|their|its) (?:own )?nickname',
+    '. cleared (?:the|your|his|her|their) nickname',
     '^You (?:called|missed a call from) ',
-    '^.{1,200} (?:called you|missed your call)\\.?$',
-    '^.{1,200} started (?:a|an) (?:video |audio )?call\\.?$',
+    '. (?:called you|missed your call)\\.?$',
+    '. started (?:a|an) (?:video |audio )?call\\.?$',
     '^The (?:video )?(?:chat|call) ended\\.$',
-    '^.{1,200} joined the (?:video |audio )?call\\.$',
-    '^.{1,200} pinned a message\\.$',
-    '^.{1,200} created the group\\.$',
-    '^.{1,200} unsent a message\\.?$',
+    '. joined the (?:video |audio )?call\\.$',
+    '. pinned a message\\.$',
+    '. created the group\\.$',
+    '. unsent a message\\.?$',
   ].join('|'),
   's',
 );
 
 export type NoticeKind = 'reaction' | 'notice' | null;
 
-/**
- * Every notice above holds one of these words: a cheap scan first, so that ordinary text (nearly
- * all of it) never meets the anchored alternatives, which backtrack over `.{1,200}`.
- */
+/** Every notice above holds one of these words: a cheap scan first for ordinary text. */
 const MAYBE = /eacted|Liked a message| the group|nickname|call|attachment\.$| ended\.$|pinned a message|unsent a message|changed the /;
 
 export function classifyNotice(text: string): NoticeKind {

@@ -68,21 +68,36 @@ export async function findThreadFiles(folder: string): Promise<string[]> {
 }
 
 /**
- * LangChain's FolderFacebookMessengerChatLoader: `<root>/inbox/*` folders, every `*.json` in each
- * (any case of the suffix), one level only.
+ * LangChain's FolderFacebookMessengerChatLoader: `<root>/inbox/*` folders, every file in each whose
+ * pathlib suffix is `.json` in any case (so not a file named just `.json`), one level only;
+ * symbolic links followed, as `is_dir()` and `open()` do.
  */
 export async function findLangChainFiles(root: string): Promise<string[]> {
   const inbox = join(root, 'inbox');
   const out: string[] = [];
-  const dirs = (await readdir(inbox, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  for (const d of dirs) {
-    const files = (await readdir(join(inbox, d), { withFileTypes: true }))
-      .filter((f) => f.isFile() && f.name.toLowerCase().endsWith('.json'))
-      .map((f) => f.name)
-      .sort();
-    for (const f of files) out.push(join(inbox, d, f));
+  for (const d of (await readdir(inbox)).sort()) {
+    if (!(await isKind(join(inbox, d), 'dir'))) continue;
+    for (const f of (await readdir(join(inbox, d))).sort()) {
+      if (pathlibSuffix(f).toLowerCase() === '.json' && (await isKind(join(inbox, d, f), 'file'))) out.push(join(inbox, d, f));
+    }
   }
   return out;
+}
+
+/** Python's PurePath.suffix: from the last dot, unless the name starts with it or ends with it. */
+function pathlibSuffix(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i > 0 && i < name.length - 1 ? name.slice(i) : '';
+}
+
+/** stat() follows links; a dangling link is neither. */
+async function isKind(path: string, kind: 'dir' | 'file'): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    return kind === 'dir' ? st.isDirectory() : st.isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Resolve CLI inputs (files, folders, `-`) to sources, checking each exists. */
