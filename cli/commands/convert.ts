@@ -97,10 +97,10 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
     ...(args.tmpDir !== undefined && { tmpDir: args.tmpDir }),
   });
 
-  const file: AtomicFile | null = args.out !== undefined ? createAtomicFile(args.out) : null;
-  const sink: Writable = file ? file.stream : io.stdout;
+  // signals first: from the moment a temporary file exists, an interrupt must remove it
   const abort = new AbortController();
   let signalCode = 0;
+  let file: AtomicFile | null = null;
   const onSignal = (code: number) => () => {
     signalCode = code;
     file?.abort();
@@ -112,7 +112,12 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
   io.signals.once('SIGTERM', onTerm);
 
   try {
-    const input = Readable.from(tokenizeSources(sources, { onInvalidUtf8: (n, source) => p.report.note('invalid UTF-8 sequences replaced', { source }, n) }));
+    if (args.out !== undefined) file = createAtomicFile(args.out);
+    const sink: Writable = file ? file.stream : io.stdout;
+    const input = Readable.from(tokenizeSources(sources, {
+      signal: abort.signal,
+      onInvalidUtf8: (n, source) => p.report.note('invalid UTF-8 sequences replaced', { source }, n),
+    }));
     // stdout is not ended: it belongs to the process, and the summary still follows on stderr
     await pipeline([input, ...p.streams, sink], { signal: abort.signal, end: file !== null });
     p.checkMe();
@@ -134,7 +139,7 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
   }
 
   if (!args.quiet) {
-    const where = file ? ` to ${args.out}` : '';
+    const where = args.out !== undefined ? ` to ${args.out}` : '';
     say(io, `${p.stats.examples} example${p.stats.examples === 1 ? '' : 's'}${where} from ${p.stats.threads} thread${p.stats.threads === 1 ? '' : 's'}`);
     for (const line of p.report.lines()) say(io, line);
   }

@@ -46,6 +46,7 @@ const MESSAGE_KEYS = new Set<string>([...CLASSIC_KEYS, ...E2EE_KEYS]);
 const META_KEYS = new Set(['participants', 'title', 'thread_path', 'threadName', 'thread_type']);
 const SECTIONS = new Set(['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover']);
 const NAME_CACHE_LIMIT = 10_000;
+const SURROGATE = /[\ud800-\udfff]/;
 
 /** What the walker is doing with the next token. */
 const enum Mode {
@@ -95,8 +96,16 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
     return s;
   }
 
+  /** A record is found by its JSON path; a document-level error by the chunk it showed in. */
   function position(path?: string) {
-    return path === undefined ? { source, offset: chunkOffset } : { source, offset: chunkOffset, path };
+    return path === undefined ? { source, offset: chunkOffset } : { source, path };
+  }
+
+  /** Lone surrogates (`\ud83d` without its pair) become U+FFFD, counted: output stays valid UTF-8. */
+  function wellFormed(s: string, index: number): string {
+    if (!SURROGATE.test(s) || s.isWellFormed()) return s;
+    report?.note('lone surrogates replaced', position(`messages[${index}]`));
+    return s.toWellFormed();
   }
 
   function startDocument(): void {
@@ -141,7 +150,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       thread: d.info,
       sender: fixName(f.sender),
       timestampMs: f.timestampMs,
-      text: f.text === null ? null : fix(f.text),
+      text: f.text === null ? null : wellFormed(fix(f.text), index),
       kind: f.kind,
       index,
       session: 0,

@@ -16,8 +16,14 @@
  */
 import { DataError, LimitError } from '../errors.js';
 
-/** `at`: index in the scanned text where a text segment starts. */
-export type Segment = { text: string; at: number } | { values: unknown[]; offset: number };
+/** `offset`: byte offset, in the source, of the segment's first char (or first element). */
+export type Segment = { text: string; offset: number } | { values: unknown[]; offset: number };
+
+/**
+ * An element still unfinished after this many chars goes to stream-json with the rest of the
+ * array: the scanner re-reads its carry with every chunk, and stream-json streams a huge value.
+ */
+export const FALLBACK_CHARS = 1 << 20;
 
 export interface MessageScannerOptions {
   source: string;
@@ -64,6 +70,9 @@ export function createMessageScanner(options: MessageScannerOptions) {
   let carry = '';
   let carryOffset = 0;
 
+  const tooLong = (offset: number): never => {
+    throw new LimitError(`a single JSON value is longer than ${maxValueLength} characters`, { source, offset });
+  };
   const fail = (what: string, offset: number): never => {
     throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${what}`, { source, offset });
   };
@@ -73,6 +82,7 @@ export function createMessageScanner(options: MessageScannerOptions) {
     const c = buf.charCodeAt(i);
     if (c === QUOTE) {
       const q = stringEnd(buf, i + 1);
+      if (q - i > maxValueLength) tooLong(offsetOf(i));
       return q < 0 ? -1 : q + 1;
     }
     if (c !== 0x7b && c !== 0x5b) {
@@ -91,6 +101,7 @@ export function createMessageScanner(options: MessageScannerOptions) {
       if (s === QUOTE) {
         const q = stringEnd(buf, k + 1);
         if (q < 0) return -1;
+        if (q - k > maxValueLength) tooLong(offsetOf(k));
         k = q + 1;
         continue;
       }
@@ -170,13 +181,18 @@ export function createMessageScanner(options: MessageScannerOptions) {
     }
     // keep the unfinished element (from where scanning stopped, white space skipped)
     carry = i < n ? buf.slice(i) : '';
-    if (carry) {
-      carryOffset = offsetOf(i);
-      if (carry.length > maxValueLength) {
-        throw new LimitError(`a single JSON value is longer than ${maxValueLength} characters`, { source, offset: carryOffset });
-      }
-    }
+    if (carry) carryOffset = offsetOf(i);
     return -1;
+  }
+
+  /** Give up the fast path for the rest of this array: stream-json takes it from the carry on. */
+  function fallBack(out: Segment[]): void {
+    out.push({ text: carry, offset: carryOffset });
+    inArray = false;
+    containers.push(0x5b);
+    outside = Outside.Other;
+    scanOutside(carry, 0); // follow the structure of what stream-json was given
+    carry = '';
   }
 
   /** Outside the array; returns the index just after a `[` that opens top-level "messages", or -1. */
@@ -243,22 +259,26 @@ export function createMessageScanner(options: MessageScannerOptions) {
     /** Split decoded text, whose first char is at byte `start`, into segments. */
     scan(text: string, start: number): Segment[] {
       const out: Segment[] = [];
+      const offsetOf = (i: number) => (i === 0 ? start : start + Buffer.byteLength(text.slice(0, i)));
       let i = 0;
       while (i < text.length) {
         if (!inArray) {
           const opened = scanOutside(text, i);
           if (opened < 0) {
-            out.push({ text: i === 0 ? text : text.slice(i), at: i });
+            out.push({ text: i === 0 ? text : text.slice(i), offset: offsetOf(i) });
             break;
           }
-          out.push({ text: text.slice(i, opened), at: i });
+          out.push({ text: text.slice(i, opened), offset: offsetOf(i) });
           inArray = true;
           next = Next.First;
           i = opened;
           continue;
         }
         const closed = scanArray(text, start, i, out);
-        if (closed < 0) break;
+        if (closed < 0) {
+          if (carry.length > FALLBACK_CHARS) fallBack(out);
+          break;
+        }
         // the `]` goes to stream-json with what follows; we are back in the top-level object
         inArray = false;
         outside = Outside.Other;

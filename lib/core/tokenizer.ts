@@ -126,7 +126,17 @@ export function createTokenizer(options?: TokenizerOptions): Tokenizer {
       }
       charsSinceToken = 0;
       const values = (out as { values: Token[] }).values;
-      for (let i = 0; i < values.length; ++i) tokens.push(values[i]!);
+      for (let i = 0; i < values.length; ++i) {
+        const t = values[i]!;
+        if ('value' in t && typeof t.value === 'string' && t.value.length > maxValueLength) {
+          failed = true;
+          throw new LimitError(`a single JSON value is longer than ${maxValueLength} characters`, {
+            source,
+            offset: chunkStart + Buffer.byteLength(text.slice(0, from + slice.length)),
+          });
+        }
+        tokens.push(t);
+      }
     }
   }
 
@@ -145,10 +155,8 @@ export function createTokenizer(options?: TokenizerOptions): Tokenizer {
       if (!scanner) feed(text, chunkStart, tokens);
       else {
         for (const segment of scanner.scan(text, chunkStart)) {
-          if ('text' in segment) {
-            const at = segment.at;
-            feed(segment.text, at === 0 ? chunkStart : chunkStart + Buffer.byteLength(text.slice(0, at)), tokens);
-          } else {
+          if ('text' in segment) feed(segment.text, segment.offset, tokens);
+          else {
             tokens.push({ name: 'messageValues', value: segment.values, offset: segment.offset });
           }
         }

@@ -3,7 +3,7 @@
  * failed or interrupted run never leaves a partial dataset, and an existing file stays untouched
  * until the new one is complete (RELIABILITY.md #18, #19).
  */
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -19,9 +19,22 @@ export interface AtomicFile {
   abort(): void;
 }
 
+/**
+ * Opens the temporary file at once, so that a folder that does not exist or cannot be written is
+ * an IoError naming `path` before any input is read.
+ */
 export function createAtomicFile(path: string): AtomicFile {
   const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  const stream = createWriteStream(tempPath, { flags: 'wx' });
+  let fd: number;
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error('it is a folder');
+    fd = openSync(tempPath, 'wx');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? `no folder ${dirname(path)}` : e.code === 'EACCES' || e.code === 'EROFS' ? 'permission denied' : e.message;
+    throw new IoError(`cannot write ${path}: ${why}`, { cause: err });
+  }
+  const stream = createWriteStream(tempPath, { fd });
   let done = false;
   return {
     path,

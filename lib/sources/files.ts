@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { createTokenizer, type TokenizerOptions } from '../core/tokenizer.js';
 import { FbstreamError, IoError, UsageError } from '../errors.js';
 import type { TokenChunk } from '../types.js';
@@ -138,18 +138,20 @@ async function findLangChainFilesOrFail(root: string): Promise<string[]> {
 /** Token chunks of every source, one after another, each tokenized on its own. */
 export async function* tokenizeSources(
   sources: readonly Source[],
-  options: Omit<TokenizerOptions, 'source'> = {},
+  { signal, ...options }: Omit<TokenizerOptions, 'source'> & { signal?: AbortSignal } = {},
 ): AsyncGenerator<TokenChunk[]> {
   for (const source of sources) {
     const tokenizer = createTokenizer({ ...options, source: source.name });
     const stream = source.open();
+    // an abort must end a read that waits for data (stdin from a terminal or a slow pipe)
+    if (signal) addAbortSignal(signal, stream);
     try {
       for await (const chunk of stream) {
         const out = tokenizer.push(chunk as Buffer);
         if (out.length) yield out;
       }
     } catch (err) {
-      if (err instanceof FbstreamError) throw err;
+      if (err instanceof FbstreamError || (err as Error).name === 'AbortError') throw err;
       throw new IoError(`cannot read ${source.name}: ${(err as Error).message}`, { cause: err });
     } finally {
       if (source.name !== STDIN_NAME) stream.destroy();

@@ -87,7 +87,7 @@ t.test('a bad message is skipped and counted with its JSON path; the rest surviv
   t.equal(report.count('skipped message: missing or non-numeric timestamp_ms'), 1);
   t.equal(report.count('skipped message: content is not a string'), 1);
   t.equal(report.count('skipped message: not an object'), 1);
-  t.match(report.lines().join('\n'), /x\.json at byte \d+ \(messages\[0\]\)/);
+  t.match(report.lines().join("\n"), /x\.json \(messages\[0\]\)/);
 });
 
 t.test('documents that are not threads', async (t) => {

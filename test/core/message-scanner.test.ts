@@ -110,3 +110,24 @@ t.test('property: random thread-like documents, random chunkings', async (t) => 
     assert.deepEqual(fast, slow);
   }), { numRuns: 1000 }));
 });
+
+t.test('an element longer than the fast path holds goes to stream-json, with the same result', async (t) => {
+  const big = 'x'.repeat(3 * 1024 * 1024);
+  const doc = JSON.stringify({ messages: [{ sender_name: 'a', timestamp_ms: 3, content: 'before' }, { sender_name: 'b', timestamp_ms: 2, content: big }, { sender_name: 'c', timestamp_ms: 1, content: 'after {"messages": [' }], title: 't' });
+  const bytes = Buffer.from(doc);
+  const cuts = Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => i * 65536);
+  const out = same(bytes, cuts);
+  t.ok('messages' in out && out.messages.length === 3, 'three messages');
+});
+
+t.test('a value over maxValueLength is FBS_LIMIT on both paths, whole or in chunks', async (t) => {
+  const doc = Buffer.from(JSON.stringify({ messages: [{ sender_name: 'a', timestamp_ms: 1, content: 'y'.repeat(5000) }], title: 'z'.repeat(10) }));
+  for (const fastMessages of [true, false]) {
+    for (const size of [doc.length, 4096, 100]) {
+      const parts = Array.from({ length: Math.ceil(doc.length / size) }, (_, i) => doc.subarray(i * size, (i + 1) * size));
+      t.throws(() => runStage(createTokenizer({ maxValueLength: 1000, fastMessages }), parts), { code: 'FBS_LIMIT' }, `fast=${fastMessages} chunks of ${size}`);
+    }
+  }
+  const title = Buffer.from(JSON.stringify({ messages: [], title: 'z'.repeat(5000) }));
+  t.throws(() => runStage(createTokenizer({ maxValueLength: 1000 }), [title]), { code: 'FBS_LIMIT' }, 'outside the messages array too');
+});

@@ -1,0 +1,211 @@
+/**
+ * Every error code of lib/errors.ts (the ErrorCode union) is produced by at least one scenario: a
+ * library call matched on `code` (and on exitCodeOf), and a CLI run matched on its exit code.
+ * A code added to the union without a row here fails the first test.
+ */
+import t from 'tap';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fixture, looksLikeStackTrace, ROOT, runCli, tempDir, type RunOptions } from '../support/cli.js';
+import { exitCodeOf, type ErrorCode } from '../../lib/errors.js';
+import { createTokenizer } from '../../lib/core/tokenizer.js';
+import { createDecoder } from '../../lib/core/decoder.js';
+import { createPipeline } from '../../lib/pipeline.js';
+import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
+import { createAtomicFile } from '../../lib/sinks/atomic-file.js';
+import { runConvert, type ConvertArgs } from '../../cli/commands/convert.js';
+
+// independent scenarios (own temp folders, own child processes): run a few at once
+t.jobs = 4;
+
+const ME = ['--me', 'Ada Lovelace'];
+const THREAD = fixture('thread.json');
+
+/** The members of the ErrorCode union, read from the source so that new codes are noticed. */
+function declaredCodes(): string[] {
+  const src = readFileSync(join(ROOT, 'lib', 'errors.ts'), 'utf8');
+  const union = /export\s+type\s+ErrorCode\s*=([^;]+);/.exec(src);
+  if (!union) throw new Error('lib/errors.ts: no `export type ErrorCode = ...;`');
+  return [...union[1]!.matchAll(/'([A-Z0-9_]+)'/g)].map((m) => m[1]!);
+}
+
+/** Tokenize then decode a whole input in one go (library path, no streams). */
+function decodeAll(input: string, decoderOptions?: Parameters<typeof createDecoder>[0]): void {
+  const tokenizer = createTokenizer({ source: 'mem.json' });
+  const decoder = createDecoder(decoderOptions);
+  decoder.push(tokenizer.push(Buffer.from(input)));
+  decoder.push(tokenizer.flush());
+  decoder.flush();
+}
+
+/** A Io for running a command handler in-process. */
+function memoryIo() {
+  return { stdin: Readable.from([]), stdout: new PassThrough(), stderr: new PassThrough(), stderrIsTTY: false, signals: new EventEmitter() };
+}
+
+function convertArgs(over: Partial<ConvertArgs>): ConvertArgs {
+  return { inputs: [], me: 'Ada Lovelace', window: 8, overlap: 2, merge: true, preset: 'default', names: false, sortMemory: 24, quiet: true, ...over } as ConvertArgs;
+}
+
+/** What a scenario needs of its test: somewhere to register cleanup. */
+type Teardown = { teardown(fn: () => void): void };
+
+interface Row {
+  code: ErrorCode;
+  exit: number;
+  /** A library call that must fail with this code. */
+  lib?: (t: Teardown) => Promise<unknown> | unknown;
+  /** A CLI run that must exit with `exit` (files made in `dir` when needed). */
+  cli?: (dir: string) => { args: string[]; opts?: RunOptions };
+  /** What stderr must say for this CLI scenario. */
+  stderr?: RegExp;
+}
+
+const rows: Row[] = [
+  {
+    code: 'FBS_USAGE',
+    exit: 2,
+    lib: () => resolveInputs([fixture('does-not-exist.json')]),
+    cli: () => ({ args: [THREAD] }), // no --me
+    stderr: /--me/,
+  },
+  {
+    code: 'FBS_INVALID_OPTION',
+    exit: 2,
+    lib: () => createPipeline({ me: 'Ada Lovelace', window: 0 }),
+    cli: () => ({ args: [...ME, '--window', '0', THREAD] }),
+    stderr: /--window/,
+  },
+  {
+    code: 'FBS_UNKNOWN_SENDER',
+    exit: 2,
+    lib: async () => {
+      const p = createPipeline({ me: 'Nobody', source: 'thread.json' });
+      await pipeline([Readable.from([readFileSync(THREAD)]), ...p.streams, new Writable({ write: (_c, _e, cb) => cb() })]);
+      p.checkMe();
+    },
+    cli: () => ({ args: ['--me', 'Nobody', THREAD] }),
+    stderr: /Charles Babbage/,
+  },
+  {
+    code: 'FBS_OUTPUT_IS_INPUT',
+    exit: 2,
+    lib: (t) => {
+      const dir = tempDir(t);
+      const input = join(dir, 'message_1.json');
+      copyFileSync(THREAD, input);
+      return runConvert(convertArgs({ inputs: [input], out: input }), memoryIo());
+    },
+    cli: (dir) => {
+      const input = join(dir, 'message_1.json');
+      copyFileSync(THREAD, input);
+      return { args: [...ME, input, '-o', input] };
+    },
+  },
+  {
+    code: 'FBS_JSON_SYNTAX',
+    exit: 1,
+    lib: () => decodeAll('{"messages": [{"sender_name": "A"'),
+    cli: () => ({ args: [...ME, fixture('truncated.json')] }),
+    stderr: /\bbyte\b/,
+  },
+  {
+    code: 'FBS_EMPTY_INPUT',
+    exit: 1,
+    lib: () => decodeAll(''),
+    cli: () => ({ args: ME, opts: { stdin: '' } }),
+    stderr: /empty input/i,
+  },
+  {
+    code: 'FBS_NOT_A_THREAD',
+    exit: 1,
+    lib: () => decodeAll('[]'),
+    cli: () => ({ args: [...ME, fixture('array.json')] }),
+  },
+  {
+    code: 'FBS_LIMIT',
+    exit: 1,
+    lib: () => decodeAll(`{"x": ${'['.repeat(20)}${']'.repeat(20)}}`, { maxDepth: 8 }),
+    cli: () => ({ args: ME, opts: { stdin: `{"x": ${'['.repeat(1000)}${']'.repeat(1000)}}` } }),
+    stderr: /limit exceeded/i,
+  },
+  {
+    code: 'FBS_IO',
+    exit: 3,
+    lib: async (t) => {
+      // the finished file cannot be renamed onto an existing folder
+      const dir = tempDir(t);
+      const target = join(dir, 'out');
+      mkdirSync(target);
+      const file = createAtomicFile(target);
+      file.stream.end('{}\n');
+      await new Promise<void>((resolve, reject) => file.stream.on('close', () => resolve()).on('error', reject));
+      await file.commit();
+    },
+    cli: (dir) => ({ args: [...ME, THREAD, '-o', join(dir, 'missing', 'out.jsonl')] }),
+  },
+];
+
+t.test('every ErrorCode has a scenario', async (t) => {
+  const declared = declaredCodes();
+  t.ok(declared.length > 0, `lib/errors.ts declares ${declared.length} codes`);
+  t.same([...new Set(rows.map((r) => r.code))].sort(), [...declared].sort(), 'one row per declared code, no stale rows');
+});
+
+for (const row of rows) {
+  t.test(row.code, async (t) => {
+    if (row.lib) {
+      let caught: unknown;
+      try {
+        await row.lib(t);
+      } catch (err) {
+        caught = err;
+      }
+      t.match(caught, { code: row.code }, `library: fails with code ${row.code}`);
+      t.equal(exitCodeOf(caught), row.exit, `library: exitCodeOf gives ${row.exit}`);
+    }
+    if (row.cli) {
+      const { args, opts } = row.cli(tempDir(t));
+      const r = await runCli(args, opts);
+      t.equal(r.code, row.exit, `CLI: exit ${row.exit}`);
+      if (row.stderr) t.match(r.stderr, row.stderr, `CLI: stderr matches ${row.stderr}`);
+      t.match(r.stderr, /\S/, 'CLI: says something on stderr');
+      t.notOk(looksLikeStackTrace(r.stderr), 'CLI: no stack trace');
+    }
+  });
+}
+
+t.test('FBS_IO also comes from a source that fails while being read', async (t) => {
+  const failing = {
+    name: 'broken.json',
+    open: () =>
+      new Readable({
+        read() {
+          this.push('{"messages": [');
+          this.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+        },
+      }),
+  };
+  let caught: unknown;
+  try {
+    for await (const _ of tokenizeSources([failing])) void _;
+  } catch (err) {
+    caught = err;
+  }
+  t.match(caught, { code: 'FBS_IO' });
+  t.match((caught as Error).message, 'broken.json', 'names the source');
+  t.equal(exitCodeOf(caught), 3);
+});
+
+t.test('UnknownSenderError carries the participants and the suggestion', async (t) => {
+  const p = createPipeline({ me: 'Ada', source: 'thread.json' });
+  await pipeline([Readable.from([readFileSync(THREAD)]), ...p.streams, new Writable({ write: (_c, _e, cb) => cb() })]);
+  t.throws(() => p.checkMe(), { code: 'FBS_UNKNOWN_SENDER', participants: ['Ada Lovelace', 'Charles Babbage'], message: /Ada Lovelace/ });
+});
+
+t.test('data errors carry their position', async (t) => {
+  t.throws(() => decodeAll('{"messages": [}'), { code: 'FBS_JSON_SYNTAX', source: 'mem.json', offset: Number });
+});
