@@ -1,5 +1,5 @@
 /**
- * A SpillStore in temporary files: one file per sorted run, a JSON array of rows per line, in a private folder under the
+ * A SpillStore in temporary files: one file per sorted run, length-prefixed JSON blocks of rows, in a private folder under the
  * system temp dir (or `dir`). Synchronous I/O in large blocks: the order stage runs inside a
  * Transform, and its reads happen between batches it hands downstream.
  * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
@@ -7,7 +7,6 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import type { Entry } from '../core/order.js';
 import type { SpillStore } from '../core/spill.js';
 import { IoError } from '../errors.js';
@@ -84,7 +83,12 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
         for (let i = 0; i < run.length; i += BLOCK_ROWS) {
           const rows = new Array<Row>(Math.min(BLOCK_ROWS, run.length - i));
           for (let j = 0; j < rows.length; ++j) rows[j] = toRow(run[i + j]!);
-          writeSync(fd, JSON.stringify(rows) + '\n');
+          const body = JSON.stringify(rows);
+          // [uint32 byte length][UTF-8 JSON]: read back without scanning for line ends
+          const block = Buffer.allocUnsafe(4 + Buffer.byteLength(body));
+          block.writeUInt32LE(block.length - 4, 0);
+          block.write(body, 4);
+          writeSync(fd, block);
         }
       } catch (err) {
         throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
@@ -94,23 +98,16 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
       return handle;
     },
     *read(handle) {
-      const path = pathOf(handle);
-      const fd = openSync(path, 'r');
-      const decoder = new StringDecoder('utf8');
-      const buf = Buffer.allocUnsafe(READ_BLOCK);
-      let pending = '';
+      const fd = openSync(pathOf(handle), 'r');
+      const header = Buffer.allocUnsafe(4);
+      let body = Buffer.allocUnsafe(READ_BLOCK);
       try {
-        for (;;) {
-          const n = readSync(fd, buf, 0, READ_BLOCK, null);
-          if (n === 0) break;
-          pending += decoder.write(buf.subarray(0, n));
-          let start = 0;
-          for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
-            const rows = JSON.parse(pending.slice(start, nl)) as Row[];
-            start = nl + 1;
-            for (const row of rows) yield fromRow(row);
-          }
-          pending = pending.slice(start);
+        while (readSync(fd, header, 0, 4, null) === 4) {
+          const length = header.readUInt32LE(0);
+          if (body.length < length) body = Buffer.allocUnsafe(length);
+          if (readSync(fd, body, 0, length, null) !== length) throw new IoError(`temporary sort file ${pathOf(handle)} is truncated`);
+          const rows = JSON.parse(body.toString('utf8', 0, length)) as Row[];
+          for (const row of rows) yield fromRow(row);
         }
       } finally {
         closeSync(fd);
