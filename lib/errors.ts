@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'FBS_EMPTY_INPUT'
   | 'FBS_NOT_A_THREAD'
   | 'FBS_LIMIT'
+  | 'FBS_ZIP_INVALID'
+  | 'FBS_ZIP_UNSAFE'
+  | 'FBS_ZIP_UNSUPPORTED'
+  | 'FBS_ZIP_CORRUPT'
   | 'FBS_IO';
 
 /** Where in the input a data error happened. */

@@ -4,7 +4,7 @@
  * A code added to the union without a row here fails the first test.
  */
 import t from 'tap';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -17,6 +17,8 @@ import { createPipeline } from '../../lib/pipeline.js';
 import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { createAtomicFile } from '../../lib/sinks/atomic-file.js';
 import { runConvert, type ConvertArgs } from '../../cli/commands/convert.js';
+import { openZip } from '../../lib/sources/zip.js';
+import { rawZip } from '../support/zip.js';
 
 // independent scenarios (own temp folders, own child processes): run a few at once
 t.jobs = 4;
@@ -131,6 +133,44 @@ const rows: Row[] = [
     lib: () => decodeAll(`{"x": ${'['.repeat(20)}${']'.repeat(20)}}`, { maxDepth: 8 }),
     cli: () => ({ args: ME, opts: { stdin: `{"x": ${'['.repeat(1000)}${']'.repeat(1000)}}` } }),
     stderr: /limit exceeded/i,
+  },
+  {
+    code: 'FBS_ZIP_INVALID',
+    exit: 1,
+    lib: (t) => {
+      const path = join(tempDir(t), 'not.zip');
+      writeFileSync(path, 'this is not a zip archive');
+      return openZip(path);
+    },
+  },
+  ...(['FBS_ZIP_UNSAFE', 'FBS_ZIP_UNSUPPORTED'] as const).map((code): Row => ({
+    code,
+    exit: 1,
+    // a refused entry is a problem of the listing, not a rejection: the row throws it
+    lib: async (t) => {
+      const path = join(tempDir(t), 'bad.zip');
+      writeFileSync(path, rawZip([
+        { name: '../escape.json', content: '{}' },
+        { name: 'locked.json', data: Buffer.alloc(40), flags: 0x801, method: 8, crc32: 1, uncompressedSize: 28 },
+      ]));
+      const zip = await openZip(path);
+      await zip.close();
+      throw zip.problems.find((p) => p.error.code === code)?.error;
+    },
+  })),
+  {
+    code: 'FBS_ZIP_CORRUPT',
+    exit: 1,
+    lib: async (t) => {
+      const path = join(tempDir(t), 'crc.zip');
+      writeFileSync(path, rawZip([{ name: 'a.json', content: '{"messages": []}', method: 0, crc32: 0x12345678 }]));
+      const zip = await openZip(path);
+      try {
+        for await (const _ of zip.entries[0]!.open());
+      } finally {
+        await zip.close();
+      }
+    },
   },
   {
     code: 'FBS_IO',
