@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import t from 'tap';
+import { splitAt } from '../support/chunks.js';
 import fc from 'fast-check';
 import { createDecoder } from '../../lib/core/decoder.js';
 import { createTokenizer } from '../../lib/core/tokenizer.js';
@@ -31,21 +32,10 @@ function plain(m: Message) {
   return { ...rest, thread: { ...thread } };
 }
 
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(from, p));
-    from = p;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
 
 const same = (text: string | Buffer, cuts: number[] = []) => {
   const bytes = Buffer.isBuffer(text) ? text : Buffer.from(text);
-  const fast = decodeWith(true, split(bytes, cuts));
+  const fast = decodeWith(true, splitAt(bytes, cuts));
   const slow = decodeWith(false, [bytes]);
   assert.deepEqual(fast, slow);
   return fast;
@@ -105,7 +95,7 @@ t.test('property: random thread-like documents, random chunkings', async (t) => 
       text = text.slice(0, at) + dmg[1] + text.slice(at + 1);
     }
     const bytes = Buffer.from(text);
-    const fast = decodeWith(true, split(bytes, cuts));
+    const fast = decodeWith(true, splitAt(bytes, cuts));
     const slow = decodeWith(false, [bytes]);
     assert.deepEqual(fast, slow);
   }), { numRuns: 1000 }));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import t from 'tap';
+import { splitAt } from '../support/chunks.js';
 import fc from 'fast-check';
 import { createTokenizer, SLICE } from '../../lib/core/tokenizer.js';
 import { DataError } from '../../lib/errors.js';
@@ -9,17 +10,6 @@ import { runStage } from '../support/stage.js';
 const tokensOf = (chunks: TokenChunk[]) => chunks.flatMap((c) => c.tokens);
 const tokenize = (parts: (string | Uint8Array)[], options = {}) => tokensOf(runStage(createTokenizer({ source: 'x.json', ...options }), parts));
 
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(from, p));
-    from = p;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
 
 t.test('packed values, no streamed pieces', async (t) => {
   t.same(tokenize(['{"a": [1, "x", true, null]}']), [

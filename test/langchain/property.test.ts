@@ -8,10 +8,7 @@ import fc from 'fast-check';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createPipeline } from '../../lib/pipeline.js';
-import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
+import { runBytes, runFolder } from '../support/run-preset.js';
 import { asMultiset, referenceFile, referenceFolder, type ReferenceOptions } from '../support/langchain-reference.js';
 
 const RUNS = Number(process.env['FBS_PROPERTY_RUNS'] ?? 300);
@@ -19,37 +16,9 @@ const RUNS = Number(process.env['FBS_PROPERTY_RUNS'] ?? 300);
 // ---------------------------------------------------------------------------------------------
 // Running the preset
 
-function collector(out: string[]): Writable {
-  return new Writable({
-    objectMode: true,
-    write(chunk, _enc, cb) {
-      out.push(String(chunk));
-      cb();
-    },
-  });
-}
 
-function parseLines(text: string): unknown[] {
-  if (text !== '' && !text.endsWith('\n')) throw new Error('output does not end with a newline');
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-}
 
-async function runBytes(bytes: Buffer, options: ReferenceOptions, piece: number): Promise<unknown[]> {
-  const p = createPipeline({ preset: 'langchain', ...options });
-  const pieces: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += piece) pieces.push(bytes.subarray(i, i + piece));
-  const out: string[] = [];
-  await pipeline([Readable.from(pieces), ...p.streams, collector(out)]);
-  return parseLines(out.join(''));
-}
 
-async function runFolder(root: string, options: ReferenceOptions): Promise<unknown[]> {
-  const sources = await resolveInputs([root], { langchain: true });
-  const p = createPipeline({ preset: 'langchain', tokenizer: false, ...options });
-  const out: string[] = [];
-  await pipeline([Readable.from(tokenizeSources(sources)), ...p.streams, collector(out)]);
-  return parseLines(out.join(''));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Generators

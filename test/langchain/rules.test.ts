@@ -5,11 +5,11 @@
  */
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createPipeline } from '../../lib/pipeline.js';
-import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
+import { collector, runBytes, runFolder } from '../support/run-preset.js';
 import {
   asMultiset, referenceFile, referenceFolder, type ExampleLine, type OpenAiMessage, type ReferenceOptions,
 } from '../support/langchain-reference.js';
@@ -21,40 +21,9 @@ const u = (content: string): OpenAiMessage => ({ role: 'user', content });
 const a = (content: string): OpenAiMessage => ({ role: 'assistant', content });
 const line = (...messages: OpenAiMessage[]): ExampleLine => ({ messages });
 
-/** What `stream.pipeline` collects from the preset's streams. */
-function collector(out: string[]): Writable {
-  return new Writable({
-    objectMode: true,
-    write(chunk, _enc, cb) {
-      out.push(String(chunk));
-      cb();
-    },
-  });
-}
 
-function parseLines(text: string): unknown[] {
-  if (text !== '' && !text.endsWith('\n')) throw new Error(`output does not end with a newline: ${JSON.stringify(text.slice(-40))}`);
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-}
 
-/** The preset on a file's bytes, fed in small pieces (boundaries anywhere). */
-async function runBytes(bytes: Buffer, options: ReferenceOptions, piece = 5): Promise<unknown[]> {
-  const p = createPipeline({ preset: 'langchain', ...options });
-  const pieces: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += piece) pieces.push(bytes.subarray(i, i + piece));
-  const out: string[] = [];
-  await pipeline([Readable.from(pieces), ...p.streams, collector(out)]);
-  return parseLines(out.join(''));
-}
 
-/** The preset on a folder, found the way the CLI finds it (resolveInputs with langchain). */
-async function runFolder(root: string, options: ReferenceOptions): Promise<unknown[]> {
-  const sources = await resolveInputs([root], { langchain: true });
-  const p = createPipeline({ preset: 'langchain', tokenizer: false, ...options });
-  const out: string[] = [];
-  await pipeline([Readable.from(tokenizeSources(sources)), ...p.streams, collector(out)]);
-  return parseLines(out.join(''));
-}
 
 /** A name for test titles, non-ASCII escaped (NFC and NFD spellings look alike). */
 const ascii = (s: string) => JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import t from 'tap';
+import { splitAt } from '../support/chunks.js';
 import fc from 'fast-check';
 import { createPipeline, type PipelineOptions } from '../../lib/pipeline.js';
 import { metaJson } from '../support/messages.js';
@@ -31,17 +32,6 @@ async function run(chunks: Buffer[], options: Partial<PipelineOptions> = {}): Pr
   return out;
 }
 
-function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(from, p));
-    from = p;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
 
 const input = Buffer.from(thread(40) + thread(25, 'inbox/bob_2'));
 
