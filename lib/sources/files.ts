@@ -12,9 +12,9 @@ import { FbstreamError, IoError, UsageError } from '../errors.js';
 import type { TokenChunk } from '../types.js';
 
 export interface Source {
-  /** Shown in errors: a path, or `<stdin>`. */
+  /** Shown in errors: a path, a zip entry (`archive.zip:path`), or `<stdin>`. */
   name: string;
-  open(): Readable;
+  open(): Readable | Promise<Readable>;
 }
 
 export const STDIN_NAME = '<stdin>';
@@ -142,7 +142,7 @@ export async function* tokenizeSources(
 ): AsyncGenerator<TokenChunk[]> {
   for (const source of sources) {
     const tokenizer = createTokenizer({ ...options, source: source.name });
-    const stream = source.open();
+    const stream = await source.open();
     // an abort must end a read that waits for data (stdin from a terminal or a slow pipe)
     if (signal) addAbortSignal(signal, stream);
     try {

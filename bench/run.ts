@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench` (node dist/bench/run.js): throughput and peak memory of the whole pipeline
+ * against the raw floors, in one run on one machine (DESIGN.md "Performance budget").
+ *
+ *   npm run bench [-- --sizes 100MB,1GB] [--runs N] [--dir DIR] [--keep] [--seed N]
+ *
+ * For each size it generates a single-file, newest-first thread (bench/generate.ts) into a
+ * temporary folder (removed at the end unless --keep), then times, each in its own child process
+ * so that peak RSS is per variant:
+ *   (a) read       fs.createReadStream, 64 KB chunks, bytes counted
+ *   (b) parse      readFileSync + JSON.parse (not past ~500 MB: V8's string limit is ~512 MiB)
+ *   (c) tokens     stream-json's tokens alone, through our createTokenizer (fastMessages: false)
+ *   (c') tokens-fast  createTokenizer as the pipeline uses it (its default options)
+ *   (d) cli file   the CLI converting the file, stdout to /dev/null
+ *   (e) cli stdin  `cat file | cli`, stdout to /dev/null
+ * MB/s is input bytes over wall time (10^6 bytes); for (a)-(c') the time of the work alone, for
+ * the CLI the whole process (its start-up, ~0.1 s, included). Peak RSS is the child's
+ * process.resourceUsage().maxRSS (the CLI reports it through a --import preload). With --runs N
+ * each variant runs N times: the median time and the highest peak are shown.
+ *
+ * Before timing, the variants are checked against each other on a small thread of the same
+ * generator: byte and message counts agree with the generator's, and the CLI's output from a file
+ * and from stdin is the same (line count and SHA-256). The timed CLI runs are compared too, by
+ * the example count of their summaries. Targets (from the issue) are reported, not asserted.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatSize, parseSize, writeThreadFile, DEFAULT_OWNER, type ThreadStats } from './generate.js';
+import type { VariantResult } from './variant.js';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const VARIANT_JS = join(HERE, 'variant.js');
+const PRELOAD_JS = join(HERE, 'rss-preload.js');
+const CLI_JS = fileURLToPath(new URL('../cli/fbstream.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Past this, readFileSync(utf8) + JSON.parse cannot work: V8's longest string is ~512 MiB. */
+const PARSE_LIMIT = 500e6;
+const CHECK_SIZE = 20e6;
+const TARGET_MBPS = 50;
+const TARGET_RSS = 200e6;
+/** The line bench/rss-preload.ts writes to stderr (not imported from there: importing it installs its hook). */
+const MARK = 'FBSTREAM_BENCH_USAGE ';
+
+interface Args {
+  sizes: number[];
+  runs: number;
+  dir: string;
+  keep: boolean;
+  seed: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { sizes: [], runs: 1, dir: os.tmpdir(), keep: false, seed: 1 };
+  for (let i = 0; i < argv.length; ++i) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new TypeError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--sizes':
+      case '--size':
+        for (const s of value().split(/[,\s]+/).filter(Boolean)) a.sizes.push(parseSize(s));
+        break;
+      case '--runs': a.runs = Number(value()); break;
+      case '--dir': a.dir = value(); break;
+      case '--keep': a.keep = true; break;
+      case '--seed': a.seed = Number(value()); break;
+      case '--help':
+      case '-h':
+        process.stdout.write('Usage: npm run bench [-- --sizes 100MB,1GB] [--runs N] [--dir DIR] [--keep] [--seed N]\n');
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default:
+        throw new TypeError(`unknown argument ${arg}`);
+    }
+  }
+  if (a.sizes.length === 0) a.sizes = [100e6, 1e9];
+  if (!Number.isInteger(a.runs) || a.runs < 1) throw new TypeError(`--runs must be an integer >= 1, got ${a.runs}`);
+  if (!Number.isInteger(a.seed)) throw new TypeError(`--seed must be an integer, got ${a.seed}`);
+  return a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children
+
+interface Run {
+  seconds: number;
+  maxRssBytes: number | null;
+  cpuSeconds: number | null;
+  /** The CLI's example count (its summary), the variants' counts. */
+  count: Record<string, number>;
+  stdoutLines?: number;
+  stdoutSha256?: string;
+}
+
+class ChildError extends Error {}
+
+interface ChildOutput {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  lines: number;
+  sha256: string;
+}
+
+/** Run a command; stdout is kept (`keep`), hashed and counted (`capture`), or sent to /dev/null. */
+function runChild(cmd: string, args: string[], stdout: 'keep' | 'capture' | 'null'): Promise<ChildOutput> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    // the children measure themselves: no coverage collection, no inherited V8 flags
+    const { NODE_V8_COVERAGE: _c, NODE_OPTIONS: _o, ...env } = process.env;
+    const child = spawn(cmd, args, { stdio: ['ignore', stdout === 'null' ? 'ignore' : 'pipe', 'pipe'], env });
+    let out = '';
+    let lines = 0;
+    const hash = createHash('sha256');
+    let err = '';
+    child.stdout?.on('data', (b: Buffer) => {
+      if (stdout === 'keep') out += b.toString('utf8');
+      else {
+        hash.update(b);
+        for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) ++lines;
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString('utf8');
+      if (err.length > 1 << 20) err = err.slice(-65536);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout: out, stderr: err, seconds: Number(process.hrtime.bigint() - t0) / 1e9, lines, sha256: hash.digest('hex') });
+    });
+  });
+}
+
+function failure(o: ChildOutput): ChildError {
+  const last = o.stderr.split('\n').filter((l) => l.trim() && !l.startsWith(MARK)).slice(-3).join(' | ');
+  return new ChildError(`exit ${o.signal ?? o.code}${last ? `: ${last.slice(0, 300)}` : ''}`);
+}
+
+async function runVariantChild(variant: string, file: string, check: boolean): Promise<Run> {
+  const o = await runChild(process.execPath, [VARIANT_JS, variant, file, ...(check ? ['--check'] : [])], 'keep');
+  if (o.code !== 0) throw failure(o);
+  const r = JSON.parse(o.stdout.trim().split('\n').at(-1)!) as VariantResult;
+  return { seconds: r.seconds, maxRssBytes: r.maxRssBytes, cpuSeconds: r.cpuSeconds, count: r.count };
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+async function runCli(file: string, from: 'file' | 'stdin', stdout: 'capture' | 'null', owner: string): Promise<Run> {
+  const node = [process.execPath, '--import', PRELOAD_JS, CLI_JS];
+  const o = from === 'file'
+    ? await runChild(process.execPath, [...node.slice(1), file, '--me', owner], stdout)
+    : await runChild('/bin/sh', ['-c', `cat ${q(file)} | exec ${[...node, '--me', owner].map(q).join(' ')}`], stdout);
+  if (o.code !== 0) throw failure(o);
+  const usageLine = o.stderr.split('\n').find((l) => l.startsWith(MARK));
+  const usage = usageLine ? (JSON.parse(usageLine.slice(MARK.length)) as { maxRssBytes: number; cpuSeconds: number }) : null;
+  const examples = /(\d+) examples?\b/.exec(o.stderr);
+  const run: Run = {
+    seconds: o.seconds,
+    maxRssBytes: usage?.maxRssBytes ?? null,
+    cpuSeconds: usage?.cpuSeconds ?? null,
+    count: examples ? { examples: Number(examples[1]) } : {},
+  };
+  if (stdout === 'capture') {
+    run.stdoutLines = o.lines;
+    run.stdoutSha256 = o.sha256;
+  }
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+interface Row {
+  size: string;
+  variant: string;
+  mbps: string;
+  rss: string;
+  cpu: string;
+  note: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function printTable(rows: Row[]): void {
+  const head: Row = { size: 'size', variant: 'variant', mbps: 'MB/s', rss: 'peak RSS MB', cpu: 'CPU s', note: 'notes' };
+  const all = [head, ...rows];
+  const w = (k: keyof Row) => Math.max(...all.map((r) => r[k].length));
+  const line = (r: Row) =>
+    `| ${r.size.padEnd(w('size'))} | ${r.variant.padEnd(w('variant'))} | ${r.mbps.padStart(w('mbps'))} | ${r.rss.padStart(w('rss'))} | ${r.cpu.padStart(w('cpu'))} | ${r.note.padEnd(w('note'))} |`;
+  const sep = `|${'-'.repeat(w('size') + 2)}|${'-'.repeat(w('variant') + 2)}|${'-'.repeat(w('mbps') + 1)}:|${'-'.repeat(w('rss') + 1)}:|${'-'.repeat(w('cpu') + 1)}:|${'-'.repeat(w('note') + 2)}|`;
+  console.log(line(head));
+  console.log(sep);
+  for (const r of rows) console.log(line(r));
+}
+
+function machineFacts(): string[] {
+  const cpus = os.cpus();
+  let commit = 'n/a';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (dirty) commit += ' (+ uncommitted changes)';
+  } catch {
+    // not a git checkout
+  }
+  let streamJson = 'n/a';
+  try {
+    streamJson = (JSON.parse(readFileSync(join(ROOT, 'node_modules/stream-json/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // not installed where expected
+  }
+  return [
+    `date: ${new Date().toISOString()}`,
+    `cpu: ${cpus[0]?.model ?? 'unknown'}, ${os.availableParallelism()} cores`,
+    `memory: ${formatSize(os.totalmem())}, load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `node: ${process.version} (${process.platform} ${process.arch}), stream-json ${streamJson}, fbstream commit ${commit}`,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const tmp = mkdtempSync(join(args.dir, 'fbstream-bench-'));
+  const cleanup = () => {
+    if (!args.keep) rmSync(tmp, { recursive: true, force: true });
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanup();
+    process.kill(process.pid, sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failures = 0;
+  const owner = DEFAULT_OWNER;
+
+  try {
+    console.log('fbstream benchmark');
+    for (const f of machineFacts()) console.log(`  ${f}`);
+    console.log(`  sizes: ${args.sizes.map(formatSize).join(', ')}; runs per variant: ${args.runs}; temp: ${tmp}${args.keep ? ' (kept)' : ''}`);
+    console.log('');
+
+    // 1. the variants agree, on a small thread, before anything is timed
+    {
+      const file = join(tmp, 'check.json');
+      const stats = writeThreadFile(file, { size: CHECK_SIZE, seed: args.seed });
+      const problems: string[] = [];
+      const expect = (what: string, got: unknown, want: unknown) => {
+        if (got !== want) problems.push(`${what}: ${String(got)}, expected ${String(want)}`);
+      };
+      const read = await runVariantChild('read', file, true);
+      expect('read: bytes', read.count['bytes'], stats.bytes);
+      const parse = await runVariantChild('parse', file, true);
+      expect('parse: messages', parse.count['messages'], stats.messages);
+      const tokens = await runVariantChild('tokens', file, true);
+      expect('tokens: messages (sender_name keys)', tokens.count['messages'], stats.messages);
+      if ((tokens.count['messageValues'] ?? 0) > 0) problems.push('tokens: the fast path could not be turned off (fastMessages: false ignored)');
+      const fast = await runVariantChild('tokens-fast', file, true);
+      expect('tokens-fast: messages', fast.count['messages'], stats.messages);
+      const cliFile = await runCli(file, 'file', 'capture', owner);
+      const cliStdin = await runCli(file, 'stdin', 'capture', owner);
+      expect('cli: output lines, file vs stdin', cliStdin.stdoutLines, cliFile.stdoutLines);
+      expect('cli: output SHA-256, file vs stdin', cliStdin.stdoutSha256, cliFile.stdoutSha256);
+      expect('cli: output lines vs the summary\'s example count', cliFile.stdoutLines, cliFile.count['examples']);
+      if (!(cliFile.stdoutLines! > 0)) problems.push('cli: no output');
+      rmSync(file, { force: true });
+      console.log(
+        `checks on a ${formatSize(stats.bytes)} thread (${stats.messages} messages): ` +
+          (problems.length ? `FAILED\n${problems.map((p) => `  - ${p}`).join('\n')}` : `ok (the CLI gives ${cliFile.stdoutLines} identical lines from the file and from stdin)`),
+      );
+      failures += problems.length;
+    }
+
+    // 2. timing
+    const rows: Row[] = [];
+    const targetNotes: string[] = [];
+    for (const size of args.sizes) {
+      const label = formatSize(size);
+      const file = join(tmp, `thread-${label.replace(/\s+/g, '')}.json`);
+      process.stderr.write(`generating ${label}...`);
+      const g0 = process.hrtime.bigint();
+      const stats: ThreadStats = writeThreadFile(file, { size, seed: args.seed });
+      const gs = Number(process.hrtime.bigint() - g0) / 1e9;
+      process.stderr.write(` ${stats.messages} messages in ${gs.toFixed(1)} s\n`);
+      const mb = stats.bytes / 1e6;
+      rows.push({ size: label, variant: 'generate (bench/generate.ts, in the parent)', mbps: (mb / gs).toFixed(0), rss: '', cpu: '', note: `${stats.messages} messages, ${stats.textMessages} text` });
+
+      const timed = async (name: string, fn: () => Promise<Run>, describe?: (r: Run) => string): Promise<Run | null> => {
+        const runs: Run[] = [];
+        try {
+          for (let i = 0; i < args.runs; ++i) {
+            process.stderr.write(`  ${label} ${name} (${i + 1}/${args.runs})...`);
+            const r = await fn();
+            process.stderr.write(` ${r.seconds.toFixed(1)} s\n`);
+            runs.push(r);
+          }
+        } catch (err) {
+          process.stderr.write(' failed\n');
+          if (!(err instanceof ChildError)) throw err;
+          rows.push({ size: label, variant: name, mbps: 'failed', rss: '', cpu: '', note: err.message });
+          ++failures;
+          return null;
+        }
+        const secs = median(runs.map((r) => r.seconds));
+        const mid = runs.find((r) => r.seconds === secs) ?? runs[0]!;
+        const rsses = runs.map((r) => r.maxRssBytes).filter((x): x is number => x !== null);
+        const rss = rsses.length ? Math.max(...rsses) : null;
+        const cpu = mid.cpuSeconds;
+        rows.push({
+          size: label,
+          variant: name,
+          mbps: (mb / secs).toFixed(1),
+          rss: rss === null ? 'n/a' : (rss / 1e6).toFixed(0),
+          cpu: cpu === null ? 'n/a' : cpu.toFixed(1),
+          note: describe?.(mid) ?? '',
+        });
+        return { ...mid, seconds: secs, maxRssBytes: rss };
+      };
+
+      await timed('(a) read, createReadStream 64 KB', () => runVariantChild('read', file, false));
+      if (stats.bytes <= PARSE_LIMIT) await timed('(b) readFileSync + JSON.parse', () => runVariantChild('parse', file, false));
+      else rows.push({ size: label, variant: '(b) readFileSync + JSON.parse', mbps: 'n/a', rss: 'n/a', cpu: '', note: 'n/a (V8 string limit ~512 MiB)' });
+      await timed('(c) stream-json tokens (createTokenizer, fastMessages: false)', () => runVariantChild('tokens', file, false), (r) => `${r.count['tokens']} tokens`);
+      await timed("(c') createTokenizer, default (scanner fast path)", () => runVariantChild('tokens-fast', file, false), (r) => `${r.count['tokens']} tokens and message batches`);
+      const fromFile = await timed('(d) full pipeline: CLI FILE > /dev/null', () => runCli(file, 'file', 'null', owner), (r) => `${r.count['examples'] ?? '?'} examples`);
+      const fromStdin = await timed('(e) full pipeline: cat FILE | CLI > /dev/null', () => runCli(file, 'stdin', 'null', owner), (r) => `${r.count['examples'] ?? '?'} examples`);
+      if (fromFile && fromStdin && fromFile.count['examples'] !== fromStdin.count['examples']) {
+        rows.push({ size: label, variant: 'MISMATCH', mbps: '', rss: '', cpu: '', note: `examples: ${fromFile.count['examples']} from the file, ${fromStdin.count['examples']} from stdin` });
+        ++failures;
+      }
+      for (const [name, r] of [['file', fromFile], ['stdin', fromStdin]] as const) {
+        if (!r) continue;
+        const mbps = mb / r.seconds;
+        const ok = mbps >= TARGET_MBPS && r.maxRssBytes !== null && r.maxRssBytes < TARGET_RSS;
+        targetNotes.push(
+          `  ${label} from ${name}: ${mbps.toFixed(1)} MB/s (target >= ${TARGET_MBPS}), peak RSS ${r.maxRssBytes === null ? 'n/a' : (r.maxRssBytes / 1e6).toFixed(0)} MB (target < ${TARGET_RSS / 1e6}): ${ok ? 'meets both' : 'misses'}`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+
+    console.log('');
+    printTable(rows);
+    console.log('');
+    console.log('MB = 10^6 bytes. MB/s: input bytes / wall time (median of runs); peak RSS: the child process, highest of runs;');
+    console.log('CPU s: user + system CPU of that child (more than the wall time = more than one core busy).');
+    console.log('Targets (issue; reported, not asserted): full pipeline >= 50 MB/s and peak RSS < 200 MB at every size.');
+    for (const n of targetNotes) console.log(n);
+    if (failures) console.log(`\n${failures} problem(s): see above.`);
+    return failures ? 1 : 0;
+  } finally {
+    cleanup();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+process.exitCode = await main();
