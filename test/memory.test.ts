@@ -195,8 +195,9 @@ function watchPeakRss(pid: number): { stop(): number | null } {
 t.test(`CLI with a ${HEAP_MB} MB heap converts a ${formatSize(SIZE)} newest-first thread from stdin`, { timeout: 300_000 }, async (t) => {
   for (const f of [CLI, GENERATOR]) if (!existsSync(f)) return t.fail(`${f} is missing: run npm run build`);
 
-  // without tap's coverage collection (NODE_V8_COVERAGE): it would halve the children's speed
-  const { NODE_V8_COVERAGE: _, ...env } = process.env;
+  // the children run as a user's would: without tap's coverage collection (NODE_V8_COVERAGE, which
+  // would halve their speed) and without the loaders tap puts in NODE_OPTIONS (heap of their own)
+  const { NODE_V8_COVERAGE: _, NODE_OPTIONS: __, ...env } = process.env;
   const started = process.hrtime.bigint();
   const gen = spawn(
     process.execPath,

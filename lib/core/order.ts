@@ -14,13 +14,13 @@
  * thread that arrives newest-first (Meta's order), so that equal timestamps read as they were sent.
  */
 import type { Message, ThreadInfo } from '../types.js';
-import { MinHeap } from './heap.js';
+import { mergeRuns, runInfo, type RunInfo } from './merge-runs.js';
 import type { SpillStore } from './spill.js';
 import { BATCH_SIZE, type Output, type Stage } from './stage.js';
 import { OptionError } from '../errors.js';
 
 export interface OrderOptions {
-  /** Estimated bytes of messages held before a run is spilled. Default 24 MiB. */
+  /** Estimated bytes of messages held before a run is spilled. Default 20 MiB. */
   memoryBytes?: number;
   /** How equal timestamps are ordered. Default `auto`. */
   ties?: 'auto' | 'file';
@@ -43,7 +43,7 @@ export interface Entry {
   seq: number;
 }
 
-export const DEFAULT_ORDER_MEMORY = 24 * 1024 * 1024;
+export const DEFAULT_ORDER_MEMORY = 20 * 1024 * 1024;
 
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
@@ -56,19 +56,21 @@ export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrd
 }
 
 /**
- * Heap cost of a held message: object, fields, boxed timestamp and text (2 bytes a char to be safe).
- * Calibrated on generated exports (455 bytes a message measured for 30 MB of Meta JSON); an
- * estimate that is too low lets the budget overrun the heap of a small-memory process.
+ * Heap cost of a held message: object, fields and text. Measured on generated exports: 211 bytes
+ * a message of 40 chars on average (the decoder keeps no string that pins a larger one); the text
+ * counts 2 bytes a char, as text beyond Latin-1 does, and the base keeps a margin. Too low an
+ * estimate lets the budget overrun a small heap (a 64 MB heap must do: test/memory.test.ts); too
+ * high makes more, smaller runs.
  */
 export function estimateBytes(m: Message): number {
-  return 320 + 2 * (m.text?.length ?? 0) + (m.attachments ? 200 * m.attachments.length : 0) + (m.reactions ? 120 * m.reactions.length : 0);
+  return 160 + 2 * (m.text?.length ?? 0) + (m.attachments ? 150 * m.attachments.length : 0) + (m.reactions ? 80 * m.reactions.length : 0);
 }
 
 /** Messages of one thread (or of one of its documents) on their way to being ordered. */
 class Sorter {
   msgs: Message[] = [];
   seqs: number[] = [];
-  runs: number[] = [];
+  runs: RunInfo[] = [];
   bytes = 0;
   /** +1 oldest-first, -1 newest-first, 0 not known yet (every timestamp so far equal). */
   dir = 0;
@@ -142,7 +144,8 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
 
   function spillHeld(s: Sorter): void {
     if (!spill || s.msgs.length === 0) return;
-    s.runs.push(spill.write(s.sortedEntries(tieSignOf(s))));
+    const sorted = s.sortedEntries(tieSignOf(s));
+    s.runs.push(runInfo(spill.write(sorted), sorted));
     s.clearHeld();
   }
 
@@ -176,8 +179,10 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
       s.clearHeld();
       return batchesOf(entries, info);
     }
-    spillHeld(s);
-    return mergeRuns(spill!, s.runs, tieSign, info);
+    // what is still held joins the merge from memory: the last run is never written
+    if (s.msgs.length > 0) s.runs.push(runInfo(null, s.sortedEntries(tieSign), true));
+    s.clearHeld();
+    return batchesOf(mergeRuns(spill!, s.runs, tieSign), info);
   }
 
   return {
@@ -207,56 +212,17 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
   };
 }
 
-function* batchesOf(entries: Entry[], info: ThreadInfo): Generator<Message[]> {
-  for (let i = 0; i < entries.length; i += BATCH_SIZE) {
-    const end = Math.min(entries.length, i + BATCH_SIZE);
-    const out: Message[] = new Array(end - i);
-    for (let j = i; j < end; ++j) {
-      const m = entries[j]!.msg;
-      m.thread = info;
-      out[j - i] = m;
+function* batchesOf(entries: Iterable<Entry>, info: ThreadInfo): Generator<Message[]> {
+  let out: Message[] = [];
+  for (const e of entries) {
+    e.msg.thread = info;
+    out.push(e.msg);
+    if (out.length === BATCH_SIZE) {
+      yield out;
+      out = [];
     }
-    yield out;
   }
-}
-
-interface Cursor {
-  head: Entry;
-  rest: Iterator<Entry>;
-}
-
-function* mergeRuns(store: SpillStore<Entry>, runs: number[], tieSign: number, info: ThreadInfo): Generator<Message[]> {
-  const heap = new MinHeap<Cursor>((a, b) => {
-    const d = a.head.msg.timestampMs - b.head.msg.timestampMs;
-    return d < 0 || (d === 0 && (a.head.seq - b.head.seq) * tieSign < 0);
-  });
-  try {
-    for (const run of runs) {
-      const rest = store.read(run);
-      const first = rest.next();
-      if (!first.done) heap.push({ head: first.value, rest });
-    }
-    let out: Message[] = [];
-    while (heap.size > 0) {
-      const top = heap.peek()!;
-      const m = top.head.msg;
-      m.thread = info;
-      out.push(m);
-      if (out.length === BATCH_SIZE) {
-        yield out;
-        out = [];
-      }
-      const next = top.rest.next();
-      if (next.done) heap.pop();
-      else {
-        top.head = next.value;
-        heap.replaceTop(top);
-      }
-    }
-    if (out.length) yield out;
-  } finally {
-    for (const run of runs) store.remove(run);
-  }
+  if (out.length) yield out;
 }
 
 function concat(parts: Iterable<Message[]>[]): Output<Message> {

@@ -4,8 +4,8 @@
  * arrays.
  */
 export interface SpillStore<T> {
-  /** Persist one sorted run; returns its handle. */
-  write(run: readonly T[]): number;
+  /** Persist one sorted run (an array, or a merge streamed through); returns its handle. */
+  write(run: Iterable<T>): number;
   /** Read a run back, in order, lazily. */
   read(handle: number): Iterator<T>;
   /** Forget a run once it is merged. */
@@ -21,7 +21,7 @@ export function createMemorySpill<T>(): SpillStore<T> & { runs: Map<number, read
   return {
     runs,
     write(run) {
-      runs.set(next, run.slice());
+      runs.set(next, [...run]);
       return next++;
     },
     read(handle) {

@@ -48,7 +48,8 @@ export function interpretClassic(m: Raw): Interpreted<DecodedFields> {
   else if (type === 'Subscribe' || type === 'Unsubscribe' || Array.isArray(m['users'])) kind = 'notice';
   else if (sticker !== undefined) kind = 'sticker';
   else if (attachments.length > 0 && link === undefined) kind = 'media';
-  else if (type === 'Share' || isRaw(m['share'])) kind = 'share';
+  // a share's content is often Meta's own words ("Bob sent a link."): a notice, not text
+  else if (type === 'Share' || isRaw(m['share'])) kind = (content && classifyNotice(content)) || 'share';
   else kind = textKind(content);
 
   const out: DecodedFields = { sender, timestampMs: ts, text: content ?? null, kind };

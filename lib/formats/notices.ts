@@ -8,7 +8,7 @@
 const REACTION = /^Reacted .{1,16} to your message ?$|^Liked a message$|. reacted .{1,16} to your message ?$/s;
 const NOTICE = new RegExp(
   [
-    '^[^\\n]{1,80} sent an attachment\\.$',
+    '^[^\\n]{1,80} sent (?:an attachment|a link)\\.$',
     ' (?:added|removed) .{1,400} (?:to|from) the group\\.$',
     '. left the group\\.$',
     '. (?:named|renamed) the group ',
@@ -30,7 +30,7 @@ const NOTICE = new RegExp(
 export type NoticeKind = 'reaction' | 'notice' | null;
 
 /** Every notice above holds one of these words: a cheap scan first for ordinary text. */
-const MAYBE = /eacted|Liked a message| the group|nickname|call|attachment\.$| ended\.$|pinned a message|unsent a message|changed the /;
+const MAYBE = /eacted|Liked a message| the group|nickname|call|attachment\.$|sent a link\.$| ended\.$|pinned a message|unsent a message|changed the /;
 
 export function classifyNotice(text: string): NoticeKind {
   if (text.length > 600 || !MAYBE.test(text)) return null;

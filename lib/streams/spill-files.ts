@@ -48,6 +48,15 @@ function fromRow(row: Row): Entry {
   return { msg, seq: row[0] };
 }
 
+/** One block of a run file: [uint32 byte length][UTF-8 JSON array of rows], read back without scanning. */
+function writeBlock(fd: number, rows: Row[]): void {
+  const body = JSON.stringify(rows);
+  const block = Buffer.allocUnsafe(4 + Buffer.byteLength(body));
+  block.writeUInt32LE(block.length - 4, 0);
+  block.write(body, 4);
+  writeSync(fd, block);
+}
+
 export interface FileSpillOptions {
   /** Parent folder for the private temp folder. Default: the system temp dir. */
   dir?: string;
@@ -80,16 +89,15 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
       let fd: number | undefined;
       try {
         fd = openSync(path, 'w');
-        for (let i = 0; i < run.length; i += BLOCK_ROWS) {
-          const rows = new Array<Row>(Math.min(BLOCK_ROWS, run.length - i));
-          for (let j = 0; j < rows.length; ++j) rows[j] = toRow(run[i + j]!);
-          const body = JSON.stringify(rows);
-          // [uint32 byte length][UTF-8 JSON]: read back without scanning for line ends
-          const block = Buffer.allocUnsafe(4 + Buffer.byteLength(body));
-          block.writeUInt32LE(block.length - 4, 0);
-          block.write(body, 4);
-          writeSync(fd, block);
+        let rows: Row[] = [];
+        for (const entry of run) {
+          rows.push(toRow(entry));
+          if (rows.length === BLOCK_ROWS) {
+            writeBlock(fd, rows);
+            rows = [];
+          }
         }
+        if (rows.length) writeBlock(fd, rows);
       } catch (err) {
         throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
       } finally {

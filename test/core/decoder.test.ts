@@ -48,8 +48,10 @@ t.test('kinds', async (t) => {
     { sender_name: 'A', timestamp_ms: 11 },
     { sender_name: 'A', timestamp_ms: 12, content: '' },
     { sender_name: 'A', timestamp_ms: 13, gifs: [{ uri: 'g.gif' }], content: 'with a caption' },
+    { sender_name: 'A', timestamp_ms: 14, share: { link: 'https://x' }, content: 'A sent a link.' },
+    { sender_name: 'A', timestamp_ms: 15, share: { link: 'https://x' }, content: 'A sent an attachment.' },
   ])).map((m) => m.kind);
-  t.same(kinds, ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'reaction', 'notice', 'empty', 'empty', 'media']);
+  t.same(kinds, ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'reaction', 'notice', 'empty', 'empty', 'media', 'notice', 'notice']);
 });
 
 t.test('attachments keep type and repaired uri', async (t) => {

@@ -7,6 +7,7 @@ t.test('system and reaction notices are recognised, ordinary text is not', async
     ['Liked a message', 'reaction'],
     ['Zoë reacted ❤ to your message ', 'reaction'],
     ['Ada Lovelace sent an attachment.', 'notice'],
+    ['Bob sent a link.', 'notice'],
     ['Mary added Zoë Brontë to the group.', 'notice'],
     ['Bob left the group.', 'notice'],
     ['Ada named the group Engines.', 'notice'],

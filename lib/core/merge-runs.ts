@@ -1,0 +1,127 @@
+/**
+ * The merge half of the order stage's external sort: sorted runs in, one sorted sequence out.
+ *
+ * Memory stays bounded whatever the input size:
+ * - runs are opened lazily, in order of their first key, only once the merge has reached it. For
+ *   a newest-first thread (Meta's order) the runs do not overlap in time, so one or two are open
+ *   at a time, and the merge is a concatenation;
+ * - when more than `maxOpen` runs overlap somewhere (a thread in random order), groups of
+ *   `maxOpen` are merged into one run first, as many passes as needed (bounded fan-in).
+ * The last run may be kept in memory instead of being written (`entries`).
+ */
+import { MinHeap } from './heap.js';
+import type { Entry } from './order.js';
+import type { SpillStore } from './spill.js';
+
+export interface RunInfo {
+  /** The run in the store, or null for one held in memory. */
+  handle: number | null;
+  /** A run held in memory (the messages left when the thread ended). */
+  entries?: Entry[];
+  firstTs: number;
+  firstSeq: number;
+  lastTs: number;
+  lastSeq: number;
+}
+
+/** Runs merged at most at once. Each open run holds a read block (~64 KiB) and its parsed rows. */
+export const MAX_OPEN_RUNS = 32;
+
+export function runInfo(handle: number | null, sorted: Entry[], keep = false): RunInfo {
+  const first = sorted[0]!;
+  const last = sorted[sorted.length - 1]!;
+  const info: RunInfo = { handle, firstTs: first.msg.timestampMs, firstSeq: first.seq, lastTs: last.msg.timestampMs, lastSeq: last.seq };
+  if (keep) info.entries = sorted;
+  return info;
+}
+
+interface Cursor {
+  head: Entry;
+  rest: Iterator<Entry>;
+}
+
+/** All entries of `runs`, in (timestamp, seq × tieSign) order; merged runs are removed from the store. */
+export function* mergeRuns(store: SpillStore<Entry>, runs: RunInfo[], tieSign: number, maxOpen = MAX_OPEN_RUNS): Generator<Entry> {
+  const before = (aTs: number, aSeq: number, bTs: number, bSeq: number) => aTs < bTs || (aTs === bTs && (aSeq - bSeq) * tieSign < 0);
+  const byFirst = (a: RunInfo, b: RunInfo) => (before(a.firstTs, a.firstSeq, b.firstTs, b.firstSeq) ? -1 : 1);
+  let pending = [...runs].sort(byFirst);
+  try {
+    // bounded fan-in: merge groups of neighbours until no point in time needs more than maxOpen
+    while (maxOverlap(pending, before) > maxOpen) {
+      const next: RunInfo[] = [];
+      for (let i = 0; i < pending.length; i += maxOpen) {
+        const group = pending.slice(i, i + maxOpen);
+        if (group.length === 1) {
+          next.push(group[0]!);
+          continue;
+        }
+        let first: Entry | undefined;
+        let last: Entry | undefined;
+        const merged = (function* () {
+          for (const e of lazyMerge(store, group, before)) {
+            first ??= e;
+            last = e;
+            yield e;
+          }
+        })();
+        const handle = store.write(merged);
+        next.push({ handle, firstTs: first!.msg.timestampMs, firstSeq: first!.seq, lastTs: last!.msg.timestampMs, lastSeq: last!.seq });
+      }
+      pending = next.sort(byFirst);
+    }
+    yield* lazyMerge(store, pending, before);
+  } finally {
+    for (const r of pending) if (r.handle !== null) store.remove(r.handle);
+  }
+}
+
+/** k-way merge that opens a run only when the merge reaches its first key; removes what it merged. */
+function* lazyMerge(store: SpillStore<Entry>, sorted: RunInfo[], before: (aTs: number, aSeq: number, bTs: number, bSeq: number) => boolean): Generator<Entry> {
+  const heap = new MinHeap<Cursor>((a, b) => before(a.head.msg.timestampMs, a.head.seq, b.head.msg.timestampMs, b.head.seq));
+  let next = 0;
+  try {
+    for (;;) {
+      // open every run that may hold something not after the current smallest head
+      while (next < sorted.length) {
+        const top = heap.peek();
+        const r = sorted[next]!;
+        if (top && before(top.head.msg.timestampMs, top.head.seq, r.firstTs, r.firstSeq)) break;
+        const rest = r.entries ? r.entries[Symbol.iterator]() : store.read(r.handle!);
+        const first = rest.next();
+        if (!first.done) heap.push({ head: first.value, rest });
+        ++next;
+      }
+      const top = heap.peek();
+      if (!top) return;
+      yield top.head;
+      const step = top.rest.next();
+      if (step.done) heap.pop();
+      else {
+        top.head = step.value;
+        heap.replaceTop(top);
+      }
+    }
+  } finally {
+    for (const r of sorted) {
+      if (r.handle !== null) store.remove(r.handle);
+      r.handle = null;
+    }
+  }
+}
+
+/** The most runs whose [first, last] ranges share a point (sweep over runs sorted by first key). */
+function maxOverlap(sorted: readonly RunInfo[], before: (aTs: number, aSeq: number, bTs: number, bSeq: number) => boolean): number {
+  if (sorted.length <= 1) return sorted.length;
+  const open = new MinHeap<RunInfo>((a, b) => before(a.lastTs, a.lastSeq, b.lastTs, b.lastSeq));
+  let most = 0;
+  for (const r of sorted) {
+    while (open.size > 0) {
+      const o = open.peek()!;
+      if (!before(o.lastTs, o.lastSeq, r.firstTs, r.firstSeq)) break;
+      open.pop();
+    }
+    open.push(r);
+    if (open.size > most) most = open.size;
+  }
+  return most;
+}
