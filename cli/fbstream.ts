@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { convertCommand } from './commands/convert.js';
+import { inspectCommand } from './commands/inspect.js';
 import { processIo, say, type Io } from './io.js';
 import { exitCodeOf, FbstreamError, UsageError } from '../lib/errors.js';
 
@@ -18,9 +19,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .scriptName('fbstream')
     .usage('Usage: $0 [inputs..] [options]\n\nTurn a Facebook Messenger export into fine-tuning data (OpenAI chat JSONL).')
     .command(convertCommand(io, (c) => (code = c)))
+    .command(inspectCommand(io, (c) => (code = c)))
     .example('cat message_1.json | $0 --me "Ada Lovelace" > train.jsonl', 'One thread from stdin')
     .example('$0 facebook-ada/ --me "Ada Lovelace" -o train.jsonl', 'A whole export folder')
     .example('$0 messages/ --preset langchain --me "Ada Lovelace"', "What LangChain's walkthrough gives")
+    .example('$0 inspect facebook-ada-*.zip', 'What an export holds')
     .epilogue('Exit codes: 0 ok, 1 bad input data, 2 usage error, 3 I/O failure, 130/143 interrupted.')
     .strictOptions()
     .strictCommands()

@@ -47,6 +47,10 @@ export interface PipelineOptions {
   sessionGapMs?: number;
   /** Message kinds kept (default text, share, media). */
   kinds?: readonly MessageKind[];
+  /** Keep messages at or after this time (ms since the epoch). */
+  sinceMs?: number;
+  /** Keep messages before this time (ms since the epoch). */
+  untilMs?: number;
   /** Add `name` to other speakers' turns in group chats. Default false. */
   names?: boolean;
   /** System message at the start of every example. */
@@ -89,7 +93,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   if (options.tokenizer ?? true) streams.push(createTokenizerStream({ source: options.source ?? '<input>', onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n) }));
   streams.push(
     createDecoderStream({ repair: !lc, e2ee: !lc, report }),
-    createFilterStream(lc ? { kinds: ALL_KINDS, text: 'present' } : { kinds: options.kinds ?? DEFAULT_KINDS, report }),
+    createFilterStream({
+      ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds ?? DEFAULT_KINDS, report }),
+      ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
+      ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
+    }),
     createOrderStream({
       ties: lc ? 'file' : 'auto',
       joinParts: !lc,

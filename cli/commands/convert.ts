@@ -1,15 +1,29 @@
 /**
  * `fbstream [inputs..]` (the default command): Messenger JSON in, OpenAI chat fine-tuning JSONL out.
+ *
+ * Two ways in, chosen by the inputs:
+ * - a stream: stdin, or `.json` thread files — one pipeline, documents one after another;
+ * - an export: any folder or `.zip` among the inputs — the export is indexed (lib/export), the owner
+ *   found, threads selected, and each thread converted on its own, in worker threads, so that one
+ *   bad thread is reported and left out while the others come out.
  */
+import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { createPipeline, type Preset } from '../../lib/pipeline.js';
-import { resolveInputs, tokenizeSources, type Source } from '../../lib/sources/files.js';
-import { createAtomicFile, type AtomicFile } from '../../lib/sinks/atomic-file.js';
-import { exitCodeOf, FbstreamError, OptionError, UsageError } from '../../lib/errors.js';
+import { createPipeline, type PipelineOptions, type Preset } from '../../lib/pipeline.js';
+import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
+import { OptionError, UsageError, UnknownSenderError } from '../../lib/errors.js';
+import { openExport } from '../../lib/export/open-export.js';
+import { ALL_SECTIONS, DEFAULT_SECTIONS, resolveOwner, selectThreads } from '../../lib/export/select.js';
+import { convertThreads } from '../../lib/export/parallel.js';
+import { jobsFromPlans } from '../../lib/export/thread-job.js';
+import { closestName } from '../../lib/text/closest.js';
+import type { ThreadSection } from '../../lib/sources/export-index.js';
 import { say, type Io } from '../io.js';
+import { withOutput } from '../output.js';
+import { createProgress } from '../progress.js';
 
 export interface ConvertArgs {
   inputs: string[];
@@ -25,25 +39,37 @@ export interface ConvertArgs {
   mergeGap?: number;
   sortMemory: number;
   tmpDir?: string;
+  jobs?: number;
+  sections?: string[];
+  groups?: boolean;
+  thread?: string[];
+  since?: string;
+  until?: string;
   quiet: boolean;
 }
 
 export function convertOptions<T>(y: Argv<T>) {
   return y
-    .positional('inputs', { describe: 'Thread files (message_N.json) or export folders; none or - reads stdin', type: 'string', array: true, default: [] as string[] })
-    .option('me', { describe: 'Your name as it appears in the export: your messages become assistant turns', type: 'string', requiresArg: true })
+    .positional('inputs', { describe: 'Export folders, .zip parts, thread files (message_N.json); none or - reads stdin', type: 'string', array: true, default: [] as string[] })
+    .option('me', { describe: 'Your name as the export writes it: your messages become assistant turns (default for an export: its owner)', type: 'string', requiresArg: true })
     .option('out', { alias: 'o', describe: 'Write to FILE (atomically: complete or not at all) instead of stdout', type: 'string', requiresArg: true })
     .option('window', { describe: 'Turns per example', type: 'number', default: 8, requiresArg: true })
     .option('overlap', { describe: 'Turns shared by consecutive examples', type: 'number', default: 2, requiresArg: true })
     .option('merge', { describe: 'Merge consecutive messages of one sender into one turn (--no-merge: one turn per message)', type: 'boolean', default: true })
     .option('preset', { describe: 'langchain: reproduce LangChain\'s Facebook Messenger walkthrough exactly', choices: ['default', 'langchain'] as const, default: 'default' as Preset })
+    .option('sections', { describe: `Export sections to read, comma-separated (${ALL_SECTIONS.join(', ')})`, type: 'string', array: true, requiresArg: true, defaultDescription: DEFAULT_SECTIONS.join(',') })
+    .option('groups', { describe: 'Include group chats (--no-groups: 1:1 only)', type: 'boolean', default: true })
+    .option('thread', { describe: 'Only threads whose name, title or a participant matches (substring, or * ? wildcards); repeatable', type: 'string', array: true, requiresArg: true })
+    .option('since', { describe: 'Only messages from this date on (YYYY-MM-DD or ISO 8601)', type: 'string', requiresArg: true })
+    .option('until', { describe: 'Only messages before this date', type: 'string', requiresArg: true })
+    .option('jobs', { alias: 'j', describe: 'Threads converted at once, in worker threads', type: 'number', requiresArg: true, defaultDescription: 'the number of cores' })
     .option('names', { describe: 'Add each speaker\'s name to user turns in group chats', type: 'boolean', default: false })
     .option('system', { describe: 'System message to start every example with', type: 'string', requiresArg: true })
     .option('session-gap', { describe: 'Start a new conversation after this many hours of silence', type: 'number', requiresArg: true })
     .option('merge-gap', { describe: 'Merge a sender\'s messages only within this many minutes', type: 'number', requiresArg: true })
     .option('sort-memory', { describe: 'MB of messages held per thread before sorting spills to temporary files', type: 'number', default: 20, requiresArg: true })
     .option('tmp-dir', { describe: 'Folder for temporary sort files (default: the system temp folder)', type: 'string', requiresArg: true })
-    .option('quiet', { alias: 'q', describe: 'No summary on stderr', type: 'boolean', default: false })
+    .option('quiet', { alias: 'q', describe: 'No progress or summary on stderr', type: 'boolean', default: false })
     .check((argv) => {
       if (argv['help'] || argv['version']) return true; // yargs checks before it prints them
       const a = argv as unknown as ConvertArgs;
@@ -53,13 +79,34 @@ export function convertOptions<T>(y: Argv<T>) {
       if (a.sessionGap !== undefined && !(a.sessionGap > 0)) throw new OptionError('--session-gap', 'must be a number of hours > 0', a.sessionGap);
       if (a.mergeGap !== undefined && !(a.mergeGap > 0)) throw new OptionError('--merge-gap', 'must be a number of minutes > 0', a.mergeGap);
       if (!(a.sortMemory >= 1)) throw new OptionError('--sort-memory', 'must be a number of MB >= 1', a.sortMemory);
+      if (a.jobs !== undefined) integerAtLeast('--jobs', a.jobs, 1);
       if (a.me !== undefined && a.me.trim() === '') throw new OptionError('--me', 'must be a name', a.me);
+      sectionsOf(a.sections);
+      dateOf('--since', a.since);
+      dateOf('--until', a.until);
       return true;
     });
 }
 
 function integerAtLeast(option: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new OptionError(option, `must be an integer >= ${min}`, value);
+}
+
+function sectionsOf(values: string[] | undefined): ThreadSection[] | undefined {
+  if (values === undefined) return undefined;
+  const list = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const s of list) {
+    if (!ALL_SECTIONS.includes(s as ThreadSection)) throw new OptionError('--sections', `each must be one of ${ALL_SECTIONS.join(', ')}`, s);
+  }
+  return list as ThreadSection[];
+}
+
+/** `YYYY-MM-DD` is midnight UTC; anything else Date.parse reads. */
+function dateOf(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
+  if (Number.isNaN(ms)) throw new OptionError(option, 'must be a date (YYYY-MM-DD or ISO 8601)', value);
+  return ms;
 }
 
 export function convertCommand(io: Io, setExit: (code: number) => void): CommandModule<object, ConvertArgs> {
@@ -71,21 +118,12 @@ export function convertCommand(io: Io, setExit: (code: number) => void): Command
   };
 }
 
-/** The whole run; returns the exit code (DESIGN.md: 0 ok, 1 data, 2 usage, 3 I/O, 130/143 signal). */
-export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
-  if (args.me === undefined) {
-    throw new UsageError('--me is required: your name as the export writes it (your messages become the assistant\'s turns)');
-  }
-  if (args.inputs.length === 0 && (io.stdin as { isTTY?: boolean }).isTTY) {
-    throw new UsageError('no input: name thread files or export folders, or pipe a message_N.json into stdin');
-  }
-  const sources = await resolveInputs(args.inputs, { langchain: args.preset === 'langchain', stdin: io.stdin });
-  if (args.out !== undefined) refuseOverwritingInput(args.out, sources);
-
-  const p = createPipeline({
-    me: args.me,
+/** Stage options from the command line (everything but `me`). */
+function pipelineOptions(args: ConvertArgs): Omit<PipelineOptions, 'me'> {
+  const since = dateOf('--since', args.since);
+  const until = dateOf('--until', args.until);
+  return {
     preset: args.preset,
-    tokenizer: false,
     window: args.window,
     overlap: args.overlap,
     merge: args.merge,
@@ -95,78 +133,111 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
     ...(args.sessionGap !== undefined && { sessionGapMs: args.sessionGap * 3_600_000 }),
     ...(args.mergeGap !== undefined && { mergeGapMs: args.mergeGap * 60_000 }),
     ...(args.tmpDir !== undefined && { tmpDir: args.tmpDir }),
-  });
-
-  // signals first: from the moment a temporary file exists, an interrupt must remove it
-  const abort = new AbortController();
-  let signalCode = 0;
-  let file: AtomicFile | null = null;
-  const onSignal = (code: number) => () => {
-    signalCode = code;
-    file?.abort();
-    abort.abort();
+    ...(since !== undefined && { sinceMs: since }),
+    ...(until !== undefined && { untilMs: until }),
   };
-  const onInt = onSignal(130);
-  const onTerm = onSignal(143);
-  io.signals.once('SIGINT', onInt);
-  io.signals.once('SIGTERM', onTerm);
+}
 
-  try {
-    if (args.out !== undefined) file = createAtomicFile(args.out);
-    const sink: Writable = file ? file.stream : io.stdout;
+/** The whole run; returns the exit code (DESIGN.md: 0 ok, 1 data, 2 usage, 3 I/O, 130/143 signal). */
+export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
+  if (args.inputs.length === 0 && (io.stdin as { isTTY?: boolean }).isTTY) {
+    throw new UsageError('no input: name an export folder, .zip parts or thread files, or pipe a message_N.json into stdin');
+  }
+  if (args.preset !== 'langchain' && args.inputs.some(isExportInput)) return runExport(args, io);
+  if (args.me === undefined) {
+    throw new UsageError('--me is required for thread files and stdin: your name as the export writes it (your messages become the assistant\'s turns)');
+  }
+  const me = args.me;
+  const sources = await resolveInputs(args.inputs, { langchain: args.preset === 'langchain', stdin: io.stdin });
+  if (args.out !== undefined) refuseOverwritingInput(args.out, sources.map((s) => s.name));
+  const p = createPipeline({ me, tokenizer: false, ...pipelineOptions(args) });
+  return withOutput(args.out, io, async ({ sink, signal, isFile }) => {
     const input = Readable.from(tokenizeSources(sources, {
-      signal: abort.signal,
+      signal,
       onInvalidUtf8: (n, source) => p.report.note('invalid UTF-8 sequences replaced', { source }, n),
     }));
     // stdout is not ended: it belongs to the process, and the summary still follows on stderr
-    await pipeline([input, ...p.streams, sink], { signal: abort.signal, end: file !== null });
+    await pipeline([input, ...p.streams, sink], { signal, end: isFile });
     p.checkMe();
-    await file?.commit();
-  } catch (err) {
-    file?.abort();
-    if (signalCode) return signalCode;
-    if (isBrokenPipe(err)) return 0; // `| head -1`: the reader has what it wanted
-    if (err instanceof FbstreamError) {
-      say(io, `error: ${err.message}`);
-      if (exitCodeOf(err) === 2 && err.code !== 'FBS_UNKNOWN_SENDER') say(io, "try 'fbstream --help'");
-      return exitCodeOf(err);
+    if (!args.quiet) {
+      summary(io, args, p.stats.examples, p.stats.threads);
+      for (const line of p.report.lines()) say(io, line);
     }
-    say(io, `error: ${(err as Error).message ?? String(err)}`);
-    return 3;
-  } finally {
-    io.signals.removeListener('SIGINT', onInt);
-    io.signals.removeListener('SIGTERM', onTerm);
-  }
-
-  if (!args.quiet) {
-    const where = args.out !== undefined ? ` to ${args.out}` : '';
-    say(io, `${p.stats.examples} example${p.stats.examples === 1 ? '' : 's'}${where} from ${p.stats.threads} thread${p.stats.threads === 1 ? '' : 's'}`);
-    for (const line of p.report.lines()) say(io, line);
-  }
-  return 0;
+    return 0;
+  });
 }
 
-function isBrokenPipe(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EPIPE';
+/** A folder or a zip archive: the input is (part of) a whole export. */
+function isExportInput(input: string): boolean {
+  if (input === '-') return false;
+  if (/\.zip$/i.test(input)) return true;
+  return statSync(input, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+async function runExport(args: ConvertArgs, io: Io): Promise<number> {
+  const opened = await openExport(args.inputs);
+  try {
+    const { index } = opened;
+    for (const p of opened.problems) say(io, `skipped ${p.error.message}`);
+    if (index.threads.length === 0) {
+      if (index.htmlOnly) throw new UsageError('this export is in HTML: download it again choosing the JSON format (Settings → Download your information → Format: JSON)');
+      throw new UsageError(`no Messenger threads (message_N.json) found in ${args.inputs.join(', ')}`);
+    }
+    if (args.out !== undefined) refuseOverwritingInput(args.out, [...args.inputs, ...index.threads.flatMap((t) => t.parts.map((p) => p.name))]);
+    const me = args.me ?? (await resolveOwner(opened));
+    const sections = sectionsOf(args.sections);
+    const { selected, left } = await selectThreads(opened, {
+      ...(sections && { sections }),
+      groups: args.groups ?? true,
+      ...(args.thread && { threads: args.thread }),
+    });
+    if (selected.length === 0) {
+      const why = [...left].map(([reason, n]) => `${n} (${reason})`).join(', ');
+      throw new UsageError(`no thread selected: of ${index.threads.length}, left out ${why}`);
+    }
+    if (!args.quiet) {
+      const was = args.me === undefined ? ' (the export owner; --me to change)' : '';
+      say(io, `${selected.length} of ${index.threads.length} threads, as ${me}${was}`);
+      for (const [why, n] of left) say(io, `left out: ${n} thread${n === 1 ? '' : 's'} (${why})`);
+      for (const s of index.skipped) say(io, `not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
+      for (const t of selected) if (t.missingParts.length) say(io, `${t.key}: parts ${t.missingParts.join(', ')} missing (a zip part not given?)`);
+    }
+    const jobs = jobsFromPlans(selected);
+    const sizes = selected.map((t) => t.parts.reduce((n, p) => n + p.size, 0));
+    const progress = createProgress(io, args.quiet, jobs.length, sizes.reduce((a, b) => a + b, 0));
+    return await withOutput(args.out, io, async ({ sink, signal }) => {
+      const result = await convertThreads(jobs, { me, ...pipelineOptions(args), jobs: args.jobs ?? availableParallelism(), signal }, sink, {
+        onThreadDone: (job) => progress.thread(sizes[job.index]!),
+      }).finally(() => progress.done());
+      if (result.assistantTurns === 0 && args.me !== undefined && !result.people.includes(me)) {
+        throw new UnknownSenderError(me, result.people, closestName(me, result.people));
+      }
+      if (!args.quiet) {
+        summary(io, args, result.examples, result.threads);
+        for (const line of result.report.lines()) say(io, line);
+      }
+      for (const f of result.failed) say(io, `error: ${f.key} left out: ${f.message}`);
+      return result.failed.length ? 1 : 0;
+    });
+  } finally {
+    await opened.close();
+  }
+}
+
+function summary(io: Io, args: ConvertArgs, examples: number, threads: number): void {
+  const where = args.out !== undefined ? ` to ${args.out}` : '';
+  say(io, `${examples} example${examples === 1 ? '' : 's'}${where} from ${threads} thread${threads === 1 ? '' : 's'}`);
 }
 
 /** `-o` naming one of the inputs (also through a link) would destroy it: refuse before reading. */
-function refuseOverwritingInput(out: string, sources: readonly Source[]): void {
-  let target: { dev: number; ino: number } | null = null;
-  try {
-    target = statSync(out);
-  } catch {
-    return; // does not exist yet: cannot be an input
-  }
-  for (const s of sources) {
-    try {
-      const st = statSync(s.name);
-      if (st.dev === target.dev && st.ino === target.ino) {
-        throw new UsageError(`--out ${out} is the input ${s.name}: refusing to overwrite it`, 'FBS_OUTPUT_IS_INPUT');
-      }
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
+function refuseOverwritingInput(out: string, inputs: readonly string[]): void {
+  const target = statSync(out, { throwIfNoEntry: false });
+  if (!target) return; // does not exist yet: cannot be an input
+  for (const name of inputs) {
+    const st = statSync(name, { throwIfNoEntry: false });
+    if (st && st.dev === target.dev && st.ino === target.ino) {
+      throw new UsageError(`--out ${out} is the input ${name}: refusing to overwrite it`, 'FBS_OUTPUT_IS_INPUT');
     }
   }
 }
+

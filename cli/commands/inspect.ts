@@ -1,0 +1,144 @@
+/**
+ * `fbstream inspect [inputs..] [--json]`: what an export holds before converting it — the owner,
+ * threads per section and dialect, participants, messages per kind, the date range.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { createDecoder } from '../../lib/core/decoder.js';
+import { FbstreamError, UsageError } from '../../lib/errors.js';
+import { openExport, type OpenedExport } from '../../lib/export/open-export.js';
+import { detectOwner } from '../../lib/sources/owner.js';
+import { tokenizeSources } from '../../lib/sources/files.js';
+import type { ThreadPlan } from '../../lib/sources/export-index.js';
+import type { Message, MessageKind } from '../../lib/types.js';
+import { say, type Io } from '../io.js';
+import { reportError } from '../output.js';
+
+export interface InspectArgs {
+  inputs: string[];
+  json: boolean;
+}
+
+export interface ThreadSummary {
+  key: string;
+  section: string | null;
+  dialect: string;
+  parts: number;
+  participants: string[];
+  messages: number;
+  kinds: Partial<Record<MessageKind, number>>;
+  firstMs: number | null;
+  lastMs: number | null;
+  error?: { code: string; message: string };
+}
+
+export function inspectCommand(io: Io, setExit: (code: number) => void): CommandModule<object, InspectArgs> {
+  return {
+    command: 'inspect <inputs..>',
+    describe: 'Show what an export holds: owner, threads, participants, messages per kind, dates',
+    builder: (y) =>
+      (y as Argv)
+        .positional('inputs', { describe: 'Export folders, .zip parts or thread files', type: 'string', array: true })
+        .option('json', { describe: 'One JSON object on stdout', type: 'boolean', default: false }) as unknown as Argv<InspectArgs>,
+    handler: async (args) => setExit(await runInspect(args, io)),
+  };
+}
+
+export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
+  let opened: OpenedExport;
+  try {
+    opened = await openExport(args.inputs);
+  } catch (err) {
+    return reportError(io, err);
+  }
+  try {
+    const { index } = opened;
+    if (index.threads.length === 0) {
+      throw new UsageError(index.htmlOnly ? 'this export is in HTML: download it again choosing the JSON format' : `no Messenger threads found in ${args.inputs.join(', ')}`);
+    }
+    const threads: ThreadSummary[] = [];
+    for (const plan of index.threads) threads.push(await summarize(plan));
+    const messenger = threads.filter((t) => t.dialect !== 'instagram');
+    const owner = detectOwner((messenger.length ? messenger : threads).map((t) => t.participants));
+    const kinds: Partial<Record<MessageKind, number>> = {};
+    const people = new Map<string, number>();
+    let first: number | null = null;
+    let last: number | null = null;
+    for (const t of threads) {
+      for (const [k, n] of Object.entries(t.kinds) as [MessageKind, number][]) kinds[k] = (kinds[k] ?? 0) + n;
+      for (const p of t.participants) people.set(p, (people.get(p) ?? 0) + 1);
+      if (t.firstMs !== null && (first === null || t.firstMs < first)) first = t.firstMs;
+      if (t.lastMs !== null && (last === null || t.lastMs > last)) last = t.lastMs;
+    }
+    const result = {
+      owner: owner.owner ?? null,
+      ownerCandidates: owner.owner === undefined ? owner.candidates : [],
+      threads,
+      messages: { total: threads.reduce((n, t) => n + t.messages, 0), kinds },
+      dateRange: { first: iso(first), last: iso(last) },
+      participants: [...people].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name, n]) => ({ name, threads: n })),
+      skipped: index.skipped.map((s) => ({ reason: s.reason, count: s.count, examples: s.examples })),
+      problems: opened.problems.map((p) => p.error.message),
+    };
+    if (args.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else printHuman(io, result);
+    const failed = threads.filter((t) => t.error);
+    for (const t of failed) say(io, `error: ${t.key}: ${t.error!.message}`);
+    return failed.length ? 1 : 0;
+  } catch (err) {
+    return reportError(io, err);
+  } finally {
+    await opened.close();
+  }
+
+  async function summarize(plan: ThreadPlan): Promise<ThreadSummary> {
+    const summary: ThreadSummary = {
+      key: plan.key, section: plan.section, dialect: plan.dialect, parts: plan.parts.length,
+      participants: [], messages: 0, kinds: {}, firstMs: null, lastMs: null,
+    };
+    try {
+      summary.participants = (await opened.header(plan)).participants;
+      const decoder = createDecoder();
+      for await (const chunks of tokenizeSources(plan.parts.map((p) => ({ name: p.name, open: () => p.open() })))) {
+        for (const m of decoder.push(chunks) as Message[]) {
+          ++summary.messages;
+          summary.kinds[m.kind] = (summary.kinds[m.kind] ?? 0) + 1;
+          if (summary.firstMs === null || m.timestampMs < summary.firstMs) summary.firstMs = m.timestampMs;
+          if (summary.lastMs === null || m.timestampMs > summary.lastMs) summary.lastMs = m.timestampMs;
+        }
+      }
+      decoder.flush();
+    } catch (err) {
+      summary.error = err instanceof FbstreamError ? { code: err.code, message: err.message } : { code: 'ERR_INTERNAL', message: String(err) };
+    }
+    return summary;
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function printHuman(io: Io, r: {
+  owner: string | null; ownerCandidates: { name: string; threads: number }[]; threads: ThreadSummary[];
+  messages: { total: number; kinds: Partial<Record<MessageKind, number>> }; dateRange: { first: string | null; last: string | null };
+  participants: { name: string; threads: number }[]; skipped: { reason: string; count: number }[]; problems: string[];
+}): void {
+  const out: string[] = [];
+  const tally = (values: (string | null)[]) => {
+    const m = new Map<string, number>();
+    for (const v of values) m.set(v ?? 'other', (m.get(v ?? 'other') ?? 0) + 1);
+    return [...m].map(([k, n]) => `${k} ${n}`).join(', ');
+  };
+  out.push(`owner: ${r.owner ?? `unknown (candidates: ${r.ownerCandidates.map((c) => `${c.name} ${c.threads}`).join(', ') || 'none'})`}`);
+  out.push(`threads: ${r.threads.length} (${tally(r.threads.map((t) => t.section))}; ${tally(r.threads.map((t) => t.dialect))})`);
+  for (const t of r.threads) {
+    const dates = t.firstMs !== null ? `${iso(t.firstMs)!.slice(0, 10)} → ${iso(t.lastMs)!.slice(0, 10)}` : 'no messages';
+    out.push(`  ${t.key}  ${t.participants.length} people  ${t.messages} messages  ${dates}${t.error ? '  (unreadable)' : ''}`);
+  }
+  out.push(`participants: ${r.participants.length} (${r.participants.slice(0, 10).map((p) => `${p.name} ${p.threads}`).join(', ')}${r.participants.length > 10 ? ', …' : ''})`);
+  out.push(`messages: ${r.messages.total} (${Object.entries(r.messages.kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
+  out.push(`dates: ${r.dateRange.first?.slice(0, 10) ?? '-'} → ${r.dateRange.last?.slice(0, 10) ?? '-'}`);
+  for (const s of r.skipped) out.push(`not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
+  for (const p of r.problems) out.push(`skipped ${p}`);
+  io.stdout.write(out.join('\n') + '\n');
+}

@@ -1,0 +1,534 @@
+/**
+ * The threads of a whole export, converted in parallel (DESIGN.md "Whole exports and
+ * parallelism"): each thread job runs its whole pipeline in a worker thread and hands back finished
+ * NDJSON as transferred pieces; the main thread only stores, orders and writes them.
+ *
+ * Output: the threads in job order, each whole, byte-identical for any number of workers. A thread
+ * is written only once it has finished without error; a failed thread's bytes are dropped and its
+ * error goes to the summary, and the other threads come out.
+ *
+ * Memory, in the main thread: at most `bufferBytes` of finished-or-running threads' output is held
+ * in memory; past it, a thread's further pieces are appended to its own temporary file (written out
+ * after its memory pieces when its turn comes), so even one huge thread, or a huge thread that
+ * holds up the ones after it, costs no more memory. Each worker has at most `credit` pieces in
+ * flight, and no more than `ahead` threads past the one being written are started, which bounds
+ * the open spill files and the work done ahead of a slow thread. Workers: their pipeline's own
+ * bounds (the order stage spills past `memoryBytes`) plus `credit` pieces.
+ *
+ * `jobs: 1` runs every thread in the main thread, through the same ordering (same bytes).
+ * `jobs: N > 1` starts N workers from lib/export/worker.js beside this file (worker.ts when this
+ * file runs as TypeScript source: the worker inherits `process.execArgv`, so the TypeScript loader
+ * that runs the caller, e.g. tap's, runs the worker too).
+ */
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { IoError, OptionError } from '../errors.js';
+import { createPipeline } from '../pipeline.js';
+import { Report, SAMPLES_PER_REASON } from '../report.js';
+import {
+  checkPieceBytes,
+  createPartOpener,
+  DEFAULT_PIECE_BYTES,
+  failedResult,
+  jobError,
+  pickJobOptions,
+  runThreadJob,
+  type JobOptions,
+  type JobResult,
+  type ThreadJob,
+} from './thread-job.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+
+export interface ConvertThreadsOptions extends JobOptions {
+  /** Worker threads; 1 runs everything in the calling thread. */
+  jobs: number;
+  /** Stops the run: workers closed, temporary files removed; the promise rejects with the reason. */
+  signal?: AbortSignal;
+  /** Largest piece of output a job hands back, bytes. Default 1 MiB. */
+  pieceBytes?: number;
+  /** Output held in memory by the main thread before threads spill to temporary files. Default 64 MiB. */
+  bufferBytes?: number;
+  /** Threads started past the one being written. Default 4 × jobs. */
+  ahead?: number;
+  /** Unacknowledged pieces per worker. Default 4. */
+  credit?: number;
+}
+
+export interface ConvertHooks {
+  /** Each thread in job order, as it is written (or dropped, when `result.error` is set). */
+  onThreadDone?(job: ThreadJob, result: JobResult): void;
+  /** Bytes just written to the sink. */
+  onBytes?(n: number): void;
+}
+
+export interface FailedThread {
+  key: string;
+  code: string;
+  message: string;
+}
+
+export interface RunSummary {
+  /** Threads written (as counted by the pipeline: langchain counts one per file). */
+  threads: number;
+  examples: number;
+  assistantTurns: number;
+  /** Every participant and sender of the threads written, sorted. */
+  people: string[];
+  /** Threads left out of the output, in job order. */
+  failed: FailedThread[];
+  /** Merged in job order over the threads written. */
+  report: Report;
+  /** Bytes written to the sink. */
+  bytes: number;
+}
+
+/** Where output goes: a byte stream (not ended here) or a function awaited for each piece. */
+export type ThreadSink = Writable | ((bytes: Uint8Array) => Promise<void>);
+
+export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CREDIT = 4;
+const EMPTY = new Uint8Array(0);
+const CLOSE_GRACE_MS = 2_000;
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+interface Normalized {
+  jobs: number;
+  pieceBytes: number;
+  bufferBytes: number;
+  ahead: number;
+  credit: number;
+}
+
+function normalize(options: ConvertThreadsOptions): Normalized {
+  const int = (name: string, value: unknown, min: number) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(name, `must be an integer >= ${min}`, value);
+    return value;
+  };
+  const jobs = int('jobs', options.jobs, 1);
+  return {
+    jobs,
+    pieceBytes: checkPieceBytes(options.pieceBytes ?? DEFAULT_PIECE_BYTES),
+    bufferBytes: int('bufferBytes', options.bufferBytes ?? DEFAULT_BUFFER_BYTES, 0),
+    ahead: int('ahead', options.ahead ?? 4 * jobs, 1),
+    credit: int('credit', options.credit ?? DEFAULT_CREDIT, 1),
+  };
+}
+
+/** Convert `jobs` (threads) into `sink`, in job order, with `options.jobs` workers. */
+export async function convertThreads(jobs: readonly ThreadJob[], options: ConvertThreadsOptions, sink: ThreadSink, hooks: ConvertHooks = {}): Promise<RunSummary> {
+  const o = normalize(options);
+  createPipeline({ ...pickJobOptions(options), tokenizer: false }); // options checked here, before any worker
+  options.signal?.throwIfAborted();
+  let runDir: string;
+  try {
+    runDir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'fbstream-jobs-'));
+  } catch (err) {
+    throw new IoError(`cannot create a temporary folder: ${(err as Error).message}`, { cause: err });
+  }
+  const run = new Run(jobs, { ...pickJobOptions(options), tmpDir: runDir }, o, runDir, sink, hooks);
+  const onAbort = () => run.fail(options.signal!.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await run.start();
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await run.close();
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+/** A thread's output while it waits for its turn: pieces in memory, then (past the budget) a file. */
+interface Slot {
+  pos: number;
+  job: ThreadJob;
+  pieces: Uint8Array[];
+  held: number;
+  spill: Spill | null;
+  /** Stores of this slot's pieces, in order. */
+  chain: Promise<void>;
+  result: JobResult | null;
+}
+
+interface Runner {
+  busy: boolean;
+  start(slot: Slot): void;
+  close(): Promise<void>;
+}
+
+class Run {
+  readonly slots = new Map<number, Slot>();
+  readonly runners: Runner[] = [];
+  readonly summary: RunSummary = { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: new Report(), bytes: 0 };
+  readonly people = new Set<string>();
+  readonly write: (bytes: Uint8Array) => Promise<void>;
+  readonly release: () => void;
+  next = 0;
+  head = 0;
+  held = 0;
+  spills = 0;
+  draining = false;
+  stopped = false;
+  resolve!: (s: RunSummary) => void;
+  reject!: (err: unknown) => void;
+  readonly done = new Promise<RunSummary>((res, rej) => ((this.resolve = res), (this.reject = rej)));
+
+  constructor(
+    readonly jobs: readonly ThreadJob[],
+    readonly jobOptions: JobOptions,
+    readonly o: Normalized,
+    readonly dir: string,
+    sink: ThreadSink,
+    readonly hooks: ConvertHooks,
+  ) {
+    [this.write, this.release] = writerFor(sink);
+    this.done.catch(() => {});
+  }
+
+  start(): Promise<RunSummary> {
+    if (this.jobs.length === 0) this.finish();
+    else {
+      const n = Math.min(this.o.jobs, this.jobs.length);
+      if (this.o.jobs === 1) this.runners.push(new MainRunner(this));
+      else for (let i = 0; i < n; ++i) this.runners.push(new WorkerRunner(this));
+      this.pump();
+    }
+    return this.done;
+  }
+
+  /** Start jobs on idle runners, within `ahead` of the thread being written. */
+  pump(): void {
+    if (this.stopped) return;
+    for (const runner of this.runners) {
+      if (this.next >= this.jobs.length || this.next >= this.head + this.o.ahead) return;
+      if (runner.busy) continue;
+      const pos = this.next++;
+      const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spill: null, chain: Promise.resolve(), result: null };
+      this.slots.set(pos, slot);
+      runner.busy = true;
+      runner.start(slot);
+    }
+  }
+
+  /** A piece of `slot`'s output: kept in memory within the budget, else appended to its spill file. */
+  piece(slot: Slot, bytes: Uint8Array): Promise<void> {
+    slot.chain = slot.chain.then(async () => {
+      if (this.stopped) return;
+      if (slot.spill === null && this.held + bytes.byteLength <= this.o.bufferBytes) {
+        slot.pieces.push(bytes);
+        slot.held += bytes.byteLength;
+        this.held += bytes.byteLength;
+        return;
+      }
+      slot.spill ??= new Spill(join(this.dir, `thread-${slot.pos}.ndjson`));
+      ++this.spills;
+      await slot.spill.append(bytes);
+    });
+    slot.chain.catch((err: unknown) => this.fail(err));
+    return slot.chain;
+  }
+
+  /** `slot`'s job ended (its runner is free again). */
+  finished(slot: Slot, runner: Runner, result: JobResult): void {
+    slot.chain.then(() => {
+      if (this.stopped) return;
+      slot.result = result;
+      runner.busy = false;
+      if (result.error) this.drop(slot);
+      this.pump();
+      void this.drain();
+    }, () => {});
+  }
+
+  drop(slot: Slot): void {
+    this.held -= slot.held;
+    slot.pieces = [];
+    slot.held = 0;
+    const spill = slot.spill;
+    slot.spill = null;
+    spill?.remove().catch(() => {});
+  }
+
+  /** Write every finished thread at the head, in job order. */
+  async drain(): Promise<void> {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    try {
+      for (let slot = this.slots.get(this.head); slot?.result; slot = this.slots.get(this.head)) {
+        await this.commit(slot, slot.result);
+        if (this.stopped) return;
+        this.slots.delete(this.head++);
+        this.pump();
+      }
+    } catch (err) {
+      this.fail(err);
+      return;
+    } finally {
+      this.draining = false;
+    }
+    if (this.head === this.jobs.length) this.finish();
+  }
+
+  async commit(slot: Slot, result: JobResult): Promise<void> {
+    if (result.error) {
+      this.summary.failed.push({ key: slot.job.key, ...result.error });
+      this.hooks.onThreadDone?.(slot.job, result);
+      return;
+    }
+    const pieces = slot.pieces;
+    for (let i = 0; i < pieces.length; ++i) {
+      const bytes = pieces[i]!;
+      pieces[i] = EMPTY; // released as written
+      slot.held -= bytes.byteLength;
+      this.held -= bytes.byteLength;
+      await this.out(bytes);
+    }
+    slot.pieces = [];
+    if (slot.spill) {
+      const spill = slot.spill;
+      slot.spill = null;
+      for await (const chunk of spill.read(this.o.pieceBytes)) await this.out(chunk as Buffer);
+      await spill.remove();
+    }
+    const s = this.summary;
+    s.threads += result.threads;
+    s.examples += result.examples;
+    s.assistantTurns += result.assistantTurns;
+    for (const p of result.people) this.people.add(p);
+    mergeReport(s.report, result.report);
+    this.hooks.onThreadDone?.(slot.job, result);
+  }
+
+  async out(bytes: Uint8Array): Promise<void> {
+    if (this.stopped) return;
+    await this.write(bytes);
+    this.summary.bytes += bytes.byteLength;
+    this.hooks.onBytes?.(bytes.byteLength);
+  }
+
+  finish(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.summary.people = [...this.people].sort();
+    this.resolve(this.summary);
+  }
+
+  fail(err: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.reject(err);
+  }
+
+  /** Stop the runners and drop what is held (spill files go with the run's folder). */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.release();
+    await Promise.allSettled(this.runners.map((r) => r.close()));
+    for (const slot of this.slots.values()) this.drop(slot);
+    this.slots.clear();
+  }
+}
+
+/** `jobs: 1`: every job in the calling thread, one after another. */
+class MainRunner implements Runner {
+  busy = false;
+  readonly opener = createPartOpener();
+  readonly ac = new AbortController();
+  current: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly run: Run) {}
+
+  start(slot: Slot): void {
+    const { run } = this;
+    this.current = runThreadJob(slot.job, run.jobOptions, (bytes) => run.piece(slot, bytes), { opener: this.opener, signal: this.ac.signal, pieceBytes: run.o.pieceBytes }).then(
+      (result) => run.finished(slot, this, result),
+      (err: unknown) => run.fail(err),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.ac.abort();
+    await this.current;
+    await this.opener.close().catch(() => {});
+  }
+}
+
+/** One worker thread (lib/export/worker.ts); replaced when it dies in the middle of a job. */
+class WorkerRunner implements Runner {
+  busy = false;
+  worker!: Worker;
+  ready = false;
+  slot: Slot | null = null;
+  closing: Promise<void> | null = null;
+
+  constructor(readonly run: Run) {
+    this.spawn();
+  }
+
+  spawn(): void {
+    const init: WorkerInit = { options: this.run.jobOptions, pieceBytes: this.run.o.pieceBytes, credit: this.run.o.credit };
+    // stdout: true keeps anything a worker prints away from the process's stdout, which may be the data
+    const worker = new Worker(WORKER_URL, { workerData: init, stdout: true });
+    worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    this.worker = worker;
+    this.ready = false;
+    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
+    worker.on('error', (err) => this.onDeath(err));
+    worker.on('exit', (code) => this.onDeath(new Error(`worker thread exited with code ${code}`)));
+  }
+
+  post(msg: ToWorker): void {
+    this.worker.postMessage(msg);
+  }
+
+  start(slot: Slot): void {
+    this.slot = slot;
+    this.post({ type: 'job', id: slot.pos, job: slot.job });
+  }
+
+  onMessage(msg: FromWorker): void {
+    const slot = this.slot;
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        return;
+      case 'piece':
+        if (!slot || slot.pos !== msg.id) return;
+        this.run.piece(slot, new Uint8Array(msg.bytes)).then(
+          () => this.closing || this.post({ type: 'ack' }),
+          () => {},
+        );
+        return;
+      case 'done':
+        if (!slot || slot.pos !== msg.id) return;
+        this.slot = null;
+        this.run.finished(slot, this, msg.result);
+        return;
+      case 'closed':
+        return;
+    }
+  }
+
+  /** The worker died: before it started, the run fails; in a job, that thread fails and a new worker takes over. */
+  onDeath(err: Error): void {
+    if (this.closing) return;
+    const worker = this.worker;
+    worker.removeAllListeners();
+    worker.on('error', () => {});
+    void worker.terminate();
+    if (!this.ready) return this.run.fail(new IoError(`a worker thread failed to start: ${err.message}`, { cause: err }));
+    const slot = this.slot;
+    this.slot = null;
+    this.spawn();
+    if (slot) {
+      const e = jobError(err);
+      this.run.finished(slot, this, failedResult(Object.assign(new Error(`worker thread died: ${e.message}`), { code: e.code })));
+    } else {
+      this.busy = false;
+      this.run.pump();
+    }
+  }
+
+  close(): Promise<void> {
+    return (this.closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    const worker = this.worker;
+    worker.removeAllListeners('error');
+    worker.on('error', () => {});
+    const closed = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_GRACE_MS);
+      timer.unref();
+      worker.on('message', (msg: FromWorker) => msg.type === 'closed' && (clearTimeout(timer), resolve()));
+      worker.once('exit', () => (clearTimeout(timer), resolve()));
+    });
+    try {
+      this.post({ type: 'close' });
+    } catch {
+      // already gone
+    }
+    await closed;
+    await worker.terminate();
+  }
+}
+
+/** A thread's output past the memory budget: appended in order, read back once, removed. */
+class Spill {
+  #fh: Promise<FileHandle> | null = null;
+  #closed = false;
+
+  constructor(readonly path: string) {}
+
+  async append(bytes: Uint8Array): Promise<void> {
+    const fh = await (this.#fh ??= open(this.path, 'wx'));
+    let off = 0;
+    while (off < bytes.byteLength) off += (await fh.write(bytes, off, bytes.byteLength - off)).bytesWritten;
+  }
+
+  read(chunk: number): AsyncIterable<Buffer> {
+    const self = this;
+    return (async function* () {
+      await self.#closeHandle();
+      yield* createReadStream(self.path, { highWaterMark: chunk }) as AsyncIterable<Buffer>;
+    })();
+  }
+
+  async #closeHandle(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const fh = await this.#fh?.catch(() => null);
+    await fh?.close();
+  }
+
+  async remove(): Promise<void> {
+    await this.#closeHandle().catch(() => {});
+    await rm(this.path, { force: true });
+  }
+}
+
+/** A write function that honours the sink's backpressure and errors, and a release for its listeners. */
+function writerFor(sink: ThreadSink): [(bytes: Uint8Array) => Promise<void>, () => void] {
+  if (typeof sink === 'function') return [sink, () => {}];
+  let failed: Error | null = null;
+  const onError = (err: Error) => void (failed ??= err);
+  sink.on('error', onError);
+  let waiting: AbortController | null = null;
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    if (failed) throw failed;
+    if (sink.destroyed || sink.writableEnded) throw new IoError('cannot write the output: the stream is closed');
+    if (sink.write(bytes)) return;
+    const ac = (waiting = new AbortController());
+    const closed = once(sink, 'close', { signal: ac.signal }).then(() => {
+      throw failed ?? new IoError('cannot write the output: the stream closed');
+    });
+    try {
+      await Promise.race([once(sink, 'drain', { signal: ac.signal }), closed]);
+    } finally {
+      waiting = null;
+      ac.abort();
+    }
+    if (failed) throw failed;
+  };
+  // the run is over: stop waiting for a drain that may never come, and leave the stream as it was
+  const release = () => {
+    waiting?.abort();
+    sink.removeListener('error', onError);
+  };
+  return [write, release];
+}
+
+/** Add a job's report to the run's: counts summed, samples kept up to the usual few. */
+function mergeReport(into: Report, entries: JobResult['report']): void {
+  for (const [reason, count, samples] of entries) {
+    into.counts.set(reason, (into.counts.get(reason) ?? 0) + count);
+    if (samples.length === 0) continue;
+    let list = into.samples.get(reason);
+    if (!list) into.samples.set(reason, (list = []));
+    for (const s of samples) if (list.length < SAMPLES_PER_REASON) list.push(s);
+  }
+}

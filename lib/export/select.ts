@@ -1,0 +1,87 @@
+/**
+ * Which threads of an export become training data, and whose voice they teach (the owner).
+ *
+ * Sections: by default `inbox`, `archived_threads`, `e2ee_cutover` and the E2EE download — the
+ * conversations a person actually had. `filtered_threads` (what Messenger judged spam) and
+ * `message_requests` (strangers, mostly never answered) are left out unless asked for.
+ */
+import { UsageError } from '../errors.js';
+import { detectOwner } from '../sources/owner.js';
+import type { ThreadHeader, ThreadPlan, ThreadSection } from '../sources/export-index.js';
+import type { OpenedExport } from './open-export.js';
+
+export const ALL_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover', 'e2ee'];
+export const DEFAULT_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'e2ee_cutover', 'e2ee'];
+
+export interface SelectOptions {
+  /** Sections kept (threads in no known section — a loose thread folder — are always kept). */
+  sections?: readonly ThreadSection[];
+  /** Keep group chats. Default true. */
+  groups?: boolean;
+  /** Keep only threads whose key, title or a participant matches one of these (case-insensitive; `*` and `?` are wildcards, otherwise a substring). */
+  threads?: readonly string[];
+}
+
+export interface Selection {
+  selected: ThreadPlan[];
+  /** Why the others were left out: reason → count. */
+  left: Map<string, number>;
+}
+
+export async function selectThreads(opened: OpenedExport, options: SelectOptions = {}): Promise<Selection> {
+  const sections = new Set(options.sections ?? DEFAULT_SECTIONS);
+  const patterns = (options.threads ?? []).map(toMatcher);
+  const left = new Map<string, number>();
+  const leave = (why: string) => left.set(why, (left.get(why) ?? 0) + 1);
+  const selected: ThreadPlan[] = [];
+  const needHeaders = options.groups === false || patterns.length > 0;
+  const headers = needHeaders ? await opened.headers(opened.index.threads) : null;
+  for (const plan of opened.index.threads) {
+    if (plan.section !== null && !sections.has(plan.section)) {
+      leave(`section ${plan.section}`);
+      continue;
+    }
+    const header = headers?.get(plan);
+    if (options.groups === false && header?.isGroup) {
+      leave('group chat');
+      continue;
+    }
+    if (patterns.length && !patterns.some((m) => matches(m, plan, header))) {
+      leave('--thread did not match');
+      continue;
+    }
+    selected.push(plan);
+  }
+  return { selected, left };
+}
+
+/**
+ * The export owner: the one participant of every thread (lib/sources/owner.ts), over the Facebook
+ * and E2EE threads, or over Instagram's when there are no others (Instagram names people by another
+ * display name). No single answer: a usage error listing the candidates, so the user gives --me.
+ */
+export async function resolveOwner(opened: OpenedExport): Promise<string> {
+  const plans = opened.index.threads;
+  const messenger = plans.filter((p) => p.dialect !== 'instagram');
+  const pool = messenger.length ? messenger : plans;
+  const headers = await opened.headers(pool);
+  const result = detectOwner([...headers.values()].map((h) => h.participants));
+  if (result.owner !== undefined) return result.owner;
+  const list = result.candidates.map((c) => `${c.name} (in ${c.threads} of ${result.threads} threads)`).join(', ');
+  throw new UsageError(`cannot tell whose export this is; say whose voice to learn with --me NAME. ${list ? `Candidates: ${list}` : 'No participant names were found.'}`);
+}
+
+type Matcher = (s: string) => boolean;
+
+function toMatcher(pattern: string): Matcher {
+  const p = pattern.toLowerCase();
+  if (!/[*?]/.test(p)) return (s) => s.toLowerCase().includes(p);
+  const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  return (s) => re.test(s.toLowerCase());
+}
+
+function matches(m: Matcher, plan: ThreadPlan, header: ThreadHeader | undefined): boolean {
+  if (m(plan.key) || m(plan.key.slice(plan.key.lastIndexOf('/') + 1))) return true;
+  if (header?.title !== undefined && m(header.title)) return true;
+  return header?.participants.some(m) ?? false;
+}

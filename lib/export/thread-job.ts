@@ -1,0 +1,279 @@
+/**
+ * One thread of a whole export as a unit of work (DESIGN.md "Whole exports and parallelism"): a
+ * serializable description ({@link ThreadJob}, {@link JobOptions}) that can cross to a worker
+ * thread, and {@link runThreadJob}, which runs the whole per-thread pipeline in whatever thread it
+ * is called from (open parts → tokenize → decode → order → … → serialize) and hands the finished
+ * NDJSON back as bytes, in pieces of at most `pieceBytes`, under backpressure.
+ *
+ * A data or read error in the thread does not throw: it comes back in {@link JobResult.error}, so
+ * that the caller reports it and goes on with the other threads. The caller must then discard the
+ * bytes already emitted for that job (never half a thread in the output).
+ */
+import { createReadStream } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { FbstreamError, IoError, OptionError } from '../errors.js';
+import { createPipeline, type PipelineOptions } from '../pipeline.js';
+import { Report } from '../report.js';
+import type { ExportEntry } from '../sources/entry.js';
+import type { ThreadPlan } from '../sources/export-index.js';
+import { tokenizeSources, type Source } from '../sources/files.js';
+import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
+
+/** One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive. */
+export type PartRef = { kind: 'file'; path: string } | { kind: 'zip'; archive: string; entry: string };
+
+/** One thread: its parts in reading order (`message_1` … `message_N`, from whichever inputs). */
+export interface ThreadJob {
+  /** The caller's number for the thread (e.g. its place in the export index); informational. */
+  index: number;
+  /** The thread's key (`inbox/alice_123`): shown in summaries and failures. */
+  key: string;
+  parts: PartRef[];
+}
+
+/**
+ * Where an entry of the export index is, as a {@link PartRef}: a zip entry (it has a
+ * `compressedSize`) by its archive and path inside, any other entry by its filesystem path (`name`,
+ * as the folder lister and single-file inputs set it).
+ */
+export function partRefOf(entry: ExportEntry): PartRef {
+  if (typeof (entry as { compressedSize?: unknown }).compressedSize === 'number') return { kind: 'zip', archive: entry.input, entry: entry.path };
+  return { kind: 'file', path: entry.name };
+}
+
+/** The threads of an export index as jobs, in the index's order. */
+export function jobsFromPlans(plans: readonly ThreadPlan[]): ThreadJob[] {
+  return plans.map((plan, index) => ({ index, key: plan.key, parts: plan.parts.map(partRefOf) }));
+}
+
+/** The options of {@link createPipeline} that can cross to a worker (no report, no tokenizer flag). */
+export type JobOptions = Pick<
+  PipelineOptions,
+  'me' | 'preset' | 'window' | 'overlap' | 'merge' | 'mergeGapMs' | 'sessionGapMs' | 'kinds' | 'sinceMs' | 'untilMs' | 'names' | 'system' | 'memoryBytes' | 'tmpDir'
+>;
+
+const JOB_OPTION_KEYS = ['me', 'preset', 'window', 'overlap', 'merge', 'mergeGapMs', 'sessionGapMs', 'kinds', 'sinceMs', 'untilMs', 'names', 'system', 'memoryBytes', 'tmpDir'] as const;
+
+/** Only the {@link JobOptions} keys of `options` that are set (a structured-clone-safe copy). */
+export function pickJobOptions(options: JobOptions): JobOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of JOB_OPTION_KEYS) if (options[key] !== undefined) out[key] = key === 'kinds' ? [...options.kinds!] : options[key];
+  return out as unknown as JobOptions;
+}
+
+/** A report as plain data: `[reason, count, samples]` per reason, in the order first noted. */
+export type ReportEntries = [reason: string, count: number, samples: string[]][];
+
+export interface JobError {
+  /** `FBS_*` for our errors; a Node code (`ERR_WORKER_OUT_OF_MEMORY`) or `ERR_INTERNAL` otherwise. */
+  code: string;
+  message: string;
+}
+
+export interface JobResult {
+  /** Threads the role mapper saw (1, or 0 when every message was filtered out; langchain: one per file). */
+  threads: number;
+  examples: number;
+  assistantTurns: number;
+  /** Every participant and sender seen (repaired names), sorted. */
+  people: string[];
+  report: ReportEntries;
+  /** Bytes emitted. */
+  bytes: number;
+  /** Set when the thread failed: its emitted bytes must be discarded, and the counts above are 0. */
+  error?: JobError;
+}
+
+/**
+ * Receives each finished piece of NDJSON; ownership passes with it (the piece is never written to
+ * again, so it may be transferred to another thread). The job waits for the returned promise.
+ */
+export type Emit = (bytes: Uint8Array) => void | Promise<void>;
+
+/** Opens the parts of threads; keeps each zip archive open (listed once) until `close()`. */
+export interface PartOpener {
+  /** A source for the part: its name in errors and a synchronous `open()`. */
+  source(part: PartRef): Promise<Source>;
+  /** Closes every archive opened. Idempotent; `source()` fails afterwards. */
+  close(): Promise<void>;
+}
+
+export interface JobEnv {
+  /** Where parts come from. Default: a new opener, closed when the job ends. */
+  opener?: PartOpener;
+  /** Ends the job: it rejects with the abort reason (an abort is not a failure of the thread). */
+  signal?: AbortSignal;
+  /** Largest piece handed to `emit`, bytes. Default 1 MiB. */
+  pieceBytes?: number;
+}
+
+export const DEFAULT_PIECE_BYTES = 1024 * 1024;
+const READ_CHUNK = 64 * 1024;
+
+export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOpener {
+  const archives = new Map<string, Promise<{ zip: ZipArchive; byPath: Map<string, ZipEntry> }>>();
+  let closed = false;
+  const openArchive = (archive: string) => {
+    let p = archives.get(archive);
+    if (!p) {
+      p = openZip(archive, options.zip).then((zip) => ({ zip, byPath: new Map(zip.entries.map((e) => [e.path, e])) }));
+      p.catch(() => {}); // a bad archive fails each of its threads, and is listed once
+      archives.set(archive, p);
+    }
+    return p;
+  };
+  return {
+    async source(part) {
+      if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
+      if (part.kind === 'file') {
+        const path = part.path;
+        return { name: path, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+      }
+      const { zip, byPath } = await openArchive(part.archive);
+      const entry = byPath.get(part.entry);
+      if (!entry) throw new IoError(`${describePart(part)}: no such entry in the archive (or the archive refused it when listed)`);
+      return { name: entry.name, open: () => entry.open() };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const all = [...archives.values()];
+      archives.clear();
+      let first: unknown;
+      for (const p of all) {
+        try {
+          await (await p.catch(() => undefined))?.zip.close();
+        } catch (err) {
+          first ??= err;
+        }
+      }
+      if (first) throw first;
+    },
+  };
+}
+
+function describePart(part: PartRef): string {
+  return part.kind === 'file' ? part.path : `${part.archive}:${part.entry}`;
+}
+
+export function checkPieceBytes(value: unknown): number {
+  // 4: the longest UTF-8 sequence; a piece never splits a character
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 4) throw new OptionError('pieceBytes', 'must be an integer >= 4', value);
+  return value;
+}
+
+/**
+ * Run one thread's pipeline. Resolves with the counts, or with `error` set when the thread's data
+ * or files fail; rejects only on a bad option, on abort, or when `emit` rejects (the output failed).
+ */
+export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Emit, env: JobEnv = {}): Promise<JobResult> {
+  const pieceBytes = checkPieceBytes(env.pieceBytes ?? DEFAULT_PIECE_BYTES);
+  const signal = env.signal;
+  const report = new Report();
+  // a bad option is the caller's mistake, not the thread's: it throws
+  const p = createPipeline({ ...pickJobOptions(options), tokenizer: false, report });
+  const opener = env.opener ?? createPartOpener();
+  const out = new PieceWriter(pieceBytes, emit);
+  try {
+    signal?.throwIfAborted();
+    const sources: Source[] = [];
+    for (const part of job.parts) sources.push(await opener.source(part));
+    const input = Readable.from(
+      tokenizeSources(sources, {
+        ...(signal && { signal }),
+        onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n),
+      }),
+    );
+    await pipeline([input, ...p.streams, out], signal ? { signal } : {});
+    await out.sendLast();
+    return {
+      threads: p.stats.threads,
+      examples: p.stats.examples,
+      assistantTurns: p.stats.assistantTurns,
+      people: [...p.stats.people].sort(),
+      report: reportEntries(report),
+      bytes: out.bytes,
+    };
+  } catch (err) {
+    if (out.emitError !== undefined) throw out.emitError;
+    if (signal?.aborted) throw signal.reason;
+    return failedResult(err);
+  } finally {
+    if (!env.opener) await opener.close();
+  }
+}
+
+/** The result of a thread that failed with `err`. */
+export function failedResult(err: unknown): JobResult {
+  return { threads: 0, examples: 0, assistantTurns: 0, people: [], report: [], bytes: 0, error: jobError(err) };
+}
+
+export function jobError(err: unknown): JobError {
+  const e = err as (Error & { code?: unknown }) | undefined;
+  const code = err instanceof FbstreamError ? err.code : typeof e?.code === 'string' ? e.code : 'ERR_INTERNAL';
+  return { code, message: typeof e?.message === 'string' ? e.message : String(err) };
+}
+
+export function reportEntries(report: Report): ReportEntries {
+  return [...report.counts].map(([reason, count]) => [reason, count, [...(report.samples.get(reason) ?? [])]]);
+}
+
+/**
+ * The end of the job's pipeline: the serializer's strings, UTF-8 encoded straight into pieces of
+ * `size` bytes (never splitting a character), each handed to `emit` once full; `sendLast()` emits the
+ * last one. A piece emitted is never touched again.
+ */
+class PieceWriter extends Writable {
+  bytes = 0;
+  emitError: unknown;
+  #piece: Uint8Array | null = null;
+  #used = 0;
+  readonly #encoder = new TextEncoder();
+
+  readonly #size: number;
+  readonly #deliver: Emit;
+
+  constructor(size: number, deliver: Emit) {
+    super({ objectMode: true, highWaterMark: 1 });
+    this.#size = size;
+    this.#deliver = deliver;
+  }
+
+  override _write(chunk: string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#add(chunk).then(() => callback(), callback);
+  }
+
+  async #add(text: string): Promise<void> {
+    let rest = text;
+    while (rest.length > 0) {
+      this.#piece ??= new Uint8Array(this.#size);
+      const { read, written } = this.#encoder.encodeInto(rest, this.#used === 0 ? this.#piece : this.#piece.subarray(this.#used));
+      this.#used += written;
+      if (read === rest.length && this.#used < this.#size) return;
+      rest = rest.slice(read);
+      await this.#send();
+    }
+  }
+
+  async #send(): Promise<void> {
+    const piece = this.#piece;
+    if (!piece || this.#used === 0) return;
+    // an exact-size copy of a partial piece: held bytes are counted by buffer size downstream
+    const bytes = this.#used === piece.length ? piece : piece.slice(0, this.#used);
+    this.#piece = null;
+    this.#used = 0;
+    this.bytes += bytes.length;
+    try {
+      await this.#deliver(bytes);
+    } catch (err) {
+      this.emitError = err ?? new Error('emit failed');
+      throw err;
+    }
+  }
+
+  /** After the pipeline: the last, partial piece. */
+  async sendLast(): Promise<void> {
+    await this.#send();
+  }
+}

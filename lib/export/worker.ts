@@ -1,0 +1,104 @@
+/**
+ * Worker-thread entry of {@link convertThreads} (lib/export/parallel.ts): runs one thread job at a
+ * time with {@link runThreadJob} and posts its NDJSON back as transferred pieces.
+ *
+ * Protocol (one job at a time; the main thread sends the next after `done`):
+ *   main → worker  `job` {id, job}   `ack` (one per piece stored)   `close`
+ *   worker → main  `ready`   `piece` {id, bytes: ArrayBuffer, transferred}   `done` {id, result}   `closed`
+ * Credit-based backpressure: at most `credit` pieces are unacknowledged, so a worker whose output
+ * the main thread cannot take yet (a slow sink, a spill file) stops, and memory stays bounded.
+ * `close` aborts the job in progress (its streams are destroyed, its sort files removed), closes
+ * the zip archives this worker opened (each listed once per worker and kept open between jobs),
+ * then answers `closed`; the main thread terminates the worker after that.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createPartOpener, failedResult, runThreadJob, type JobOptions, type JobResult, type ThreadJob } from './thread-job.js';
+
+export interface WorkerInit {
+  options: JobOptions;
+  pieceBytes: number;
+  /** Pieces that may be in flight unacknowledged. */
+  credit: number;
+}
+
+export type ToWorker = { type: 'job'; id: number; job: ThreadJob } | { type: 'ack' } | { type: 'close' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'piece'; id: number; bytes: ArrayBuffer }
+  | { type: 'done'; id: number; result: JobResult }
+  | { type: 'closed'; error?: string };
+
+function main(): void {
+  const port = parentPort;
+  if (!port) throw new Error('lib/export/worker.js is a worker_threads entry, not a module to import');
+  const { options, pieceBytes, credit } = workerData as WorkerInit;
+  const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer);
+  const opener = createPartOpener();
+  let credits = credit;
+  let wake: (() => void) | null = null;
+  let current: AbortController | null = null;
+  let queue: Promise<void> = Promise.resolve();
+  let closing = false;
+
+  const emitFor = (id: number, signal: AbortSignal) => async (bytes: Uint8Array) => {
+    while (credits === 0) {
+      signal.throwIfAborted();
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    signal.throwIfAborted();
+    --credits;
+    // pieces own their whole buffer (lib/export/thread-job.ts); copy anything else before moving it
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+    post({ type: 'piece', id, bytes: buffer }, [buffer]);
+  };
+
+  const run = async (id: number, job: ThreadJob): Promise<void> => {
+    if (closing) return;
+    const ac = new AbortController();
+    current = ac;
+    let result: JobResult;
+    try {
+      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes });
+    } catch (err) {
+      if (ac.signal.aborted) return; // closing: the main thread no longer waits for this job
+      result = failedResult(err);
+    } finally {
+      current = null;
+    }
+    post({ type: 'done', id, result });
+  };
+
+  port.on('message', (msg: ToWorker) => {
+    switch (msg.type) {
+      case 'job':
+        queue = queue.then(() => run(msg.id, msg.job));
+        return;
+      case 'ack': {
+        ++credits;
+        const w = wake;
+        wake = null;
+        w?.();
+        return;
+      }
+      case 'close': {
+        closing = true;
+        current?.abort();
+        const w = wake;
+        wake = null;
+        w?.();
+        queue
+          .then(() => opener.close())
+          .then(
+            () => post({ type: 'closed' }),
+            (err: unknown) => post({ type: 'closed', error: (err as Error)?.message ?? String(err) }),
+          );
+        return;
+      }
+    }
+  });
+  post({ type: 'ready' });
+}
+
+main();

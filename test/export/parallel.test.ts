@@ -1,0 +1,242 @@
+/**
+ * lib/export/parallel.ts: threads converted in worker threads, written in job order, byte-identical
+ * for any number of workers; a failed thread left out whole and reported; zip parts; abort; a
+ * thread larger than the main thread's buffer. Workers run lib/export/worker.ts through the same
+ * TypeScript loader as this file (tap's, inherited with process.execArgv).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import t, { type Test } from 'tap';
+import { convertThreads, type ConvertThreadsOptions, type RunSummary } from '../../lib/export/parallel.js';
+import type { JobOptions, PartRef, ThreadJob } from '../../lib/export/thread-job.js';
+import { createPipeline } from '../../lib/pipeline.js';
+import { fileSource, tokenizeSources } from '../../lib/sources/files.js';
+import { yazlZip } from '../support/zip.js';
+import { writeThreadParts } from '../../bench/generate.js';
+
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
+const ME = 'Ada Lovelace';
+const THREADS = readdirSync(INBOX).sort(); // alice … heidi; dave_1004 (4th) has a broken message_2.json
+const BAD = 'dave_1004';
+
+function partsOf(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /^message_\d+\.json$/.test(f))
+    .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
+    .map((f) => join(dir, f));
+}
+
+const fixtureJobs = (): ThreadJob[] =>
+  THREADS.map((thread, index) => ({ index, key: `inbox/${thread}`, parts: partsOf(join(INBOX, thread)).map((path): PartRef => ({ kind: 'file', path })) }));
+
+/** One thread through the ordinary one-pipeline path. */
+async function reference(paths: string[], options: JobOptions): Promise<string> {
+  const p = createPipeline({ ...options, tokenizer: false });
+  let text = '';
+  const sink = new Writable({ objectMode: true, write: (s: string, _e, cb) => ((text += s), cb()) });
+  await pipeline([Readable.from(tokenizeSources(paths.map(fileSource))), ...p.streams, sink]);
+  return text;
+}
+
+interface Ran {
+  text: string;
+  summary: RunSummary;
+  done: string[];
+  writes: number[];
+}
+
+/** Run into a Writable (or, with `fn`, a function sink), recording writes and onThreadDone order. */
+async function run(jobs: ThreadJob[], options: ConvertThreadsOptions, fn = false): Promise<Ran> {
+  const chunks: Buffer[] = [];
+  const writes: number[] = [];
+  const done: string[] = [];
+  const hooks = { onThreadDone: (job: ThreadJob) => void done.push(job.key), onBytes: (n: number) => void writes.push(n) };
+  let summary: RunSummary;
+  if (fn) {
+    summary = await convertThreads(jobs, options, async (b) => void chunks.push(Buffer.from(b)), hooks);
+  } else {
+    const sink = new PassThrough({ highWaterMark: 1024 });
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    summary = await convertThreads(jobs, options, sink, hooks);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), summary, done, writes };
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fbstream-parallel-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Workers started while `fn` runs (process 'worker' event). */
+async function watchWorkers<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; workers: Worker[]; exited: Promise<unknown> }> {
+  const workers: Worker[] = [];
+  const exits: Promise<unknown>[] = [];
+  const onWorker = (w: Worker) => {
+    workers.push(w);
+    exits.push(new Promise((resolve) => w.once('exit', resolve)));
+  };
+  process.on('worker', onWorker);
+  try {
+    return { value: await fn(), workers, exited: Promise.all(exits) };
+  } catch (error) {
+    return { error, workers, exited: Promise.all(exits) };
+  } finally {
+    process.off('worker', onWorker);
+  }
+}
+
+/** The fixture jobs with parts moved into a zip: odd threads all but message_1, eve_1005 entirely. */
+async function zippedJobs(dir: string): Promise<ThreadJob[]> {
+  const archive = join(dir, 'export.zip');
+  const files: { name: string; content: Buffer }[] = [];
+  const toZip = (path: string, entry: string): PartRef => {
+    files.push({ name: entry, content: readFileSync(path) });
+    return { kind: 'zip', archive, entry };
+  };
+  const jobs = fixtureJobs().map((job, k): ThreadJob => ({
+    ...job,
+    parts: job.parts.map((part, i) => {
+      if (part.kind !== 'file') return part;
+      if (job.key === 'inbox/eve_1005') return toZip(part.path, `z/eve/message_${i + 1}.json`);
+      return k % 2 === 1 && i > 0 ? toZip(part.path, `messages/${job.key}/message_${i + 1}.json`) : part;
+    }),
+  }));
+  writeFileSync(archive, await yazlZip(files));
+  return jobs;
+}
+
+t.test('jobs 1, 2, 3: the same bytes, in job order; the bad thread left out and reported', async (t) => {
+  const dir = tempDir(t);
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const options: JobOptions = { me: ME, window: 4, overlap: 1, tmpDir: tmp };
+  const jobs = fixtureJobs();
+  let want = '';
+  for (const thread of THREADS) if (thread !== BAD) want += await reference(partsOf(join(INBOX, thread)), options);
+
+  const one = await run(jobs, { ...options, jobs: 1 });
+  t.equal(one.text, want, 'jobs 1: the threads in order, each as the one-pipeline path writes it');
+  const at = THREADS.filter((x) => x !== BAD).map((thread) => one.text.indexOf(`"${thread} #`));
+  t.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)), `thread order kept (${at})`);
+  t.notMatch(one.text, /dave_1004/);
+  t.same(one.summary.failed.map((f) => [f.key, f.code]), [['inbox/dave_1004', 'FBS_JSON_SYNTAX']]);
+  t.match(one.summary.failed[0]!.message, /message_2\.json/);
+  t.equal(one.summary.threads, THREADS.length - 1);
+  t.equal(one.summary.examples, want.split('\n').length - 1);
+  t.equal(one.summary.bytes, Buffer.byteLength(want));
+  t.ok(one.summary.assistantTurns > 0);
+  t.ok(one.summary.people.includes('Alice Åberg') && one.summary.people.includes('Gina Gray'));
+  t.notOk(one.summary.people.includes('Dave Dunn'), 'a failed thread adds nobody');
+  t.same(one.done, jobs.map((j) => j.key), 'onThreadDone in job order, the failed one included');
+  t.equal(one.writes.reduce((a, b) => a + b, 0), one.summary.bytes, 'onBytes adds up');
+
+  // 2 workers, tiny pieces and no memory buffer at all: every piece goes through a spill file
+  const two = await run(jobs, { ...options, jobs: 2, pieceBytes: 100, bufferBytes: 0, ahead: 2 }, true);
+  t.equal(two.text, want, 'jobs 2 (everything spilled): same bytes');
+  t.ok(two.writes.every((n) => n <= 100), 'written in pieces of at most pieceBytes');
+  // 3 workers, parts read from a zip, and threads split between the zip and the folder
+  const zipped = await zippedJobs(dir);
+  t.ok(zipped.some((j) => j.parts.some((p) => p.kind === 'zip') && j.parts.some((p) => p.kind === 'file')), 'some threads span both');
+  t.ok(zipped.some((j) => j.parts.every((p) => p.kind === 'zip')), 'one thread only in the zip');
+  const three = await run(zipped, { ...options, jobs: 3 });
+  t.equal(three.text, want, 'jobs 3 (zip parts): same bytes');
+  t.same(two.summary, one.summary, 'same summary');
+  t.match(three.summary.failed[0]!.message, /export\.zip:messages\/inbox\/dave_1004\/message_2\.json/, 'the failure names the zip entry');
+  t.same({ ...three.summary, failed: [] }, { ...one.summary, failed: [] }, 'same summary');
+  t.same(two.done, one.done);
+  t.same(three.done, one.done);
+  t.same(readdirSync(tmp), [], 'no temporary file left');
+});
+
+t.test('a thread that emitted bytes before failing is left out whole (langchain, one session per file)', async (t) => {
+  const options: JobOptions = { me: ME, preset: 'langchain', window: 2, overlap: 0 };
+  const jobs = fixtureJobs();
+  // jobs 1: the ordering is the same code with workers (they only move where pieces come from)
+  const one = await run(jobs, { ...options, jobs: 1, pieceBytes: 64, bufferBytes: 2000 });
+  t.notMatch(one.text, /dave_1004/, 'nothing of the failed thread, though its first part was converted');
+  t.match(one.text, /heidi_1008/);
+  t.same(one.summary.failed.map((f) => f.key), ['inbox/dave_1004']);
+});
+
+t.test('a thread larger than the buffer spills, and comes out whole and in order', async (t) => {
+  const dir = tempDir(t);
+  const big = join(dir, 'in', 'inbox', 'big_1');
+  const stats = writeThreadParts(big, { size: 3_000_000, perPart: 4000, seed: 7 });
+  t.ok(stats.parts >= 2);
+  const jobs: ThreadJob[] = [
+    { index: 0, key: 'inbox/big_1', parts: partsOf(big).map((path): PartRef => ({ kind: 'file', path })) },
+    ...fixtureJobs().filter((j) => !j.key.includes(BAD)),
+  ];
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const options: JobOptions = { me: 'Ada Lovelace', tmpDir: tmp, memoryBytes: 1_000_000 };
+  const pieceBytes = 32 * 1024;
+  const bufferBytes = 128 * 1024;
+  let spilled: string[] = [];
+  const chunks: Buffer[] = [];
+  const summary = await convertThreads(jobs, { ...options, jobs: 2, pieceBytes, bufferBytes }, async (b) => {
+    if (chunks.length === 0) spilled = readdirSync(tmp).flatMap((d) => readdirSync(join(tmp, d)));
+    t.ok(b.byteLength <= pieceBytes || (t.fail(`piece of ${b.byteLength}`), false));
+    chunks.push(Buffer.from(b));
+  });
+  t.ok(spilled.includes('thread-0.ndjson'), `the big thread's output past ${bufferBytes} bytes went to a file (${spilled})`);
+  t.ok(summary.bytes > 4 * bufferBytes);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const want = await reference(partsOf(big), options);
+  t.equal(text.slice(0, want.length), want, 'the big thread first, whole');
+  const one = await run(jobs, { ...options, jobs: 1 });
+  t.equal(text, one.text, 'same bytes as jobs 1 with the default buffer');
+  t.same(readdirSync(tmp), [], 'temporary files removed');
+});
+
+t.test('abort mid-run: rejects, every worker exits, temporary files go', async (t) => {
+  const dir = tempDir(t);
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const big = join(dir, 'inbox', 'big_2');
+  writeThreadParts(big, { size: 2_000_000, perPart: 3000, seed: 3 });
+  const bigJob: ThreadJob = { index: 0, key: 'inbox/big_2', parts: partsOf(big).map((path): PartRef => ({ kind: 'file', path })) };
+  const jobs = [...fixtureJobs(), ...Array.from({ length: 20 }, (_, i) => ({ ...bigJob, index: i + 10 }))];
+  const ac = new AbortController();
+  let bytes = 0;
+  const watched = await watchWorkers(() =>
+    convertThreads(jobs, { me: ME, jobs: 2, tmpDir: tmp, signal: ac.signal, memoryBytes: 500_000 }, async (b) => {
+      bytes += b.byteLength;
+      if (bytes > 200_000) ac.abort();
+    }),
+  );
+  t.match(watched.error, { name: 'AbortError' });
+  t.equal(watched.workers.length, 2, 'two workers were started');
+  await watched.exited;
+  t.ok(watched.workers.every((w) => w.threadId === -1), 'every worker has exited');
+  t.same(readdirSync(tmp), [], 'temporary files removed');
+
+  const pre = new AbortController();
+  pre.abort();
+  await t.rejects(convertThreads(jobs, { me: ME, jobs: 2, signal: pre.signal }, async () => {}), { name: 'AbortError' });
+});
+
+t.test('a failing sink stops the run', async (t) => {
+  await t.rejects(
+    convertThreads(fixtureJobs(), { me: ME, jobs: 1 }, async () => {
+      throw new Error('disk full');
+    }),
+    { message: 'disk full' },
+  );
+  const sink = new Writable({ write: (_c, _e, cb) => cb(new Error('EPIPE-ish')) });
+  await t.rejects(convertThreads(fixtureJobs(), { me: ME, jobs: 1 }, sink), { message: 'EPIPE-ish' });
+});
+
+t.test('options and edge cases', async (t) => {
+  await t.rejects(convertThreads([], { me: ME, jobs: 0 }, async () => {}), { code: 'FBS_INVALID_OPTION', message: /jobs/ });
+  await t.rejects(convertThreads([], { me: ME, jobs: 2, pieceBytes: 2 }, async () => {}), { code: 'FBS_INVALID_OPTION' });
+  await t.rejects(convertThreads([], { me: ME, jobs: 2, window: 0 }, async () => {}), { code: 'FBS_INVALID_OPTION' });
+  const empty = await convertThreads([], { me: ME, jobs: 4 }, async () => {});
+  t.same({ ...empty, report: undefined }, { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: undefined, bytes: 0 });
+});

@@ -1,0 +1,177 @@
+/**
+ * lib/export/thread-job.ts: one thread's whole pipeline, run in the calling thread, its NDJSON
+ * handed out in bounded pieces; failures returned, not thrown; zip archives opened once per opener.
+ */
+import { mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
+import { createPartOpener, jobsFromPlans, runThreadJob, type JobOptions, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
+import { createPipeline } from '../../lib/pipeline.js';
+import { buildExportIndex } from '../../lib/sources/export-index.js';
+import { fileSource, tokenizeSources } from '../../lib/sources/files.js';
+import { listFolder } from '../../lib/sources/folder.js';
+import { openZip } from '../../lib/sources/zip.js';
+import { flipByte, offsetOf, yazlZip } from '../support/zip.js';
+
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
+const ME = 'Ada Lovelace';
+
+function partsOf(thread: string): string[] {
+  const dir = join(INBOX, thread);
+  return readdirSync(dir)
+    .filter((f) => /^message_\d+\.json$/.test(f))
+    .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
+    .map((f) => join(dir, f));
+}
+
+function fileJob(thread: string, index = 0): ThreadJob {
+  return { index, key: `inbox/${thread}`, parts: partsOf(thread).map((path): PartRef => ({ kind: 'file', path })) };
+}
+
+/** The thread through the ordinary one-pipeline path (lib/pipeline.ts over tokenizeSources). */
+async function reference(paths: string[], options: JobOptions): Promise<string> {
+  const p = createPipeline({ ...options, tokenizer: false });
+  let text = '';
+  const sink = new Writable({ objectMode: true, write: (s: string, _e, cb) => ((text += s), cb()) });
+  await pipeline([Readable.from(tokenizeSources(paths.map(fileSource))), ...p.streams, sink]);
+  return text;
+}
+
+async function collect(job: ThreadJob, options: JobOptions, env: Parameters<typeof runThreadJob>[3] = {}) {
+  const pieces: Uint8Array[] = [];
+  const result = await runThreadJob(job, options, (b) => void pieces.push(b), env);
+  return { result, pieces, text: Buffer.concat(pieces).toString('utf8') };
+}
+
+function tempDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fbstream-thread-job-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+t.test('a multi-part thread gives the bytes of the one-pipeline path, in pieces of at most pieceBytes', async (t) => {
+  const options: JobOptions = { me: ME, window: 4, overlap: 1 };
+  for (const thread of ['bob_1002', 'eve_1005', 'frank_1006']) {
+    const want = await reference(partsOf(thread), options);
+    t.ok(want.length > 0, `${thread}: the reference has examples`);
+    for (const pieceBytes of [4, 7, 64, 1 << 20]) {
+      const { result, pieces, text } = await collect(fileJob(thread), options, { pieceBytes });
+      t.equal(text, want, `${thread}, pieces of ${pieceBytes}`);
+      t.notOk(result.error);
+      t.equal(result.bytes, Buffer.byteLength(want));
+      t.equal(result.examples, want.split('\n').length - 1);
+      t.ok(pieces.every((p) => p.byteLength > 0 && p.byteLength <= pieceBytes), 'every piece within the cap');
+      // no piece splits a character, and each owns its whole buffer (transferable as is)
+      const utf8 = new TextDecoder('utf-8', { fatal: true });
+      t.ok(pieces.every((p) => (utf8.decode(p), p.byteOffset === 0 && p.byteLength === p.buffer.byteLength)));
+      if (pieceBytes === 64) t.ok(pieces.slice(0, -1).every((p) => p.byteLength > 64 - 4), 'pieces are filled');
+    }
+  }
+});
+
+t.test('the result counts the thread; names are repaired and sorted', async (t) => {
+  const { result } = await collect(fileJob('frank_1006'), { me: ME });
+  t.equal(result.threads, 1);
+  t.ok(result.assistantTurns > 0);
+  t.same(result.people, ['Ada Lovelace', 'Frank Fox', 'Gina Gray']);
+  t.same(result.report, []);
+});
+
+t.test('a bad thread resolves with its error (code and place), not a rejection', async (t) => {
+  const { result } = await collect(fileJob('dave_1004'), { me: ME });
+  t.equal(result.error?.code, 'FBS_JSON_SYNTAX');
+  t.match(result.error?.message, /dave_1004[/\\]message_2\.json/);
+  t.equal(result.examples, 0);
+
+  const missing = await collect({ index: 0, key: 'x', parts: [{ kind: 'file', path: join(INBOX, 'nobody', 'message_1.json') }] }, { me: ME });
+  t.equal(missing.result.error?.code, 'FBS_IO');
+});
+
+t.test('langchain: a thread can emit bytes before it fails (which is why callers drop them)', async (t) => {
+  const { result, pieces } = await collect(fileJob('dave_1004'), { me: ME, preset: 'langchain', window: 2, overlap: 0 }, { pieceBytes: 16 });
+  t.equal(result.error?.code, 'FBS_JSON_SYNTAX');
+  t.ok(pieces.length > 0, 'part 1 was emitted before part 2 failed');
+});
+
+t.test('zip parts: same bytes as files; one opener opens each archive once', async (t) => {
+  const dir = tempDir(t);
+  const archive = join(dir, 'export.zip');
+  const files = ['bob_1002', 'eve_1005'].flatMap((thread) =>
+    partsOf(thread).map((p) => ({ name: `messages/inbox/${thread}/${p.slice(p.lastIndexOf('message_'))}`, content: readFileSync(p) })),
+  );
+  writeFileSync(archive, await yazlZip(files));
+  const zipJob = (thread: string): ThreadJob => ({
+    index: 0,
+    key: `inbox/${thread}`,
+    parts: partsOf(thread).map((p) => ({ kind: 'zip', archive, entry: `messages/inbox/${thread}/${p.slice(p.lastIndexOf('message_'))}` })),
+  });
+  const options: JobOptions = { me: ME };
+  const opener = createPartOpener();
+  t.teardown(() => opener.close());
+  const bob = await collect(zipJob('bob_1002'), options, { opener });
+  t.notOk(bob.result.error);
+  t.equal(bob.text, await reference(partsOf('bob_1002'), options));
+  unlinkSync(archive); // the opener still holds the archive open: no second open happens
+  const eve = await collect(zipJob('eve_1005'), options, { opener });
+  t.notOk(eve.result.error, 'read through the archive opened for the first job');
+  t.equal(eve.text, await reference(partsOf('eve_1005'), options));
+
+  // a thread whose parts come from a zip and a folder
+  writeFileSync(archive, await yazlZip(files));
+  const mixed: ThreadJob = { index: 0, key: 'inbox/bob_1002', parts: [{ kind: 'file', path: partsOf('bob_1002')[0]! }, zipJob('bob_1002').parts[1]!] };
+  t.equal((await collect(mixed, options)).text, bob.text, 'a fresh opener, closed by the job');
+});
+
+t.test('zip faults are the thread\'s errors', async (t) => {
+  const dir = tempDir(t);
+  const content = readFileSync(partsOf('carol_1003')[0]!);
+  const good = await yazlZip([{ name: 'inbox/carol/message_1.json', content, compress: false }]);
+  const bad = join(dir, 'bad.zip');
+  writeFileSync(bad, flipByte(good, offsetOf(good, 'carol_1003 #3')));
+  const part = (archive: string, entry = 'inbox/carol/message_1.json'): ThreadJob => ({ index: 0, key: 'inbox/carol', parts: [{ kind: 'zip', archive, entry }] });
+  t.equal((await collect(part(bad), { me: ME })).result.error?.code, 'FBS_ZIP_CORRUPT');
+  const ok = join(dir, 'ok.zip');
+  writeFileSync(ok, good);
+  t.equal((await collect(part(ok, 'inbox/carol/message_9.json'), { me: ME })).result.error?.code, 'FBS_IO');
+  const notZip = join(dir, 'not.zip');
+  writeFileSync(notZip, 'hello');
+  t.equal((await collect(part(notZip), { me: ME })).result.error?.code, 'FBS_ZIP_INVALID');
+});
+
+t.test('a failing emit or an abort rejects: neither is the thread\'s fault', async (t) => {
+  const boom = new Error('disk full');
+  await t.rejects(runThreadJob(fileJob('heidi_1008'), { me: ME }, () => Promise.reject(boom), { pieceBytes: 8 }), boom);
+  const ac = new AbortController();
+  let n = 0;
+  const p = runThreadJob(fileJob('heidi_1008'), { me: ME }, () => void (++n === 2 && ac.abort()), { pieceBytes: 8, signal: ac.signal });
+  await t.rejects(p, { name: 'AbortError' });
+  const pre = new AbortController();
+  pre.abort();
+  await t.rejects(runThreadJob(fileJob('heidi_1008'), { me: ME }, () => {}, { signal: pre.signal }), { name: 'AbortError' });
+});
+
+t.test('bad options', async (t) => {
+  await t.rejects(runThreadJob(fileJob('alice_1001'), { me: ME }, () => {}, { pieceBytes: 3 }), { code: 'FBS_INVALID_OPTION' });
+  await t.rejects(runThreadJob(fileJob('alice_1001'), { me: ME, preset: 'nope' as 'default' }, () => {}), { code: 'FBS_INVALID_OPTION' });
+});
+
+t.test('jobs from the export index: folder entries become file parts, zip entries zip parts', async (t) => {
+  const dir = tempDir(t);
+  const archive = join(dir, 'more.zip');
+  writeFileSync(archive, await yazlZip([{ name: 'messages/inbox/eve_1005/message_3.json', content: readFileSync(partsOf('eve_1005')[2]!) }]));
+  const root = join(INBOX, '..', '..');
+  const folder = (await listFolder(root)).filter((e) => !e.path.endsWith('eve_1005/message_3.json'));
+  const zip = await openZip(archive);
+  t.teardown(() => zip.close());
+  const jobs = jobsFromPlans(buildExportIndex([...folder, ...zip.entries]).threads);
+  t.same(jobs.map((j) => j.key), readdirSync(INBOX).sort().map((x) => `inbox/${x}`));
+  const eve = jobs.find((j) => j.key === 'inbox/eve_1005')!;
+  t.same(eve.parts.map((p) => p.kind), ['file', 'file', 'zip']);
+  t.same(eve.parts[2], { kind: 'zip', archive, entry: 'messages/inbox/eve_1005/message_3.json' });
+  t.same(eve.parts[0], { kind: 'file', path: partsOf('eve_1005')[0] });
+  t.equal((await collect(eve, { me: ME })).text, await reference(partsOf('eve_1005'), { me: ME }));
+});
