@@ -1,0 +1,124 @@
+/**
+ * Whole exports through the CLI (issue 3): folders and zip parts, owner detection, selection,
+ * workers, a failing thread, inspect.
+ */
+import t from 'tap';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { join, relative } from 'node:path';
+import yazl from 'yazl';
+import { ROOT, runCli, tempDir } from '../support/cli.js';
+
+const EXPORTS = join(ROOT, 'test', 'fixtures', 'exports');
+const EXAMPLE = join(ROOT, 'examples', 'export');
+t.jobs = 4;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+/** Zip `root`'s files into `path` (those `pick` keeps), as Meta's parts are. */
+async function zipFolder(root: string, path: string, pick: (rel: string) => boolean = () => true): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const f of files(root)) if (pick(relative(root, f))) zip.addFile(f, relative(root, f));
+  zip.end();
+  await new Promise<void>((resolve, reject) => zip.outputStream.pipe(createWriteStream(path)).on('close', resolve).on('error', reject));
+}
+
+const lines = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+t.test('a folder: the owner is the default --me, and the same as naming it', async (t) => {
+  const auto = await runCli([EXAMPLE]);
+  t.equal(auto.code, 0);
+  t.match(auto.stderr, /as Ada Lovelace \(the export owner/);
+  t.equal(lines(auto.stdout).length, 7);
+  const named = await runCli([EXAMPLE, '--me', 'Ada Lovelace', '-q']);
+  t.equal(named.stdout, auto.stdout);
+});
+
+t.test('zip parts read in place give the same bytes as the unpacked folder, for any --jobs', async (t) => {
+  const dir = tempDir(t);
+  await zipFolder(EXAMPLE, join(dir, 'facebook-ada-1.zip'), (p) => p.includes('charles'));
+  await zipFolder(EXAMPLE, join(dir, 'facebook-ada-2.zip'), (p) => !p.includes('charles'));
+  const folder = await runCli([EXAMPLE, '-q', '--jobs', '1']);
+  for (const jobs of ['1', '2', '3']) {
+    const zips = await runCli([join(dir, 'facebook-ada-1.zip'), join(dir, 'facebook-ada-2.zip'), '-q', '--jobs', jobs]);
+    t.equal(zips.code, 0, `--jobs ${jobs}: exit 0`);
+    t.equal(zips.stdout, folder.stdout, `--jobs ${jobs}: byte-identical`);
+  }
+});
+
+t.test('a thread split over two inputs is one conversation', async (t) => {
+  const both = await runCli([join(EXPORTS, 'split', 'part1'), join(EXPORTS, 'split', 'part2'), '-q']);
+  t.equal(both.code, 0);
+  const one = await runCli([join(EXPORTS, 'split', 'part1'), '-q']);
+  t.ok(lines(both.stdout).length >= lines(one.stdout).length);
+  const warned = await runCli([join(EXPORTS, 'split', 'part1')]);
+  t.match(warned.stderr, /parts 2 missing/, 'a part not given is reported');
+});
+
+t.test('selection: sections, groups, thread patterns, dates', async (t) => {
+  const all = lines((await runCli([EXAMPLE, '-q'])).stdout).length;
+  const oneToOne = await runCli([EXAMPLE, '--no-groups', '-q']);
+  t.ok(lines(oneToOne.stdout).length < all, '--no-groups leaves the group chat out');
+  const mary = await runCli([EXAMPLE, '--thread', 'marysomerville', '-q']);
+  t.equal(lines(mary.stdout).length, 1, '--thread by folder name');
+  const none = await runCli([EXAMPLE, '--sections', 'filtered_threads']);
+  t.equal(none.code, 2, 'nothing selected is a usage error');
+  t.match(none.stderr, /no thread selected/);
+  const bad = await runCli([EXAMPLE, '--sections', 'inbox,spam']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--sections/);
+  const late = await runCli([EXAMPLE, '--since', '2026-01-03', '-q']);
+  t.ok(lines(late.stdout).length > 0 && lines(late.stdout).length < all, '--since keeps the later messages');
+  t.equal((await runCli([EXAMPLE, '--until', 'not a date'])).code, 2);
+  const sections = await runCli([join(EXPORTS, 'fb-2025')]);
+  t.match(sections.stderr, /left out: 1 thread \(section filtered_threads\)/);
+  t.match(sections.stderr, /left out: 1 thread \(section message_requests\)/);
+});
+
+t.test('a thread that fails is reported and left out; the others come out; exit 1', async (t) => {
+  const dir = tempDir(t);
+  cpSync(EXAMPLE, join(dir, 'export'), { recursive: true });
+  const bad = join(dir, 'export', 'your_facebook_activity', 'messages', 'inbox', 'marysomerville_1122334455', 'message_1.json');
+  writeFileSync(bad, readFileSync(bad, 'utf8').slice(0, 300));
+  const out = join(dir, 'train.jsonl');
+  const r = await runCli([join(dir, 'export'), '-o', out, '--jobs', '2']);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /inbox\/marysomerville_1122334455 left out: .*message_1\.json at byte \d+: invalid JSON/);
+  const got = lines(readFileSync(out, 'utf8'));
+  t.equal(got.length, 6, 'the other threads are complete');
+  t.notMatch(readFileSync(out, 'utf8'), /Your translation reads beautifully/, 'nothing from the failed thread');
+});
+
+t.test('an HTML export, an empty folder, an ambiguous owner', async (t) => {
+  const html = await runCli([join(EXPORTS, 'html-export')]);
+  t.equal(html.code, 2);
+  t.match(html.stderr, /HTML.*JSON/);
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'empty'));
+  t.equal((await runCli([join(dir, 'empty')])).code, 2);
+  // one 1:1 thread: both people are in every thread
+  const single = join(dir, 'single');
+  cpSync(join(EXAMPLE, 'your_facebook_activity', 'messages', 'inbox', 'marysomerville_1122334455'), join(single, 'messages', 'inbox', 'marysomerville_1122334455'), { recursive: true });
+  const ambiguous = await runCli([single]);
+  t.equal(ambiguous.code, 2);
+  t.match(ambiguous.stderr, /--me NAME.*Mary Somerville.*Ada Lovelace|--me NAME.*Ada Lovelace.*Mary Somerville/);
+  t.equal((await runCli([single, '--me', 'Ada Lovelace', '-q'])).code, 0, '--me settles it');
+});
+
+t.test('inspect: owner, threads, messages per kind, dates; --json', async (t) => {
+  const human = await runCli(['inspect', EXAMPLE]);
+  t.equal(human.code, 0);
+  t.match(human.stdout, /owner: Ada Lovelace/);
+  t.match(human.stdout, /threads: 3 \(inbox 3; classic 3\)/);
+  t.match(human.stdout, /messages: 50 \(/);
+  const json = await runCli(['inspect', EXAMPLE, join(EXPORTS, 'e2ee-download'), '--json']);
+  t.equal(json.code, 0);
+  const r = JSON.parse(json.stdout);
+  t.equal(r.owner, 'Ada Lovelace');
+  t.equal(r.threads.length, 5);
+  t.same(r.threads.map((x: { dialect: string }) => x.dialect).sort(), ['classic', 'classic', 'classic', 'e2ee', 'e2ee']);
+  t.equal(r.messages.total, 54);
+  t.equal(r.messages.kinds.text, 43);
+  t.match(r.dateRange, { first: /^2023-11-14/, last: /^2026-01-04/ });
+});
