@@ -1,7 +1,7 @@
 /**
  * createPipeline(options): the stages wired in order, for the CLI and for users.
  *
- *   tokenizer → decoder → filter → order → [sessions] → run-merger → role mapper → chunker → serializer
+ *   tokenizer → decoder → filter → order → dedupe → [sessions] → run-merger → role mapper → chunker → serializer
  *
  * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, better
  * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: FORMATS.md §5).
@@ -10,6 +10,7 @@ import type { Transform } from 'node:stream';
 import { createDecoderStream } from './streams/decoder.js';
 import { createFilterStream } from './streams/filter.js';
 import { createOrderStream } from './streams/order.js';
+import { createDedupeStream } from './streams/dedupe.js';
 import { createSessionsStream } from './streams/sessions.js';
 import { createRunMergerStream } from './streams/run-merger.js';
 import { createRoleMapperStream } from './streams/role-mapper.js';
@@ -105,6 +106,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ...(options.tmpDir !== undefined && { dir: options.tmpDir }),
     }),
   );
+  // LangChain keeps copies; we emit a message found twice (overlapping exports) once
+  if (!lc) streams.push(createDedupeStream({ report }));
   if (options.sessionGapMs !== undefined && !lc) streams.push(createSessionsStream({ gapMs: options.sessionGapMs }));
   streams.push(
     createRunMergerStream(

@@ -81,7 +81,6 @@ export const SKIP_REASONS = Object.freeze({
   messagesOther: 'JSON in the messages folder that is not a thread (settings, stickers, autofill)',
   otherJson: 'JSON outside the messages (other export data)',
   duplicate: 'duplicate thread part (the same part in another input or place; the first is kept)',
-  duplicateDiffers: 'duplicate thread part of a different size (the first is kept: are these two exports of different dates?)',
 });
 
 const SECTION_ORDER: readonly (ThreadSection | null)[] = ['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover', 'e2ee', null];
@@ -138,7 +137,7 @@ export function buildExportIndex(entries: Iterable<ExportEntry>, options: Export
     return d;
   };
 
-  const groups = new Map<string, { plan: ThreadPlan; byNumber: Map<number, ExportEntry> }>();
+  const groups = new Map<string, { plan: ThreadPlan; byNumber: Map<number, ExportEntry[]> }>();
   let html = 0;
   for (const { entry, place } of placed) {
     if ('skip' in place) {
@@ -153,15 +152,18 @@ export function buildExportIndex(entries: Iterable<ExportEntry>, options: Export
       const plan: ThreadPlan = { key: place.key, section: place.section, dialect, parts: [], missingParts: [] };
       groups.set(id, (g = { plan, byNumber: new Map() }));
     }
-    const first = g.byNumber.get(place.part);
-    if (first) skip(first.size === entry.size ? SKIP_REASONS.duplicate : SKIP_REASONS.duplicateDiffers, entry);
-    else g.byNumber.set(place.part, entry);
+    // the same part twice: a copy (same size) is read once; a part of another size comes from an
+    // export of another date, whose messages overlap: both are read, the dedupe stage drops copies
+    const copies = g.byNumber.get(place.part);
+    if (!copies) g.byNumber.set(place.part, [entry]);
+    else if (copies.some((c) => c.size === entry.size)) skip(SKIP_REASONS.duplicate, entry);
+    else copies.push(entry);
   }
 
   const threads: ThreadPlan[] = [];
   for (const { plan, byNumber } of groups.values()) {
     const numbers = [...byNumber.keys()].sort((a, b) => a - b);
-    plan.parts = numbers.map((n) => byNumber.get(n)!);
+    plan.parts = numbers.flatMap((n) => byNumber.get(n)!);
     const max = numbers[numbers.length - 1] ?? 0;
     for (let n = 1; n < max; ++n) if (!byNumber.has(n)) plan.missingParts.push(n);
     threads.push(plan);

@@ -122,3 +122,22 @@ t.test('inspect: owner, threads, messages per kind, dates; --json', async (t) =>
   t.equal(r.messages.kinds.text, 43);
   t.match(r.dateRange, { first: /^2023-11-14/, last: /^2026-01-04/ });
 });
+
+t.test('two exports of different dates: overlapping messages come out once', async (t) => {
+  const dir = tempDir(t);
+  const older = join(dir, 'facebook-ada-2025');
+  const newer = join(dir, 'facebook-ada-2026');
+  cpSync(EXAMPLE, older, { recursive: true });
+  cpSync(EXAMPLE, newer, { recursive: true });
+  const part = join(newer, 'your_facebook_activity', 'messages', 'inbox', 'marysomerville_1122334455', 'message_1.json');
+  const doc = JSON.parse(readFileSync(part, 'utf8'));
+  doc.messages.unshift({ sender_name: 'Ada Lovelace', timestamp_ms: doc.messages[0].timestamp_ms + 60_000, content: 'A later message, only in the newer export.' });
+  writeFileSync(part, JSON.stringify(doc, null, 2));
+  const r = await runCli([older, newer, '--thread', 'marysomerville', '--window', '20']);
+  t.equal(r.code, 0);
+  const [example] = lines(r.stdout) as { messages: { content: string }[] }[];
+  const text = example!.messages.map((m) => m.content).join('\n');
+  t.equal(text.split('Your translation reads beautifully.').length - 1, 1, 'an old message once');
+  t.match(text, /A later message, only in the newer export\./, 'the newer message is there');
+  t.match(r.stderr, /duplicate messages left out: 4/, 'the four text messages both exports hold');
+});

@@ -45,3 +45,20 @@ t.test('serializer: one line per example, valid JSON even for lone surrogates', 
   t.ok(Buffer.from(text!, 'utf8').toString('utf8') === text, 'round-trips as UTF-8');
   t.equal(stats.examples, 2);
 });
+
+t.test('dedupe: a message found twice (same time, sender, kind, text, media) is emitted once', async (t) => {
+  const { createDedupe } = await import('../../lib/core/dedupe.js');
+  const a = threadInfo('a');
+  const b = threadInfo('b');
+  const report = new Report();
+  const input = [
+    msg(a, 'x', 1, 'hi'), msg(a, 'x', 1, 'hi'), msg(a, 'y', 1, 'hi'), msg(a, 'x', 1, 'other'),
+    msg(a, 'x', 2, 'hi'), msg(a, 'x', 2, null, { kind: 'media', attachments: [{ type: 'photo', uri: 'p1' }] }),
+    msg(a, 'x', 2, null, { kind: 'media', attachments: [{ type: 'photo', uri: 'p2' }] }),
+  ];
+  const out = runStage(createDedupe({ report }), [input.slice(0, 3), [...input.slice(3), msg(b, 'x', 2, 'hi')]]);
+  t.same(out.map((m) => [m.thread.id, m.sender, m.timestampMs, m.text]), [
+    ['a', 'x', 1, 'hi'], ['a', 'y', 1, 'hi'], ['a', 'x', 1, 'other'], ['a', 'x', 2, 'hi'], ['a', 'x', 2, null], ['a', 'x', 2, null], ['b', 'x', 2, 'hi'],
+  ]);
+  t.equal(report.count('duplicate messages left out'), 1);
+});

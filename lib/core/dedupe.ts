@@ -1,0 +1,44 @@
+/**
+ * Dedupe: a message that appears twice in a thread — two exports of different dates whose parts
+ * overlap, the same part in two zip parts — is emitted once. After the order stage, copies have the
+ * same timestamp and so sit together: only the messages of the current millisecond are remembered.
+ */
+import type { Report } from '../report.js';
+import type { Message, ThreadInfo } from '../types.js';
+import type { Stage } from './stage.js';
+
+export interface DedupeOptions {
+  report?: Report;
+}
+
+/** What makes two messages the same one. */
+function keyOf(m: Message): string {
+  return `${m.sender}\u0000${m.kind}\u0000${m.text ?? '\u0001'}\u0000${m.attachments?.map((a) => a.uri).join('\u0000') ?? ''}`;
+}
+
+export function createDedupe(options: DedupeOptions = {}): Stage<Message[], Message> {
+  let thread: ThreadInfo | null = null;
+  let ts = NaN;
+  let seen = new Set<string>();
+  return {
+    push(batch) {
+      const out: Message[] = [];
+      for (const m of batch) {
+        if (m.thread !== thread || m.timestampMs !== ts) {
+          thread = m.thread;
+          ts = m.timestampMs;
+          seen = new Set();
+        }
+        const key = keyOf(m);
+        if (seen.has(key)) {
+          options.report?.note('duplicate messages left out');
+          continue;
+        }
+        seen.add(key);
+        out.push(m);
+      }
+      return out;
+    },
+    flush: () => [],
+  };
+}
