@@ -21,7 +21,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .command(convertCommand(io, (c) => (code = c)))
     .command(inspectCommand(io, (c) => (code = c)))
     .example('cat message_1.json | $0 --me "Ada Lovelace" > train.jsonl', 'One thread from stdin')
-    .example('$0 facebook-ada/ --me "Ada Lovelace" -o train.jsonl', 'A whole export folder')
+    .example('$0 facebook-ada-*.zip -o train.jsonl', 'A whole export: zip parts or folder')
     .example('$0 messages/ --preset langchain --me "Ada Lovelace"', "What LangChain's walkthrough gives")
     .example('$0 inspect facebook-ada-*.zip', 'What an export holds')
     .epilogue('Exit codes: 0 ok, 1 bad input data, 2 usage error, 3 I/O failure, 130/143 interrupted.')

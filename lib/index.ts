@@ -8,6 +8,7 @@ export { createTokenizer, type Tokenizer, type TokenizerOptions } from './core/t
 export { createDecoder, type DecoderOptions } from './core/decoder.js';
 export { createFilter, ALL_KINDS, DEFAULT_KINDS, type FilterOptions } from './core/filter.js';
 export { createOrder, type OrderOptions, type Entry } from './core/order.js';
+export { createDedupe, type DedupeOptions } from './core/dedupe.js';
 export { createSessions, type SessionsOptions } from './core/sessions.js';
 export { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 export { createRoleMapper, meMatcher, sanitizeName, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
@@ -20,6 +21,7 @@ export { createTokenizerStream } from './streams/tokenizer.js';
 export { createDecoderStream } from './streams/decoder.js';
 export { createFilterStream } from './streams/filter.js';
 export { createOrderStream } from './streams/order.js';
+export { createDedupeStream } from './streams/dedupe.js';
 export { createSessionsStream } from './streams/sessions.js';
 export { createRunMergerStream } from './streams/run-merger.js';
 export { createRoleMapperStream } from './streams/role-mapper.js';
@@ -30,6 +32,17 @@ export { toTransform, StageTransform, type StageStreamOptions } from './streams/
 
 export { fileSource, stdinSource, resolveInputs, tokenizeSources, orderThreadFiles, findThreadFiles, type Source } from './sources/files.js';
 export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
+
+// whole exports: folders and zip parts, indexed; threads converted in worker threads
+export { openExport, type OpenedExport, type OpenExportOptions } from './export/open-export.js';
+export { selectThreads, resolveOwner, ALL_SECTIONS, DEFAULT_SECTIONS, type SelectOptions, type Selection } from './export/select.js';
+export { convertThreads, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
+export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobOptions, type JobResult } from './export/thread-job.js';
+export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader, type ThreadSection } from './sources/export-index.js';
+export { listFolder } from './sources/folder.js';
+export { openZip, ZipError, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipOptions } from './sources/zip.js';
+export { detectOwner, type OwnerResult } from './sources/owner.js';
+export type { ExportEntry } from './sources/entry.js';
 
 export { repairMojibake, toMojibake } from './text/mojibake.js';
 export { Report } from './report.js';
