@@ -20,7 +20,7 @@ import { BATCH_SIZE, type Output, type Stage } from './stage.js';
 import { OptionError } from '../errors.js';
 
 export interface OrderOptions {
-  /** Estimated bytes of messages held before a run is spilled. Default 20 MiB. */
+  /** Estimated bytes of messages held before a run is spilled. Default 16 MiB. */
   memoryBytes?: number;
   /** How equal timestamps are ordered. Default `auto`. */
   ties?: 'auto' | 'file';
@@ -43,7 +43,7 @@ export interface Entry {
   seq: number;
 }
 
-export const DEFAULT_ORDER_MEMORY = 20 * 1024 * 1024;
+export const DEFAULT_ORDER_MEMORY = 16 * 1024 * 1024;
 
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
