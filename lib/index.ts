@@ -30,7 +30,7 @@ export { createSerializerStream } from './streams/serializer.js';
 export { createFileSpill } from './streams/spill-files.js';
 export { toTransform, StageTransform, type StageStreamOptions } from './streams/to-transform.js';
 
-export { fileSource, stdinSource, resolveInputs, tokenizeSources, orderThreadFiles, findThreadFiles, type Source } from './sources/files.js';
+export { fileSource, stdinSource, resolveInputs, tokenizeSources, orderThreadFiles, type Source } from './sources/files.js';
 export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
 
 // whole exports: folders and zip parts, indexed; threads converted in worker threads

@@ -3,7 +3,7 @@
  * (§4). Keys: sender_name, timestamp_ms, content?, type?, photos/videos/audio_files/files/gifs,
  * sticker, share, reactions, call_duration, missed, users, is_unsent.
  */
-import type { Attachment, MessageKind, Reaction } from '../types.js';
+import type { Attachment, Message, MessageKind, Reaction } from '../types.js';
 import { classifyNotice } from './notices.js';
 import { isRaw, str, uris, type Interpreted, type Raw } from './raw.js';
 
@@ -13,14 +13,8 @@ export const CLASSIC_KEYS = [
   'files', 'gifs', 'sticker', 'share', 'reactions', 'call_duration', 'missed', 'users',
 ] as const;
 
-export interface DecodedFields {
-  sender: string;
-  timestampMs: number;
-  text: string | null;
-  kind: MessageKind;
-  attachments?: Attachment[];
-  reactions?: Reaction[];
-}
+/** What a dialect reads of one message; the decoder adds thread, position and repair. */
+export type DecodedFields = Pick<Message, 'sender' | 'timestampMs' | 'text' | 'kind' | 'attachments' | 'reactions'>;
 
 const MEDIA: ReadonlyArray<[string, Attachment['type']]> = [
   ['photos', 'photo'], ['videos', 'video'], ['audio_files', 'audio'], ['files', 'file'], ['gifs', 'gif'],

@@ -51,22 +51,6 @@ export function orderThreadFiles(paths: readonly string[]): string[] {
   return out;
 }
 
-/** Every `message_N.json` below a folder, each thread's parts together, threads in name order. */
-export async function findThreadFiles(folder: string): Promise<string[]> {
-  const found: string[] = [];
-  async function walk(dir: string): Promise<void> {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) await walk(path);
-      else if (e.isFile() && partNumber(e.name) !== undefined) found.push(path);
-    }
-  }
-  await walk(folder);
-  return orderThreadFiles(found);
-}
-
 /**
  * LangChain's FolderFacebookMessengerChatLoader: `<root>/inbox/*` folders, every file in each whose
  * pathlib suffix is `.json` in any case (so not a file named just `.json`), one level only;
@@ -100,7 +84,7 @@ async function isKind(path: string, kind: 'dir' | 'file'): Promise<boolean> {
   }
 }
 
-/** Resolve CLI inputs (files, folders, `-`) to sources, checking each exists. */
+/** Resolve inputs — files, `-`, and with `langchain` LangChain's folders — to sources, checking each exists. */
 export async function resolveInputs(inputs: readonly string[], options: { langchain?: boolean; stdin?: Readable } = {}): Promise<Source[]> {
   if (inputs.length === 0) return [stdinSource(options.stdin)];
   const paths: string[] = [];
@@ -117,8 +101,10 @@ export async function resolveInputs(inputs: readonly string[], options: { langch
       throw new UsageError(`cannot read input ${input}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (err as Error).message}`);
     }
     if (info.isDirectory()) {
-      const files = options.langchain ? await findLangChainFilesOrFail(input) : await findThreadFiles(input);
-      if (files.length === 0) throw new UsageError(`no thread files (message_N.json) found in folder ${input}`);
+      // a folder is a whole export (lib/export/open-export.ts), but for LangChain's folder loader
+      if (!options.langchain) throw new UsageError(`${input} is a folder: read a whole export with openExport()`);
+      const files = await findLangChainFilesOrFail(input);
+      if (files.length === 0) throw new UsageError(`no thread files (*.json) found in ${input}/inbox/*/`);
       paths.push(...files);
     } else {
       paths.push(input);
