@@ -11,9 +11,15 @@
  * in memory; past it, a thread's further pieces are appended to its own temporary file (written out
  * after its memory pieces when its turn comes), so even one huge thread, or a huge thread that
  * holds up the ones after it, costs no more memory. Each worker has at most `credit` pieces in
- * flight, and no more than `ahead` threads past the one being written are started, which bounds
- * the open spill files and the work done ahead of a slow thread. Workers: their pipeline's own
- * bounds (the order stage spills past `memoryBytes`) plus `credit` pieces.
+ * flight (it waits for an ack per piece stored), and no more than `ahead` threads past the one
+ * being written are started, which bounds the open spill files and the work done ahead of a slow
+ * thread. Workers: their pipeline's own bounds (the order stage spills past `memoryBytes`) plus
+ * `credit` pieces; each holds its next job while it runs one (no idle round trip between jobs).
+ * Main-thread memory is thus about bufferBytes + jobs × credit × pieceBytes, whatever the input.
+ *
+ * Why a finished thread is held rather than streamed while it runs: a thread may still fail after
+ * emitting (a corrupt last part, a worker out of memory), and the output must never hold half a
+ * thread. The cost is one extra write and read of a thread's output past `bufferBytes` (on disk).
  *
  * `jobs: 1` runs every thread in the main thread, through the same ordering (same bytes).
  * `jobs: N > 1` starts N workers from lib/export/worker.js beside this file (worker.ts when this
@@ -26,7 +32,7 @@ import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { IoError, OptionError } from '../errors.js';
 import { createPipeline } from '../pipeline.js';
 import { Report, SAMPLES_PER_REASON } from '../report.js';
@@ -51,12 +57,17 @@ export interface ConvertThreadsOptions extends JobOptions {
   signal?: AbortSignal;
   /** Largest piece of output a job hands back, bytes. Default 1 MiB. */
   pieceBytes?: number;
-  /** Output held in memory by the main thread before threads spill to temporary files. Default 64 MiB. */
+  /** Output held in memory by the main thread before threads spill to temporary files. Default 32 MiB. */
   bufferBytes?: number;
   /** Threads started past the one being written. Default 4 × jobs. */
   ahead?: number;
   /** Unacknowledged pieces per worker. Default 4. */
   credit?: number;
+  /**
+   * Heap limits of each worker (worker_threads `resourceLimits`). A worker that runs out dies
+   * (`ERR_WORKER_OUT_OF_MEMORY`): its thread is reported failed, a new worker goes on. Default: Node's.
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 export interface ConvertHooks {
@@ -90,9 +101,11 @@ export interface RunSummary {
 /** Where output goes: a byte stream (not ended here) or a function awaited for each piece. */
 export type ThreadSink = Writable | ((bytes: Uint8Array) => Promise<void>);
 
-export const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_BUFFER_BYTES = 32 * 1024 * 1024;
 const DEFAULT_CREDIT = 4;
 const EMPTY = new Uint8Array(0);
+/** Jobs a worker holds: the one it runs and the next. */
+const MAX_CAPACITY = 2;
 const CLOSE_GRACE_MS = 2_000;
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
@@ -130,7 +143,7 @@ export async function convertThreads(jobs: readonly ThreadJob[], options: Conver
   } catch (err) {
     throw new IoError(`cannot create a temporary folder: ${(err as Error).message}`, { cause: err });
   }
-  const run = new Run(jobs, { ...pickJobOptions(options), tmpDir: runDir }, o, runDir, sink, hooks);
+  const run = new Run(jobs, { ...pickJobOptions(options), tmpDir: runDir }, o, runDir, sink, hooks, options.resourceLimits);
   const onAbort = () => run.fail(options.signal!.reason ?? new DOMException('This operation was aborted', 'AbortError'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -155,7 +168,10 @@ interface Slot {
 }
 
 interface Runner {
-  busy: boolean;
+  /** Jobs given and not finished. */
+  load: number;
+  /** Jobs it may hold at once: a worker gets its next job before it finishes one (no idle round trip). */
+  readonly capacity: number;
   start(slot: Slot): void;
   close(): Promise<void>;
 }
@@ -184,6 +200,7 @@ class Run {
     readonly dir: string,
     sink: ThreadSink,
     readonly hooks: ConvertHooks,
+    readonly resourceLimits?: ResourceLimits,
   ) {
     [this.write, this.release] = writerFor(sink);
     this.done.catch(() => {});
@@ -203,14 +220,17 @@ class Run {
   /** Start jobs on idle runners, within `ahead` of the thread being written. */
   pump(): void {
     if (this.stopped) return;
-    for (const runner of this.runners) {
-      if (this.next >= this.jobs.length || this.next >= this.head + this.o.ahead) return;
-      if (runner.busy) continue;
-      const pos = this.next++;
-      const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spill: null, chain: Promise.resolve(), result: null };
-      this.slots.set(pos, slot);
-      runner.busy = true;
-      runner.start(slot);
+    // the least loaded first, so that every worker has a job running before any gets a second
+    for (let load = 0; load < MAX_CAPACITY; ++load) {
+      for (const runner of this.runners) {
+        if (this.next >= this.jobs.length || this.next >= this.head + this.o.ahead) return;
+        if (runner.load > load || runner.load >= runner.capacity) continue;
+        const pos = this.next++;
+        const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spill: null, chain: Promise.resolve(), result: null };
+        this.slots.set(pos, slot);
+        ++runner.load;
+        runner.start(slot);
+      }
     }
   }
 
@@ -237,7 +257,7 @@ class Run {
     slot.chain.then(() => {
       if (this.stopped) return;
       slot.result = result;
-      runner.busy = false;
+      --runner.load;
       if (result.error) this.drop(slot);
       this.pump();
       void this.drain();
@@ -335,7 +355,8 @@ class Run {
 
 /** `jobs: 1`: every job in the calling thread, one after another. */
 class MainRunner implements Runner {
-  busy = false;
+  load = 0;
+  readonly capacity = 1;
   readonly opener = createPartOpener();
   readonly ac = new AbortController();
   current: Promise<unknown> = Promise.resolve();
@@ -359,10 +380,14 @@ class MainRunner implements Runner {
 
 /** One worker thread (lib/export/worker.ts); replaced when it dies in the middle of a job. */
 class WorkerRunner implements Runner {
-  busy = false;
+  load = 0;
+  readonly capacity = MAX_CAPACITY;
   worker!: Worker;
   ready = false;
-  slot: Slot | null = null;
+  /** The current worker has exited (it is not replaced once the run has failed). */
+  exited = false;
+  /** Jobs posted and not done, in the order posted: the worker runs the first. */
+  readonly slots = new Map<number, Slot>();
   closing: Promise<void> | null = null;
 
   constructor(readonly run: Run) {
@@ -372,13 +397,17 @@ class WorkerRunner implements Runner {
   spawn(): void {
     const init: WorkerInit = { options: this.run.jobOptions, pieceBytes: this.run.o.pieceBytes, credit: this.run.o.credit };
     // stdout: true keeps anything a worker prints away from the process's stdout, which may be the data
-    const worker = new Worker(WORKER_URL, { workerData: init, stdout: true });
+    const limits = this.run.resourceLimits;
+    const worker = new Worker(WORKER_URL, { workerData: init, stdout: true, ...(limits && { resourceLimits: limits }) });
     worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.worker = worker;
     this.ready = false;
-    worker.on('message', (msg: FromWorker) => this.onMessage(msg));
-    worker.on('error', (err) => this.onDeath(err));
-    worker.on('exit', (code) => this.onDeath(new Error(`worker thread exited with code ${code}`)));
+    this.exited = false;
+    // these stay attached (an 'error' without a listener would throw); they act for the current worker only
+    const mine = () => this.worker === worker && !this.exited;
+    worker.on('message', (msg: FromWorker) => mine() && this.onMessage(msg));
+    worker.on('error', (err) => mine() && this.onDeath(err));
+    worker.on('exit', (code) => mine() && this.onDeath(new Error(`worker thread exited with code ${code}`)));
   }
 
   post(msg: ToWorker): void {
@@ -386,50 +415,52 @@ class WorkerRunner implements Runner {
   }
 
   start(slot: Slot): void {
-    this.slot = slot;
+    this.slots.set(slot.pos, slot);
     this.post({ type: 'job', id: slot.pos, job: slot.job });
   }
 
   onMessage(msg: FromWorker): void {
-    const slot = this.slot;
     switch (msg.type) {
       case 'ready':
         this.ready = true;
         return;
-      case 'piece':
-        if (!slot || slot.pos !== msg.id) return;
+      case 'piece': {
+        const slot = this.slots.get(msg.id);
+        if (!slot) return;
         this.run.piece(slot, new Uint8Array(msg.bytes)).then(
           () => this.closing || this.post({ type: 'ack' }),
           () => {},
         );
         return;
-      case 'done':
-        if (!slot || slot.pos !== msg.id) return;
-        this.slot = null;
+      }
+      case 'done': {
+        const slot = this.slots.get(msg.id);
+        if (!slot) return;
+        this.slots.delete(msg.id);
         this.run.finished(slot, this, msg.result);
         return;
+      }
       case 'closed':
         return;
     }
   }
 
-  /** The worker died: before it started, the run fails; in a job, that thread fails and a new worker takes over. */
+  /**
+   * The worker died: before it started, the run fails; in a job, that thread fails, a new worker
+   * takes over, and the jobs queued behind it are given to the new one.
+   */
   onDeath(err: Error): void {
     if (this.closing) return;
-    const worker = this.worker;
-    worker.removeAllListeners();
-    worker.on('error', () => {});
-    void worker.terminate();
+    this.exited = true;
+    void this.worker.terminate();
     if (!this.ready) return this.run.fail(new IoError(`a worker thread failed to start: ${err.message}`, { cause: err }));
-    const slot = this.slot;
-    this.slot = null;
+    const [running, ...queued] = this.slots.values();
+    this.slots.clear();
     this.spawn();
-    if (slot) {
+    for (const slot of queued) this.start(slot);
+    if (running) {
       const e = jobError(err);
-      this.run.finished(slot, this, failedResult(Object.assign(new Error(`worker thread died: ${e.message}`), { code: e.code })));
-    } else {
-      this.busy = false;
-      this.run.pump();
+      this.run.finished(running, this, failedResult(Object.assign(new Error(`worker thread died: ${e.message}`), { code: e.code })));
     }
   }
 
@@ -439,11 +470,9 @@ class WorkerRunner implements Runner {
 
   async #close(): Promise<void> {
     const worker = this.worker;
-    worker.removeAllListeners('error');
-    worker.on('error', () => {});
+    if (this.exited) return void (await worker.terminate());
     const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CLOSE_GRACE_MS);
-      timer.unref();
       worker.on('message', (msg: FromWorker) => msg.type === 'closed' && (clearTimeout(timer), resolve()));
       worker.once('exit', () => (clearTimeout(timer), resolve()));
     });

@@ -1,8 +1,9 @@
 /**
- * Worker-thread entry of {@link convertThreads} (lib/export/parallel.ts): runs one thread job at a
- * time with {@link runThreadJob} and posts its NDJSON back as transferred pieces.
+ * Worker-thread entry of `convertThreads` (lib/export/parallel.ts): runs one thread job at a time
+ * with {@link runThreadJob} and posts its NDJSON back as transferred pieces.
  *
- * Protocol (one job at a time; the main thread sends the next after `done`):
+ * Protocol (jobs run one at a time, in the order sent; the main thread sends the next one before
+ * the current one is done, so that the worker never waits for a round trip):
  *   main → worker  `job` {id, job}   `ack` (one per piece stored)   `close`
  *   worker → main  `ready`   `piece` {id, bytes: ArrayBuffer, transferred}   `done` {id, result}   `closed`
  * Credit-based backpressure: at most `credit` pieces are unacknowledged, so a worker whose output

@@ -233,6 +233,57 @@ t.test('a failing sink stops the run', async (t) => {
   await t.rejects(convertThreads(fixtureJobs(), { me: ME, jobs: 1 }, sink), { message: 'EPIPE-ish' });
 });
 
+t.test('a worker that runs out of memory: its thread fails, a new worker goes on', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'message_1.json');
+  const msg = (i: number) => ({ sender_name: i % 2 ? ME : 'Bob', timestamp_ms: 1e12 + i, content: 'x'.repeat(45_000_000) });
+  writeFileSync(path, JSON.stringify({ participants: [{ name: ME }, { name: 'Bob' }], messages: [msg(0), msg(1)] }));
+  const [alice, bob, carol] = fixtureJobs();
+  const jobs = [alice!, { index: 9, key: 'inbox/huge', parts: [{ kind: 'file', path } as PartRef] }, bob!, carol!];
+  // 80 MB: room for a worker to start (under tap it also compiles TypeScript), not for both messages
+  const r = await run(jobs, { me: ME, jobs: 2, resourceLimits: { maxOldGenerationSizeMb: 80 } });
+  t.same(r.summary.failed.map((f) => [f.key, f.code]), [['inbox/huge', 'ERR_WORKER_OUT_OF_MEMORY']]);
+  let want = '';
+  for (const thread of THREADS.slice(0, 3)) want += await reference(partsOf(join(INBOX, thread)), { me: ME });
+  t.equal(r.text, want, 'the other threads, in order');
+});
+
+t.test('reports merge in job order: counts summed, the first few places kept', async (t) => {
+  const dir = tempDir(t);
+  const jobs: ThreadJob[] = [];
+  for (let k = 0; k < 3; ++k) {
+    const path = join(dir, `bad-utf8-${k}.json`);
+    const doc = JSON.stringify({ participants: [{ name: ME }, { name: 'Bob' }], messages: [0, 1, 2].map((i) => ({ sender_name: i % 2 ? ME : 'Bob', timestamp_ms: 1e12 - i, content: `m${i} @` })) });
+    // two invalid UTF-8 bytes in each file, in separate chunks of the tokenizer's input
+    writeFileSync(path, Buffer.from(doc.replace(/@/g, '\u0000'), 'utf8').map((b) => (b === 0 ? 0xff : b)));
+    jobs.push({ index: k, key: `t${k}`, parts: [{ kind: 'file', path }] });
+  }
+  const r = await run([...jobs, ...fixtureJobs()], { me: ME, jobs: 1 });
+  const reason = 'invalid UTF-8 sequences replaced';
+  t.ok(r.summary.report.count(reason) >= 3, `${r.summary.report.count(reason)} counted`);
+  t.same(r.summary.report.samples.get(reason), jobs.map((j) => (j.parts[0] as { path: string }).path), 'the first place of each, in job order');
+  t.match(r.summary.report.lines(), [new RegExp(`^${reason}: \\d+ \\(`)]);
+});
+
+t.test('a sink that closes mid-run fails the run with FBS_IO', async (t) => {
+  let n = 0;
+  const sink = new Writable({
+    highWaterMark: 16,
+    write(_c, _e, cb) {
+      if (++n === 2) return void this.destroy();
+      setImmediate(cb);
+    },
+  });
+  await t.rejects(convertThreads(fixtureJobs(), { me: ME, jobs: 1, pieceBytes: 64 }, sink), { code: 'FBS_IO' });
+});
+
+t.test('workers that cannot start fail the run', async (t) => {
+  const watched = await watchWorkers(() => convertThreads(fixtureJobs(), { me: ME, jobs: 2, resourceLimits: { maxOldGenerationSizeMb: 2 } }, async () => {}));
+  t.match(watched.error, { code: 'FBS_IO', message: /worker thread failed to start/ });
+  await watched.exited;
+  t.ok(watched.workers.every((w) => w.threadId === -1));
+});
+
 t.test('options and edge cases', async (t) => {
   await t.rejects(convertThreads([], { me: ME, jobs: 0 }, async () => {}), { code: 'FBS_INVALID_OPTION', message: /jobs/ });
   await t.rejects(convertThreads([], { me: ME, jobs: 2, pieceBytes: 2 }, async () => {}), { code: 'FBS_INVALID_OPTION' });
