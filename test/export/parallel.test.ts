@@ -7,17 +7,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import t, { type Test } from 'tap';
 import { convertThreads, type ConvertThreadsOptions, type RunSummary } from '../../lib/export/parallel.js';
 import type { JobOptions, PartRef, ThreadJob } from '../../lib/export/thread-job.js';
-import { createPipeline } from '../../lib/pipeline.js';
-import { fileSource, tokenizeSources } from '../../lib/sources/files.js';
 import { yazlZip } from '../support/zip.js';
 import { writeThreadParts } from '../../bench/generate.js';
+import { reference } from '../support/reference-pipeline.js';
 
 const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const ME = 'Ada Lovelace';
@@ -34,14 +32,6 @@ function partsOf(dir: string): string[] {
 const fixtureJobs = (): ThreadJob[] =>
   THREADS.map((thread, index) => ({ index, key: `inbox/${thread}`, parts: partsOf(join(INBOX, thread)).map((path): PartRef => ({ kind: 'file', path })) }));
 
-/** One thread through the ordinary one-pipeline path. */
-async function reference(paths: string[], options: JobOptions): Promise<string> {
-  const p = createPipeline({ ...options, tokenizer: false });
-  let text = '';
-  const sink = new Writable({ objectMode: true, write: (s: string, _e, cb) => ((text += s), cb()) });
-  await pipeline([Readable.from(tokenizeSources(paths.map(fileSource))), ...p.streams, sink]);
-  return text;
-}
 
 interface Ran {
   text: string;

@@ -5,17 +5,14 @@
 import { mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { createPartOpener, jobsFromPlans, runThreadJob, type JobOptions, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
-import { createPipeline } from '../../lib/pipeline.js';
 import { buildExportIndex } from '../../lib/sources/export-index.js';
-import { fileSource, tokenizeSources } from '../../lib/sources/files.js';
 import { listFolder } from '../../lib/sources/folder.js';
 import { openZip } from '../../lib/sources/zip.js';
 import { flipByte, offsetOf, yazlZip } from '../support/zip.js';
+import { reference } from '../support/reference-pipeline.js';
 
 const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const ME = 'Ada Lovelace';
@@ -32,14 +29,6 @@ function fileJob(thread: string, index = 0): ThreadJob {
   return { index, key: `inbox/${thread}`, parts: partsOf(thread).map((path): PartRef => ({ kind: 'file', path })) };
 }
 
-/** The thread through the ordinary one-pipeline path (lib/pipeline.ts over tokenizeSources). */
-async function reference(paths: string[], options: JobOptions): Promise<string> {
-  const p = createPipeline({ ...options, tokenizer: false });
-  let text = '';
-  const sink = new Writable({ objectMode: true, write: (s: string, _e, cb) => ((text += s), cb()) });
-  await pipeline([Readable.from(tokenizeSources(paths.map(fileSource))), ...p.streams, sink]);
-  return text;
-}
 
 async function collect(job: ThreadJob, options: JobOptions, env: Parameters<typeof runThreadJob>[3] = {}) {
   const pieces: Uint8Array[] = [];
