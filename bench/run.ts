@@ -4,6 +4,12 @@
  * against the raw floors, in one run on one machine (DESIGN.md "Performance budget").
  *
  *   npm run bench [-- --sizes 100MB,1GB] [--runs N] [--dir DIR] [--keep] [--seed N]
+ *   npm run bench -- --export [--export-size 200MB,2GB] [--zip-parts 2] [--media-ratio 1] [--export-jobs 1,2] ...
+ *   npm run bench -- --export-only [...]
+ *
+ * `--export` (or any export flag) adds the whole-export benchmark (bench/export.ts: a generated
+ * export tree and its zip parts, the CLI with --jobs 1 and 2) after the single-file one;
+ * `--export-only` runs it alone. --runs, --dir, --keep and --seed apply to both.
  *
  * For each size it generates a single-file, newest-first thread (bench/generate.ts) into a
  * temporary folder (removed at the end unless --keep), then times, each in its own child process
@@ -32,6 +38,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSize, parseSize, writeThreadFile, DEFAULT_OWNER, type ThreadStats } from './generate.js';
 import type { VariantResult } from './variant.js';
+import { defaultExportArgs, exportFlag, runExportBench, EXPORT_USAGE, type ExportBenchArgs } from './export.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const VARIANT_JS = join(HERE, 'variant.js');
@@ -52,10 +59,13 @@ interface Args {
   dir: string;
   keep: boolean;
   seed: number;
+  /** Run the whole-export benchmark: after the single-file one, or alone. */
+  export: 'no' | 'also' | 'only';
+  exportArgs: ExportBenchArgs;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { sizes: [], runs: 1, dir: os.tmpdir(), keep: false, seed: 1 };
+  const a: Args = { sizes: [], runs: 1, dir: os.tmpdir(), keep: false, seed: 1, export: 'no', exportArgs: defaultExportArgs() };
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -64,7 +74,13 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new TypeError(`${flag} needs a value`);
       return v;
     };
+    if (exportFlag(a.exportArgs, flag, value)) {
+      if (a.export === 'no') a.export = 'also';
+      continue;
+    }
     switch (flag) {
+      case '--export': if (a.export === 'no') a.export = 'also'; break;
+      case '--export-only': a.export = 'only'; break;
       case '--sizes':
       case '--size':
         for (const s of value().split(/[,\s]+/).filter(Boolean)) a.sizes.push(parseSize(s));
@@ -75,7 +91,7 @@ function parseArgs(argv: string[]): Args {
       case '--seed': a.seed = Number(value()); break;
       case '--help':
       case '-h':
-        process.stdout.write('Usage: npm run bench [-- --sizes 100MB,1GB] [--runs N] [--dir DIR] [--keep] [--seed N]\n');
+        process.stdout.write(`Usage: npm run bench [-- --sizes 100MB,1GB] [--runs N] [--dir DIR] [--keep] [--seed N]\n       [--export | --export-only] ${EXPORT_USAGE}\n`);
         process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default:
@@ -85,6 +101,7 @@ function parseArgs(argv: string[]): Args {
   if (a.sizes.length === 0) a.sizes = [100e6, 1e9];
   if (!Number.isInteger(a.runs) || a.runs < 1) throw new TypeError(`--runs must be an integer >= 1, got ${a.runs}`);
   if (!Number.isInteger(a.seed)) throw new TypeError(`--seed must be an integer, got ${a.seed}`);
+  Object.assign(a.exportArgs, { runs: a.runs, dir: a.dir, keep: a.keep, seed: a.seed });
   return a;
 }
 
@@ -235,6 +252,15 @@ function machineFacts(): string[] {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.export === 'only') return (await runExportBench(args.exportArgs)) ? 1 : 0;
+  const single = await singleFile(args);
+  if (args.export === 'no') return single;
+  console.log('');
+  const exported = await runExportBench(args.exportArgs, { header: false });
+  return single || exported ? 1 : 0;
+}
+
+async function singleFile(args: Args): Promise<number> {
   const tmp = mkdtempSync(join(args.dir, 'fbstream-bench-'));
   const cleanup = () => {
     if (!args.keep) rmSync(tmp, { recursive: true, force: true });
