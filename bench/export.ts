@@ -52,13 +52,14 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yazl from 'yazl';
 import { createRandom, formatSize, metaString, parseSize, ThreadGenerator, DEFAULT_NEWEST_MS, DEFAULT_OWNER, DEFAULT_PER_PART, type Random } from './generate.js';
+import { benchWorkspace } from './workspace.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PRELOAD_JS = join(HERE, 'rss-preload.js');
@@ -771,16 +772,8 @@ const median = (xs: number[]) => {
 /** Run the whole-export benchmark; returns the number of problems (failed checks or runs). */
 export async function runExportBench(args: ExportBenchArgs, options: { header?: boolean } = {}): Promise<number> {
   if (args.sizes.length === 0) args.sizes = [DEFAULT_EXPORT_SIZE];
-  const tmp = mkdtempSync(join(args.dir, 'fbstream-bench-export-'));
-  const cleanup = () => {
-    if (!args.keep) rmSync(tmp, { recursive: true, force: true });
-  };
-  const onSignal = (sig: NodeJS.Signals) => {
-    cleanup();
-    process.kill(process.pid, sig);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const workspace = benchWorkspace(args.dir, 'fbstream-bench-export-', args.keep);
+  const tmp = workspace.dir;
   const log = (s: string) => process.stderr.write(s);
   let failures = 0;
   try {
@@ -955,9 +948,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
     if (failures) console.log(`\n${failures} problem(s): see above.`);
     return failures;
   } finally {
-    cleanup();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    workspace.dispose();
   }
 }
 

@@ -32,13 +32,14 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatSize, parseSize, writeThreadFile, DEFAULT_OWNER, type ThreadStats } from './generate.js';
 import type { VariantResult } from './variant.js';
 import { defaultExportArgs, exportFlag, runExportBench, EXPORT_USAGE, type ExportBenchArgs } from './export.js';
+import { benchWorkspace } from './workspace.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const VARIANT_JS = join(HERE, 'variant.js');
@@ -261,16 +262,8 @@ async function main(): Promise<number> {
 }
 
 async function singleFile(args: Args): Promise<number> {
-  const tmp = mkdtempSync(join(args.dir, 'fbstream-bench-'));
-  const cleanup = () => {
-    if (!args.keep) rmSync(tmp, { recursive: true, force: true });
-  };
-  const onSignal = (sig: NodeJS.Signals) => {
-    cleanup();
-    process.kill(process.pid, sig);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const workspace = benchWorkspace(args.dir, 'fbstream-bench-', args.keep);
+  const tmp = workspace.dir;
   let failures = 0;
   const owner = DEFAULT_OWNER;
 
@@ -389,9 +382,7 @@ async function singleFile(args: Args): Promise<number> {
     if (failures) console.log(`\n${failures} problem(s): see above.`);
     return failures ? 1 : 0;
   } finally {
-    cleanup();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    workspace.dispose();
   }
 }
 
