@@ -39,6 +39,7 @@ export { selectThreads, resolveOwner, ALL_SECTIONS, DEFAULT_SECTIONS, type Selec
 export { convertThreads, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
 export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobOptions, type JobResult } from './export/thread-job.js';
 export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader, type ThreadSection } from './sources/export-index.js';
+export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './sources/e2ee-join.js';
 export { listFolder } from './sources/folder.js';
 export { openZip, ZipError, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipOptions } from './sources/zip.js';
 export { detectOwner, type OwnerResult } from './sources/owner.js';

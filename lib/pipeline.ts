@@ -60,6 +60,12 @@ export interface PipelineOptions {
   memoryBytes?: number;
   /** Folder for the order stage's temporary files. Default: the system temp dir. */
   tmpDir?: string;
+  /**
+   * Join consecutive documents with the same thread id into one conversation (the parts of a
+   * thread). `all`: every document of the input is one conversation, whatever its id (an export's
+   * joined E2EE thread, see lib/sources/e2ee-join.ts). Default true; the langchain preset never joins.
+   */
+  joinParts?: boolean | 'all';
   /** Where skipped and left-out records are counted. Default: a new Report. */
   report?: Report;
 }
@@ -101,7 +107,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }),
     createOrderStream({
       ties: lc ? 'file' : 'auto',
-      joinParts: !lc,
+      joinParts: lc ? false : (options.joinParts ?? true),
       ...(options.memoryBytes !== undefined && { memoryBytes: options.memoryBytes }),
       ...(options.tmpDir !== undefined && { dir: options.tmpDir }),
     }),

@@ -199,6 +199,9 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
       const was = args.me === undefined ? ' (the export owner; --me to change)' : '';
       say(io, `${selected.length} of ${index.threads.length} threads, as ${me}${was}`);
       for (const [why, n] of left) say(io, `left out: ${n} thread${n === 1 ? '' : 's'} (${why})`);
+      const joined = selected.filter((t) => t.joined).length;
+      if (joined) say(io, `joined: ${joined} E2EE chat${joined === 1 ? '' : 's'} with ${joined === 1 ? 'its' : 'their'} e2ee_cutover thread${joined === 1 ? '' : 's'} (one conversation each)`);
+      for (const a of opened.ambiguousE2ee) say(io, `not joined: ${a.keys.join(', ')} (the same participants; which continues which is unclear)`);
       for (const s of index.skipped) say(io, `not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
       for (const t of selected) if (t.missingParts.length) say(io, `${t.key}: parts ${t.missingParts.join(', ')} missing (a zip part not given?)`);
     }

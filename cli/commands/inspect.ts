@@ -23,6 +23,8 @@ export interface ThreadSummary {
   section: string | null;
   dialect: string;
   parts: number;
+  /** A thread joined from an `e2ee_cutover` thread and its E2EE download: their keys. */
+  joined?: string[];
   participants: string[];
   messages: number;
   kinds: Partial<Record<MessageKind, number>>;
@@ -77,6 +79,7 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
       dateRange: { first: iso(first), last: iso(last) },
       participants: [...people].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([name, n]) => ({ name, threads: n })),
       skipped: index.skipped.map((s) => ({ reason: s.reason, count: s.count, examples: s.examples })),
+      notJoined: opened.ambiguousE2ee,
       problems: opened.problems.map((p) => p.error.message),
     };
     if (args.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
@@ -95,6 +98,7 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
       key: plan.key, section: plan.section, dialect: plan.dialect, parts: plan.parts.length,
       participants: [], messages: 0, kinds: {}, firstMs: null, lastMs: null,
     };
+    if (plan.joined) summary.joined = plan.joined.map((p) => p.key);
     try {
       summary.participants = (await opened.header(plan)).participants;
       const decoder = createDecoder();
@@ -122,6 +126,7 @@ function printHuman(io: Io, r: {
   owner: string | null; ownerCandidates: { name: string; threads: number }[]; threads: ThreadSummary[];
   messages: { total: number; kinds: Partial<Record<MessageKind, number>> }; dateRange: { first: string | null; last: string | null };
   participants: { name: string; threads: number }[]; skipped: { reason: string; count: number }[]; problems: string[];
+  notJoined: { participants: string[]; keys: string[] }[];
 }): void {
   const out: string[] = [];
   const tally = (values: (string | null)[]) => {
@@ -133,12 +138,14 @@ function printHuman(io: Io, r: {
   out.push(`threads: ${r.threads.length} (${tally(r.threads.map((t) => t.section))}; ${tally(r.threads.map((t) => t.dialect))})`);
   for (const t of r.threads) {
     const dates = t.firstMs !== null ? `${iso(t.firstMs)!.slice(0, 10)} → ${iso(t.lastMs)!.slice(0, 10)}` : 'no messages';
-    out.push(`  ${t.key}  ${t.participants.length} people  ${t.messages} messages  ${dates}${t.error ? '  (unreadable)' : ''}`);
+    const key = t.joined ? t.joined.join(' + ') : t.key;
+    out.push(`  ${key}  ${t.participants.length} people  ${t.messages} messages  ${dates}${t.error ? '  (unreadable)' : ''}`);
   }
   out.push(`participants: ${r.participants.length} (${r.participants.slice(0, 10).map((p) => `${p.name} ${p.threads}`).join(', ')}${r.participants.length > 10 ? ', …' : ''})`);
   out.push(`messages: ${r.messages.total} (${Object.entries(r.messages.kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
   out.push(`dates: ${r.dateRange.first?.slice(0, 10) ?? '-'} → ${r.dateRange.last?.slice(0, 10) ?? '-'}`);
   for (const s of r.skipped) out.push(`not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
   for (const p of r.problems) out.push(`skipped ${p}`);
+  for (const n of r.notJoined) out.push(`not joined (same participants, no one-to-one match): ${n.keys.join(', ')}`);
   io.stdout.write(out.join('\n') + '\n');
 }

@@ -2,6 +2,12 @@
  * Dedupe: a message that appears twice in a thread — two exports of different dates whose parts
  * overlap, the same part in two zip parts — is emitted once. After the order stage, copies have the
  * same timestamp and so sit together: only the messages of the current millisecond are remembered.
+ *
+ * Notices and reaction notices (kinds `notice`, `reaction`) are Meta's words, not the sender's, and
+ * Instagram writes some twice: the same notice in two languages ("Liked a message" and "A aimé un
+ * message"), or "You sent an attachment." twice with different media. One sender's notices of one
+ * kind in one millisecond are therefore one, whatever their text. Everything a person wrote (text,
+ * shares, media, …) keeps the full key: two different messages in one millisecond both stay.
  */
 import type { Report } from '../report.js';
 import type { Message, ThreadInfo } from '../types.js';
@@ -13,6 +19,7 @@ export interface DedupeOptions {
 
 /** What makes two messages the same one. */
 function keyOf(m: Message): string {
+  if (m.kind === 'notice' || m.kind === 'reaction') return `${m.sender}\u0000${m.kind}`;
   return `${m.sender}\u0000${m.kind}\u0000${m.text ?? '\u0001'}\u0000${m.attachments?.map((a) => a.uri).join('\u0000') ?? ''}`;
 }
 

@@ -8,7 +8,9 @@
  * Parts of one thread that follow each other (message_1.json, message_2.json, …) are joined into
  * one conversation when `joinParts` is on: a document's thread id (thread_path) is only known at
  * its end, so each document is held apart until then and merged into the previous one when the
- * ids agree.
+ * ids agree. `joinParts: 'all'` joins every document, whatever its id: for a caller that knows its
+ * input is one conversation whose documents carry different ids (an export's `e2ee_cutover` thread
+ * and its continuation in the E2EE download, lib/sources/e2ee-join.ts).
  *
  * Ties: `file` keeps the order of arrival (LangChain's stable sort); `auto` reverses it for a
  * thread that arrives newest-first (Meta's order), so that equal timestamps read as they were sent.
@@ -24,8 +26,8 @@ export interface OrderOptions {
   memoryBytes?: number;
   /** How equal timestamps are ordered. Default `auto`. */
   ties?: 'auto' | 'file';
-  /** Join consecutive documents of the same thread into one. Default true. */
-  joinParts?: boolean;
+  /** Join consecutive documents of the same thread into one; `all`: every document, whatever its id. Default true. */
+  joinParts?: boolean | 'all';
   /** Where runs go past the budget. Default: none, the budget is not enforced (tests). */
   spill?: SpillStore<Entry>;
 }
@@ -33,7 +35,7 @@ export interface OrderOptions {
 export interface NormalizedOrderOptions {
   readonly memoryBytes: number;
   readonly ties: 'auto' | 'file';
-  readonly joinParts: boolean;
+  readonly joinParts: boolean | 'all';
   readonly spill: SpillStore<Entry> | undefined;
 }
 
@@ -52,7 +54,9 @@ export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrd
   }
   const ties = options.ties ?? 'auto';
   if (ties !== 'auto' && ties !== 'file') throw new OptionError('ties', `must be "auto" or "file"`, ties);
-  return Object.freeze({ memoryBytes, ties, joinParts: options.joinParts ?? true, spill: options.spill });
+  const joinParts = options.joinParts ?? true;
+  if (joinParts !== true && joinParts !== false && joinParts !== 'all') throw new OptionError('joinParts', `must be true, false or "all"`, joinParts);
+  return Object.freeze({ memoryBytes, ties, joinParts, spill: options.spill });
 }
 
 /**
@@ -161,7 +165,7 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
   function settle(released: Iterable<Message[]>[]): void {
     if (!current) return;
     if (!joinParts) released.push(release(current));
-    else if (group && group.info.id === current.info.id) group.absorb(current);
+    else if (group && (joinParts === 'all' || group.info.id === current.info.id)) group.absorb(current);
     else {
       if (group) released.push(release(group));
       group = current;

@@ -2,7 +2,10 @@
  * openExport(inputs): a whole export as threads, whatever it came as — folders (the export root or
  * any folder below it), `.zip` parts read in place, single `.json` files — in any mix. The first
  * pass of DESIGN.md "Whole exports and parallelism": list every entry, classify and group the
- * parts of each thread (lib/sources/export-index.ts); nothing is parsed until asked.
+ * parts of each thread (lib/sources/export-index.ts); nothing is parsed until asked, except the
+ * headers of `e2ee_cutover` and E2EE download threads when both are present: their participants
+ * decide which E2EE chat continues which cutover thread (lib/sources/e2ee-join.ts), and the index
+ * lists each such pair as one thread, for the selection, the jobs and `inspect` alike.
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
@@ -10,6 +13,7 @@ import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import { createReadStream } from 'node:fs';
 import type { ExportEntry } from '../sources/entry.js';
+import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from '../sources/e2ee-join.js';
 import { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from '../sources/export-index.js';
 import { listFolder } from '../sources/folder.js';
 import { createInflateBudget, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
@@ -19,10 +23,15 @@ export interface OpenExportOptions {
   platform?: 'facebook' | 'instagram';
   /** Inflated bytes allowed across all zip parts. Default 64 GiB. */
   maxZipBytes?: number;
+  /** Join each E2EE download thread with its `e2ee_cutover` thread (same participants, one to one). Default true. */
+  joinE2ee?: boolean;
 }
 
 export interface OpenedExport {
+  /** The threads, an E2EE chat and its `e2ee_cutover` thread as one (`ThreadPlan.joined`). */
   index: ExportIndex;
+  /** E2EE and `e2ee_cutover` threads left apart: several share one participant set. */
+  ambiguousE2ee: E2eeAmbiguity[];
   /** Zip entries refused (unsafe names, links, duplicates, encryption, bombs), one line each. */
   problems: ZipProblem[];
   /** Participants and title of a thread, from the start of its first part (cached). */
@@ -54,22 +63,36 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
     await Promise.all(archives.map((z) => z.close()));
     throw err;
   }
-  const index = buildExportIndex(entries, options.platform ? { platform: options.platform } : {});
+  let index = buildExportIndex(entries, options.platform ? { platform: options.platform } : {});
   const cache = new Map<ThreadPlan, Promise<ThreadHeader>>();
   const header = (plan: ThreadPlan) => {
     let h = cache.get(plan);
     if (!h) cache.set(plan, (h = readThreadHeader(plan.parts[0]!)));
     return h;
   };
+  const headers = async (plans: readonly ThreadPlan[]) => {
+    const limit = pLimit(HEADER_CONCURRENCY);
+    const got = await Promise.all(plans.map((p) => limit(() => header(p))));
+    return new Map(plans.map((p, i) => [p, got[i]!]));
+  };
+  let ambiguousE2ee: E2eeAmbiguity[] = [];
+  if ((options.joinE2ee ?? true) && hasE2eeCandidates(index.threads)) {
+    // a header that fails leaves its thread unmatched: the thread's own job reports the error
+    const limit = pLimit(HEADER_CONCURRENCY);
+    const read = new Map<ThreadPlan, ThreadHeader>();
+    await Promise.all(e2eeCandidates(index.threads).map((p) => limit(() => header(p).then((h) => void read.set(p, h), () => {}))));
+    const joined = joinE2eeThreads(index.threads, read);
+    // a joined thread's header is its first half's (the same participants)
+    for (const plan of joined.joined) cache.set(plan, header(plan.joined![0]!));
+    index = { ...index, threads: joined.threads };
+    ambiguousE2ee = joined.ambiguous;
+  }
   return {
     index,
+    ambiguousE2ee,
     problems: archives.flatMap((z) => z.problems),
     header,
-    async headers(plans) {
-      const limit = pLimit(HEADER_CONCURRENCY);
-      const got = await Promise.all(plans.map((p) => limit(() => header(p))));
-      return new Map(plans.map((p, i) => [p, got[i]!]));
-    },
+    headers,
     async close() {
       await Promise.all(archives.map((z) => z.close()));
     },

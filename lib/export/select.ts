@@ -4,6 +4,11 @@
  * Sections: by default `inbox`, `archived_threads`, `e2ee_cutover` and the E2EE download — the
  * conversations a person actually had. `filtered_threads` (what Messenger judged spam) and
  * `message_requests` (strangers, mostly never answered) are left out unless asked for.
+ *
+ * A joined thread (an `e2ee_cutover` thread and its E2EE download, lib/sources/e2ee-join.ts) lies
+ * in both sections: it is kept when either is selected, and then only its halves in selected
+ * sections are read (`--sections e2ee` gives the E2EE chat alone, as without the join). `--thread`
+ * matches it by the folder name, title or participants of either half read.
  */
 import { UsageError } from '../errors.js';
 import { detectOwner } from '../sources/owner.js';
@@ -35,10 +40,14 @@ export async function selectThreads(opened: OpenedExport, options: SelectOptions
   const leave = (why: string) => left.set(why, (left.get(why) ?? 0) + 1);
   const selected: ThreadPlan[] = [];
   const needHeaders = options.groups === false || patterns.length > 0;
-  const headers = needHeaders ? await opened.headers(opened.index.threads) : null;
-  for (const plan of opened.index.threads) {
-    if (plan.section !== null && !sections.has(plan.section)) {
-      leave(`section ${plan.section}`);
+  const all = opened.index.threads.flatMap((p) => [p, ...(p.joined ?? [])]);
+  const headers = needHeaders ? await opened.headers(all) : null;
+  const inSection = (p: ThreadPlan) => p.section === null || sections.has(p.section);
+  for (const whole of opened.index.threads) {
+    const halves = whole.joined?.filter(inSection);
+    const plan = halves === undefined || halves.length === whole.joined!.length ? whole : halves[0];
+    if (plan === undefined || !inSection(plan)) {
+      leave(`section ${whole.section}`);
       continue;
     }
     const header = headers?.get(plan);
@@ -46,7 +55,8 @@ export async function selectThreads(opened: OpenedExport, options: SelectOptions
       leave('group chat');
       continue;
     }
-    if (patterns.length && !patterns.some((m) => matches(m, plan, header))) {
+    const sides = plan.joined ?? [plan];
+    if (patterns.length && !patterns.some((m) => sides.some((side) => matches(m, side, headers?.get(side))))) {
       leave('--thread did not match');
       continue;
     }

@@ -30,6 +30,12 @@ export interface ThreadJob {
   /** The thread's key (`inbox/alice_123`): shown in summaries and failures. */
   key: string;
   parts: PartRef[];
+  /**
+   * Every document of the job is one conversation, whatever its thread id: a thread the export
+   * joined from an `e2ee_cutover` thread and its E2EE download (lib/sources/e2ee-join.ts), whose
+   * documents carry different ids. Default false: documents join when their ids agree.
+   */
+  joinAll?: boolean;
 }
 
 /**
@@ -44,7 +50,7 @@ export function partRefOf(entry: ExportEntry): PartRef {
 
 /** The threads of an export index as jobs, in the index's order. */
 export function jobsFromPlans(plans: readonly ThreadPlan[]): ThreadJob[] {
-  return plans.map((plan, index) => ({ index, key: plan.key, parts: plan.parts.map(partRefOf) }));
+  return plans.map((plan, index) => ({ index, key: plan.key, parts: plan.parts.map(partRefOf), ...(plan.joined && { joinAll: true }) }));
 }
 
 /** The options of {@link createPipeline} that can cross to a worker (no report, no tokenizer flag). */
@@ -172,7 +178,7 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
   const signal = env.signal;
   const report = new Report();
   // a bad option is the caller's mistake, not the thread's: it throws
-  const p = createPipeline({ ...pickJobOptions(options), tokenizer: false, report });
+  const p = createPipeline({ ...pickJobOptions(options), tokenizer: false, report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
   const out = new PieceWriter(pieceBytes, emit);
   try {

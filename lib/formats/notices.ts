@@ -1,14 +1,23 @@
 /**
  * System notices and reaction notices that Meta writes as ordinary `content`, in the account's
- * language (FORMATS.md §1). English only for now: other languages pass as text.
+ * language (FORMATS.md §1). English, and the French forms of the notices Instagram writes twice,
+ * once per language (FORMATS.md §4: "Liked a message" / "A aimé un message", "… sent an
+ * attachment." / "… envoyé une pièce jointe."; unverified beyond these); other languages pass as text.
  *
  * Every message's text is checked, so the patterns avoid a leading `^.{1,N}` (V8 would retry it at
  * every length): a notice is recognised by its fixed words and, where it has one, its fixed end.
+ *
+ * Kinds are decided on the text as the file holds it, before the decoder repairs mojibake: the
+ * French words arrive as `aimÃ©`. The prefilter accepts both spellings, and a candidate is repaired
+ * (the same safe repair, FORMATS.md §2) before the patterns, which are written in real text.
  */
-const REACTION = /^Reacted .{1,16} to your message ?$|^Liked a message$|. reacted .{1,16} to your message ?$/s;
+import { repairMojibake } from '../text/mojibake.js';
+
+const REACTION = /^Reacted .{1,16} to your message ?$|^Liked a message$|. reacted .{1,16} to your message ?$|^A aimé un message$/s;
 const NOTICE = new RegExp(
   [
     '^[^\\n]{1,80} sent (?:an attachment|a link)\\.$',
+    '^[^\\n]{1,80} (?:a|avez) envoyé une pièce jointe\\.$',
     ' (?:added|removed) .{1,400} (?:to|from) the group\\.$',
     '. left the group\\.$',
     '. (?:named|renamed) the group ',
@@ -30,10 +39,13 @@ const NOTICE = new RegExp(
 export type NoticeKind = 'reaction' | 'notice' | null;
 
 /** Every notice above holds one of these words: a cheap scan first for ordinary text. */
-const MAYBE = /eacted|Liked a message| the group|nickname|call|attachment\.$|sent a link\.$| ended\.$|pinned a message|unsent a message|changed the /;
+const MAYBE = /eacted|Liked a message|aim(?:é|Ã©) un message|jointe\.$| the group|nickname|call|attachment\.$|sent a link\.$| ended\.$|pinned a message|unsent a message|changed the /;
+
+const LATIN1 = /[\u0080-\u00ff]/;
 
 export function classifyNotice(text: string): NoticeKind {
   if (text.length > 600 || !MAYBE.test(text)) return null;
+  if (LATIN1.test(text)) text = repairMojibake(text);
   if (REACTION.test(text)) return 'reaction';
   if (NOTICE.test(text)) return 'notice';
   return null;

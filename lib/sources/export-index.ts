@@ -29,9 +29,9 @@
  * classic thread all carry the thread's name, not the part's), and two people can share a display
  * name, so files with one name and different N are never joined: joining two people's chats is an
  * error no later stage can undo, while not joining costs at most one session boundary. E2EE threads
- * continue `e2ee_cutover` threads with no overlap; they are not joined with them here (their
- * participants are only known after the header pass; a later option could match an E2EE thread to
- * the 1:1 `e2ee_cutover` thread with the same participants and read them as one).
+ * continue `e2ee_cutover` threads with no overlap; they are not joined with them here, by path:
+ * their participants are only known from the headers, so openExport joins them after this index
+ * (lib/sources/e2ee-join.ts), into a plan whose `joined` lists the two.
  */
 import { basename, resolve } from 'node:path';
 import type { Dialect } from '../types.js';
@@ -51,6 +51,12 @@ export interface ThreadPlan {
   parts: ExportEntry[];
   /** Part numbers below the highest found that no input held (a zip part not given?). */
   missingParts: number[];
+  /**
+   * Set on one conversation made of several threads of the index: an `e2ee_cutover` thread and its
+   * continuation in the E2EE download (lib/sources/e2ee-join.ts), in reading order; `parts` are
+   * theirs, one after the other, and key, section, dialect and missingParts the first one's.
+   */
+  joined?: ThreadPlan[];
 }
 
 export interface SkippedGroup {
