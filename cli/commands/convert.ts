@@ -15,10 +15,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { createPipeline, type PipelineOptions, type Preset } from '../../lib/pipeline.js';
 import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { OptionError, UsageError, UnknownSenderError } from '../../lib/errors.js';
-import { openExport } from '../../lib/export/open-export.js';
 import { ALL_SECTIONS, DEFAULT_SECTIONS, resolveOwner, selectThreads } from '../../lib/export/select.js';
-import { convertThreads } from '../../lib/export/parallel.js';
-import { jobsFromPlans } from '../../lib/export/thread-job.js';
 import { closestName } from '../../lib/text/closest.js';
 import type { ThreadSection } from '../../lib/sources/export-index.js';
 import { say, type Io } from '../io.js';
@@ -67,7 +64,7 @@ export function convertOptions<T>(y: Argv<T>) {
     .option('system', { describe: 'System message to start every example with', type: 'string', requiresArg: true })
     .option('session-gap', { describe: 'Start a new conversation after this many hours of silence', type: 'number', requiresArg: true })
     .option('merge-gap', { describe: 'Merge a sender\'s messages only within this many minutes', type: 'number', requiresArg: true })
-    .option('sort-memory', { describe: 'MB of messages held per thread before sorting spills to temporary files', type: 'number', default: 16, requiresArg: true })
+    .option('sort-memory', { describe: 'MB of messages held per thread before sorting spills to temporary files', type: 'number', default: 8, requiresArg: true })
     .option('tmp-dir', { describe: 'Folder for temporary sort files (default: the system temp folder)', type: 'string', requiresArg: true })
     .option('quiet', { alias: 'q', describe: 'No progress or summary on stderr', type: 'boolean', default: false })
     .check((argv) => {
@@ -175,6 +172,12 @@ function isExportInput(input: string): boolean {
 }
 
 async function runExport(args: ConvertArgs, io: Io): Promise<number> {
+  // loaded here, not at start-up: zip reading and workers are for whole exports only (~25 ms)
+  const [{ openExport }, { convertThreads }, { jobsFromPlans }] = await Promise.all([
+    import('../../lib/export/open-export.js'),
+    import('../../lib/export/parallel.js'),
+    import('../../lib/export/thread-job.js'),
+  ]);
   const opened = await openExport(args.inputs);
   try {
     const { index } = opened;
@@ -206,11 +209,11 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
       for (const t of selected) if (t.missingParts.length) say(io, `${t.key}: parts ${t.missingParts.join(', ')} missing (a zip part not given?)`);
     }
     const jobs = jobsFromPlans(selected);
-    const sizes = selected.map((t) => t.parts.reduce((n, p) => n + p.size, 0));
-    const progress = createProgress(io, args.quiet, jobs.length, sizes.reduce((a, b) => a + b, 0));
+    const progress = createProgress(io, args.quiet, jobs.length, jobs.reduce((n, j) => n + (j.bytes ?? 0), 0));
     return await withOutput(args.out, io, async ({ sink, signal }) => {
       const result = await convertThreads(jobs, { me, ...pipelineOptions(args), jobs: args.jobs ?? availableParallelism(), signal }, sink, {
-        onThreadDone: (job) => progress.thread(sizes[job.index]!),
+        onThreadDone: () => progress.thread(),
+        onRead: (n) => progress.read(n),
       }).finally(() => progress.done());
       if (result.assistantTurns === 0 && args.me !== undefined && !result.people.includes(me)) {
         throw new UnknownSenderError(me, result.people, closestName(me, result.people));

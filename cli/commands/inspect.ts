@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { createDecoder } from '../../lib/core/decoder.js';
 import { FbstreamError, UsageError } from '../../lib/errors.js';
-import { openExport, type OpenedExport } from '../../lib/export/open-export.js';
+import type { OpenedExport } from '../../lib/export/open-export.js';
 import { detectOwner } from '../../lib/sources/owner.js';
 import { tokenizeSources } from '../../lib/sources/files.js';
 import type { ThreadPlan } from '../../lib/sources/export-index.js';
@@ -48,6 +48,8 @@ export function inspectCommand(io: Io, setExit: (code: number) => void): Command
 export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
   let opened: OpenedExport;
   try {
+    // loaded on use: the zip reader is not needed to start every command
+    const { openExport } = await import('../../lib/export/open-export.js');
     opened = await openExport(args.inputs);
   } catch (err) {
     return reportError(io, err);

@@ -26,7 +26,9 @@ function keyOf(m: Message): string {
 export function createDedupe(options: DedupeOptions = {}): Stage<Message[], Message> {
   let thread: ThreadInfo | null = null;
   let ts = NaN;
-  let seen = new Set<string>();
+  // Most milliseconds hold one message: its key is made only when a second one arrives.
+  let first: Message | null = null;
+  let seen: Set<string> | null = null;
   return {
     push(batch) {
       const out: Message[] = [];
@@ -34,8 +36,12 @@ export function createDedupe(options: DedupeOptions = {}): Stage<Message[], Mess
         if (m.thread !== thread || m.timestampMs !== ts) {
           thread = m.thread;
           ts = m.timestampMs;
-          seen = new Set();
+          first = m;
+          seen = null;
+          out.push(m);
+          continue;
         }
+        if (seen === null) seen = new Set([keyOf(first!)]);
         const key = keyOf(m);
         if (seen.has(key)) {
           options.report?.note('duplicate messages left out');

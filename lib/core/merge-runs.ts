@@ -28,11 +28,14 @@ export interface RunInfo {
 export const MAX_OPEN_RUNS = 32;
 
 export function runInfo(handle: number | null, sorted: Entry[], keep = false): RunInfo {
-  const first = sorted[0]!;
-  const last = sorted[sorted.length - 1]!;
-  const info: RunInfo = { handle, firstTs: first.msg.timestampMs, firstSeq: first.seq, lastTs: last.msg.timestampMs, lastSeq: last.seq };
+  const info = runSpan(handle, sorted[0]!, sorted[sorted.length - 1]!);
   if (keep) info.entries = sorted;
   return info;
+}
+
+/** A run in the store known by its first and last entries. */
+export function runSpan(handle: number | null, first: Entry, last: Entry): RunInfo {
+  return { handle, firstTs: first.msg.timestampMs, firstSeq: first.seq, lastTs: last.msg.timestampMs, lastSeq: last.seq };
 }
 
 interface Cursor {

@@ -16,13 +16,13 @@
  * thread that arrives newest-first (Meta's order), so that equal timestamps read as they were sent.
  */
 import type { Message, ThreadInfo } from '../types.js';
-import { mergeRuns, runInfo, type RunInfo } from './merge-runs.js';
+import { mergeRuns, runInfo, runSpan, type RunInfo } from './merge-runs.js';
 import type { SpillStore } from './spill.js';
 import { BATCH_SIZE, type Output, type Stage } from './stage.js';
 import { OptionError } from '../errors.js';
 
 export interface OrderOptions {
-  /** Estimated bytes of messages held before a run is spilled. Default 16 MiB. */
+  /** Estimated bytes of messages held before a run is spilled. Default 8 MiB. */
   memoryBytes?: number;
   /** How equal timestamps are ordered. Default `auto`. */
   ties?: 'auto' | 'file';
@@ -45,7 +45,7 @@ export interface Entry {
   seq: number;
 }
 
-export const DEFAULT_ORDER_MEMORY = 16 * 1024 * 1024;
+export const DEFAULT_ORDER_MEMORY = 8 * 1024 * 1024;
 
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
@@ -93,12 +93,14 @@ class Sorter {
     this.counts.set(m.sender, (this.counts.get(m.sender) ?? 0) + 1);
   }
 
-  /** The held messages as entries sorted by (timestamp, tie), tie = seq * tieSign. */
-  sortedEntries(tieSign: number): Entry[] {
+  /**
+   * Positions of the held messages in (timestamp, tie) order, tie = seq * tieSign. Real exports
+   * arrive already ordered, one way or the other: that is checked before anything is sorted.
+   */
+  sortedPositions(tieSign: number): Uint32Array {
     const { msgs, seqs } = this;
     const n = msgs.length;
-    const entries: Entry[] = new Array(n);
-    // Real exports arrive already ordered, one way or the other: check before sorting.
+    const order = new Uint32Array(n);
     let nonIncreasing = true;
     let nonDecreasing = true;
     for (let i = 1; i < n && (nonIncreasing || nonDecreasing); ++i) {
@@ -106,15 +108,30 @@ class Sorter {
       if (d > 0) nonIncreasing = false;
       else if (d < 0) nonDecreasing = false;
     }
-    if (nonDecreasing && tieSign > 0) {
-      for (let i = 0; i < n; ++i) entries[i] = { msg: msgs[i]!, seq: seqs[i]! };
-    } else if (nonIncreasing && tieSign < 0) {
-      for (let i = 0; i < n; ++i) entries[n - 1 - i] = { msg: msgs[i]!, seq: seqs[i]! };
-    } else {
-      for (let i = 0; i < n; ++i) entries[i] = { msg: msgs[i]!, seq: seqs[i]! };
-      entries.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
+    if (nonIncreasing && tieSign < 0) {
+      for (let i = 0; i < n; ++i) order[i] = n - 1 - i;
+      return order;
     }
-    return entries;
+    for (let i = 0; i < n; ++i) order[i] = i;
+    if (nonDecreasing && tieSign > 0) return order;
+    return order.sort((a, b) => msgs[a]!.timestampMs - msgs[b]!.timestampMs || (seqs[a]! - seqs[b]!) * tieSign);
+  }
+
+  entryAt(position: number): Entry {
+    return { msg: this.msgs[position]!, seq: this.seqs[position]! };
+  }
+
+  /**
+   * The entries at `positions`, made one at a time as they are consumed: a run on its way to the
+   * spill store never exists as an array of entries that would outlive the young generation.
+   */
+  *entriesAt(positions: Uint32Array): Generator<Entry> {
+    for (const p of positions) yield this.entryAt(p);
+  }
+
+  /** The held messages as entries sorted by (timestamp, tie), tie = seq * tieSign. */
+  sortedEntries(tieSign: number): Entry[] {
+    return Array.from(this.sortedPositions(tieSign), (p) => this.entryAt(p));
   }
 
   clearHeld(): void {
@@ -148,8 +165,9 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
 
   function spillHeld(s: Sorter): void {
     if (!spill || s.msgs.length === 0) return;
-    const sorted = s.sortedEntries(tieSignOf(s));
-    s.runs.push(runInfo(spill.write(sorted), sorted));
+    const positions = s.sortedPositions(tieSignOf(s));
+    const handle = spill.write(s.entriesAt(positions));
+    s.runs.push(runSpan(handle, s.entryAt(positions[0]!), s.entryAt(positions[positions.length - 1]!)));
     s.clearHeld();
   }
 

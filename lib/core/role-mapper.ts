@@ -36,8 +36,20 @@ export function meMatcher(me: string | readonly string[], normalize = true): (se
     throw new OptionError('me', `must be a non-empty name`, me);
   }
   const set = new Set(normalize ? list.map((n) => n.normalize('NFC')) : list);
-  return normalize ? (sender) => set.has(sender) || set.has(sender.normalize('NFC')) : (sender) => set.has(sender);
+  if (!normalize) return (sender) => set.has(sender);
+  // every turn asks: normalise each sender once (a thread has a handful)
+  const known = new Map<string, boolean>();
+  return (sender) => {
+    let mine = known.get(sender);
+    if (mine === undefined) {
+      mine = set.has(sender) || set.has(sender.normalize('NFC'));
+      if (known.size < KNOWN_SENDERS) known.set(sender, mine);
+    }
+    return mine;
+  };
 }
+
+const KNOWN_SENDERS = 10_000;
 
 export function createRoleMapper(options: RoleMapperOptions, stats: RoleMapperStats = { assistantTurns: 0 }): Stage<Turn[], RoleTurn> {
   const isMe = meMatcher(options.me, options.normalize ?? true);

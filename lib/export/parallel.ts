@@ -10,12 +10,17 @@
  * Memory, in the main thread: at most `bufferBytes` of finished-or-running threads' output is held
  * in memory; past it, a thread's further pieces are appended to its own temporary file (written out
  * after its memory pieces when its turn comes), so even one huge thread, or a huge thread that
- * holds up the ones after it, costs no more memory. Each worker has at most `credit` pieces in
- * flight (it waits for an ack per piece stored), and no more than `ahead` threads past the one
- * being written are started, which bounds the open spill files and the work done ahead of a slow
- * thread. Workers: their pipeline's own bounds (the order stage spills past `memoryBytes`) plus
- * `credit` pieces; each holds its next job while it runs one (no idle round trip between jobs).
+ * holds up the ones after it, costs no more memory. A spill file is open only while its thread
+ * runs. Each worker has at most `credit` pieces in flight (it waits for an ack per piece stored).
+ * Workers: their pipeline's own bounds (the order stage spills past `memoryBytes`) plus `credit`
+ * pieces; each holds its next job while it runs one (no idle round trip between jobs).
  * Main-thread memory is thus about bufferBytes + jobs × credit × pieceBytes, whatever the input.
+ *
+ * Scheduling: threads are started biggest first when they are big (see {@link startOrder}), the
+ * rest in job order, and workers go on past a thread that is still running: a worker never waits
+ * for another's long thread while threads are left. The cost is disk, not memory: the output of
+ * threads finished after a long one waits in spill files until it is written. `ahead` can bound
+ * that (threads started past the one being written).
  *
  * Why a finished thread is held rather than streamed while it runs: a thread may still fail after
  * emitting (a corrupt last part, a worker out of memory), and the output must never hold half a
@@ -59,7 +64,7 @@ export interface ConvertThreadsOptions extends JobOptions {
   pieceBytes?: number;
   /** Output held in memory by the main thread before threads spill to temporary files. Default 32 MiB. */
   bufferBytes?: number;
-  /** Threads started past the one being written. Default 4 × jobs. */
+  /** Threads started past the one being written. Default: no bound (see the scheduling note above). */
   ahead?: number;
   /** Unacknowledged pieces per worker. Default 4. */
   credit?: number;
@@ -75,6 +80,8 @@ export interface ConvertHooks {
   onThreadDone?(job: ThreadJob, result: JobResult): void;
   /** Bytes just written to the sink. */
   onBytes?(n: number): void;
+  /** Input bytes just read by some thread (reported in steps of a few MB while a thread runs). */
+  onRead?(n: number): void;
 }
 
 export interface FailedThread {
@@ -127,7 +134,7 @@ function normalize(options: ConvertThreadsOptions): Normalized {
     jobs,
     pieceBytes: checkPieceBytes(options.pieceBytes ?? DEFAULT_PIECE_BYTES),
     bufferBytes: int('bufferBytes', options.bufferBytes ?? DEFAULT_BUFFER_BYTES, 0),
-    ahead: int('ahead', options.ahead ?? 4 * jobs, 1),
+    ahead: int('ahead', options.ahead ?? Number.MAX_SAFE_INTEGER, 1),
     credit: int('credit', options.credit ?? DEFAULT_CREDIT, 1),
   };
 }
@@ -183,6 +190,9 @@ class Run {
   readonly people = new Set<string>();
   readonly write: (bytes: Uint8Array) => Promise<void>;
   readonly release: () => void;
+  /** Job positions in the order they are started. */
+  readonly order: number[];
+  /** How many of `order` are started. */
   next = 0;
   head = 0;
   held = 0;
@@ -203,6 +213,7 @@ class Run {
     readonly resourceLimits?: ResourceLimits,
   ) {
     [this.write, this.release] = writerFor(sink);
+    this.order = startOrder(jobs, o.jobs);
     this.done.catch(() => {});
   }
 
@@ -223,9 +234,9 @@ class Run {
     // the least loaded first, so that every worker has a job running before any gets a second
     for (let load = 0; load < MAX_CAPACITY; ++load) {
       for (const runner of this.runners) {
-        if (this.next >= this.jobs.length || this.next >= this.head + this.o.ahead) return;
+        if (this.next >= this.order.length || this.order[this.next]! >= this.head + this.o.ahead) return;
         if (runner.load > load || runner.load >= runner.capacity) continue;
-        const pos = this.next++;
+        const pos = this.order[this.next++]!;
         const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spill: null, chain: Promise.resolve(), result: null };
         this.slots.set(pos, slot);
         ++runner.load;
@@ -254,7 +265,8 @@ class Run {
 
   /** `slot`'s job ended (its runner is free again). */
   finished(slot: Slot, runner: Runner, result: JobResult): void {
-    slot.chain.then(() => {
+    slot.chain.then(async () => {
+      await slot.spill?.seal();
       if (this.stopped) return;
       slot.result = result;
       --runner.load;
@@ -365,7 +377,7 @@ class MainRunner implements Runner {
 
   start(slot: Slot): void {
     const { run } = this;
-    this.current = runThreadJob(slot.job, run.jobOptions, (bytes) => run.piece(slot, bytes), { opener: this.opener, signal: this.ac.signal, pieceBytes: run.o.pieceBytes }).then(
+    this.current = runThreadJob(slot.job, run.jobOptions, (bytes) => run.piece(slot, bytes), { opener: this.opener, signal: this.ac.signal, pieceBytes: run.o.pieceBytes, ...(run.hooks.onRead && { onRead: run.hooks.onRead }) }).then(
       (result) => run.finished(slot, this, result),
       (err: unknown) => run.fail(err),
     );
@@ -433,6 +445,9 @@ class WorkerRunner implements Runner {
         );
         return;
       }
+      case 'read':
+        if (this.slots.has(msg.id)) this.run.hooks.onRead?.(msg.bytes);
+        return;
       case 'done': {
         const slot = this.slots.get(msg.id);
         if (!slot) return;
@@ -502,12 +517,13 @@ class Spill {
   read(chunk: number): AsyncIterable<Buffer> {
     const self = this;
     return (async function* () {
-      await self.#closeHandle();
+      await self.seal();
       yield* createReadStream(self.path, { highWaterMark: chunk }) as AsyncIterable<Buffer>;
     })();
   }
 
-  async #closeHandle(): Promise<void> {
+  /** No more appends: the file handle is closed (reopened by read). */
+  async seal(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const fh = await this.#fh?.catch(() => null);
@@ -515,7 +531,7 @@ class Spill {
   }
 
   async remove(): Promise<void> {
-    await this.#closeHandle().catch(() => {});
+    await this.seal().catch(() => {});
     await rm(this.path, { force: true });
   }
 }
@@ -560,4 +576,21 @@ function mergeReport(into: Report, entries: JobResult['report']): void {
     if (!list) into.samples.set(reason, (list = []));
     for (const s of samples) if (list.length < SAMPLES_PER_REASON) list.push(s);
   }
+}
+
+/**
+ * The order jobs are started in. A thread bigger than an eighth of one worker's share of the
+ * export would, started in its turn, keep one worker busy long after the others ran out of work
+ * (the usual export: a few long conversations among hundreds of short ones). These go first,
+ * biggest first; the others follow in job order, so that output starts early. Output order
+ * is job order whatever the start order. A job without `bytes` counts as small.
+ */
+export function startOrder(jobs: readonly ThreadJob[], workers: number): number[] {
+  const positions = jobs.map((_, i) => i);
+  if (workers <= 1) return positions;
+  const total = jobs.reduce((sum, j) => sum + (j.bytes ?? 0), 0);
+  const big = total / (workers * 8);
+  const first = positions.filter((i) => (jobs[i]!.bytes ?? 0) > big).sort((a, b) => jobs[b]!.bytes! - jobs[a]!.bytes! || a - b);
+  const bigs = new Set(first);
+  return [...first, ...positions.filter((i) => !bigs.has(i))];
 }

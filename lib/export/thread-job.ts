@@ -30,6 +30,8 @@ export interface ThreadJob {
   /** The thread's key (`inbox/alice_123`): shown in summaries and failures. */
   key: string;
   parts: PartRef[];
+  /** Bytes of its parts (uncompressed), as far as known before reading: scheduling and progress. */
+  bytes?: number;
   /**
    * Every document of the job is one conversation, whatever its thread id: a thread the export
    * joined from an `e2ee_cutover` thread and its E2EE download (lib/sources/e2ee-join.ts), whose
@@ -50,7 +52,7 @@ export function partRefOf(entry: ExportEntry): PartRef {
 
 /** The threads of an export index as jobs, in the index's order. */
 export function jobsFromPlans(plans: readonly ThreadPlan[]): ThreadJob[] {
-  return plans.map((plan, index) => ({ index, key: plan.key, parts: plan.parts.map(partRefOf), ...(plan.joined && { joinAll: true }) }));
+  return plans.map((plan, index) => ({ index, key: plan.key, parts: plan.parts.map(partRefOf), bytes: plan.parts.reduce((n, e) => n + e.size, 0), ...(plan.joined && { joinAll: true }) }));
 }
 
 /** The options of {@link createPipeline} that can cross to a worker (no report, no tokenizer flag). */
@@ -112,6 +114,8 @@ export interface JobEnv {
   signal?: AbortSignal;
   /** Largest piece handed to `emit`, bytes. Default 1 MiB. */
   pieceBytes?: number;
+  /** Input bytes read (inflated, for a zip entry), as they are read: progress inside a long thread. */
+  onRead?: (n: number) => void;
 }
 
 export const DEFAULT_PIECE_BYTES = 1024 * 1024;
@@ -188,6 +192,7 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
     const input = Readable.from(
       tokenizeSources(sources, {
         ...(signal && { signal }),
+        ...(env.onRead && { onBytes: env.onRead }),
         onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n),
       }),
     );

@@ -27,8 +27,12 @@ export type ToWorker = { type: 'job'; id: number; job: ThreadJob } | { type: 'ac
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'piece'; id: number; bytes: ArrayBuffer }
+  /** Input bytes read since the last report (at most every READ_REPORT_BYTES, and at the end). */
+  | { type: 'read'; id: number; bytes: number }
   | { type: 'done'; id: number; result: JobResult }
   | { type: 'closed'; error?: string };
+
+const READ_REPORT_BYTES = 4 * 1024 * 1024;
 
 function main(): void {
   const port = parentPort;
@@ -60,8 +64,16 @@ function main(): void {
     const ac = new AbortController();
     current = ac;
     let result: JobResult;
+    let unreported = 0;
+    const onRead = (n: number) => {
+      unreported += n;
+      if (unreported < READ_REPORT_BYTES) return;
+      post({ type: 'read', id, bytes: unreported });
+      unreported = 0;
+    };
     try {
-      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes });
+      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead });
+      if (unreported) post({ type: 'read', id, bytes: unreported });
     } catch (err) {
       if (ac.signal.aborted) return; // closing: the main thread no longer waits for this job
       result = failedResult(err);

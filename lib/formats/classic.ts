@@ -28,12 +28,16 @@ export function interpretClassic(m: Raw): Interpreted<DecodedFields> {
   const content = m['content'];
   if (content !== undefined && typeof content !== 'string') return { ok: false, reason: 'content is not a string' };
 
-  const attachments: Attachment[] = [];
-  for (const [key, type] of MEDIA) for (const uri of uris(m[key])) attachments.push({ type, uri });
+  // most messages have no media: no array, and no lookups past the key's absence
+  let attachments: Attachment[] | undefined;
+  for (const [key, type] of MEDIA) {
+    const list = m[key];
+    if (list !== undefined) for (const uri of uris(list)) (attachments ??= []).push({ type, uri });
+  }
   const sticker = isRaw(m['sticker']) ? str(m['sticker']['uri']) : undefined;
-  if (sticker !== undefined) attachments.push({ type: 'sticker', uri: sticker });
+  if (sticker !== undefined) (attachments ??= []).push({ type: 'sticker', uri: sticker });
   const link = isRaw(m['share']) ? str(m['share']['link']) : undefined;
-  if (link !== undefined) attachments.push({ type: 'share', uri: link });
+  if (link !== undefined) (attachments ??= []).push({ type: 'share', uri: link });
 
   const type = m['type'];
   let kind: MessageKind;
@@ -41,13 +45,13 @@ export function interpretClassic(m: Raw): Interpreted<DecodedFields> {
   else if (type === 'Call' || m['call_duration'] !== undefined) kind = 'call';
   else if (type === 'Subscribe' || type === 'Unsubscribe' || Array.isArray(m['users'])) kind = 'notice';
   else if (sticker !== undefined) kind = 'sticker';
-  else if (attachments.length > 0 && link === undefined) kind = 'media';
+  else if (attachments !== undefined && link === undefined) kind = 'media';
   // a share's content is often Meta's own words ("Bob sent a link."): a notice, not text
   else if (type === 'Share' || isRaw(m['share'])) kind = (content && classifyNotice(content)) || 'share';
   else kind = textKind(content);
 
   const out: DecodedFields = { sender, timestampMs: ts, text: content ?? null, kind };
-  if (attachments.length) out.attachments = attachments;
+  if (attachments) out.attachments = attachments;
   const reactions = readReactions(m['reactions']);
   if (reactions) out.reactions = reactions;
   return { ok: true, value: out };

@@ -124,7 +124,7 @@ async function findLangChainFilesOrFail(root: string): Promise<string[]> {
 /** Token chunks of every source, one after another, each tokenized on its own. */
 export async function* tokenizeSources(
   sources: readonly Source[],
-  { signal, ...options }: Omit<TokenizerOptions, 'source'> & { signal?: AbortSignal } = {},
+  { signal, onBytes, ...options }: Omit<TokenizerOptions, 'source'> & { signal?: AbortSignal; onBytes?: (n: number) => void } = {},
 ): AsyncGenerator<TokenChunk[]> {
   for (const source of sources) {
     const tokenizer = createTokenizer({ ...options, source: source.name });
@@ -133,6 +133,7 @@ export async function* tokenizeSources(
     if (signal) addAbortSignal(signal, stream);
     try {
       for await (const chunk of stream) {
+        onBytes?.((chunk as Buffer).length);
         const out = tokenizer.push(chunk as Buffer);
         if (out.length) yield out;
       }

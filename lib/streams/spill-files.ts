@@ -1,6 +1,6 @@
 /**
- * A SpillStore in temporary files: one file per sorted run, length-prefixed JSON blocks of rows, in a private folder under the
- * system temp dir (or `dir`). Synchronous I/O in large blocks: the order stage runs inside a
+ * A SpillStore in temporary files: one file per sorted run, a sequence of length-prefixed blocks
+ * (lib/streams/spill-codec.ts), in a private folder under the system temp dir (or `dir`). Synchronous I/O in large blocks: the order stage runs inside a
  * Transform, and its reads happen between batches it hands downstream.
  * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
  */
@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import type { Entry } from '../core/order.js';
 import type { SpillStore } from '../core/spill.js';
 import { IoError } from '../errors.js';
-import type { Message, ThreadInfo } from '../types.js';
+import { BLOCK_ROWS, SpillCodec } from './spill-codec.js';
 
-/** Rows per line of a run file: one JSON.stringify / JSON.parse per block, not per message. */
-const BLOCK_ROWS = 256;
 const READ_BLOCK = 64 * 1024;
 
 /** Folders still on disk; removed at exit if nobody closed them (a crash, a forgotten destroy). */
@@ -28,35 +26,6 @@ function track(dir: string): void {
   });
 }
 
-/** Messages come back with this thread; the order stage sets the real one as it releases them. */
-const UNSET_THREAD: ThreadInfo = Object.freeze({
-  id: '', source: '', title: '', participants: [], dialect: 'classic', section: null, isGroup: false,
-}) as ThreadInfo;
-
-type Row = [number, number, string, string | null, Message['kind'], number, number, Message['attachments']?, Message['reactions']?];
-
-function toRow({ msg: m, seq }: Entry): Row {
-  const row: Row = [seq, m.timestampMs, m.sender, m.text, m.kind, m.index, m.session];
-  if (m.attachments || m.reactions) row.push(m.attachments, m.reactions);
-  return row;
-}
-
-function fromRow(row: Row): Entry {
-  const msg: Message = { thread: UNSET_THREAD, sender: row[2], timestampMs: row[1], text: row[3], kind: row[4], index: row[5], session: row[6] };
-  if (row[7]) msg.attachments = row[7];
-  if (row[8]) msg.reactions = row[8];
-  return { msg, seq: row[0] };
-}
-
-/** One block of a run file: [uint32 byte length][UTF-8 JSON array of rows], read back without scanning. */
-function writeBlock(fd: number, rows: Row[]): void {
-  const body = JSON.stringify(rows);
-  const block = Buffer.allocUnsafe(4 + Buffer.byteLength(body));
-  block.writeUInt32LE(block.length - 4, 0);
-  block.write(body, 4);
-  writeSync(fd, block);
-}
-
 export interface FileSpillOptions {
   /** Parent folder for the private temp folder. Default: the system temp dir. */
   dir?: string;
@@ -65,8 +34,9 @@ export interface FileSpillOptions {
 export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entry> & { readonly dir: string | null } {
   let dir: string | null = null;
   let next = 0;
+  const codec = new SpillCodec();
 
-  const pathOf = (handle: number) => join(dir!, `run-${handle}.ndjson`);
+  const pathOf = (handle: number) => join(dir!, `run-${handle}.bin`);
   const ensureDir = () => {
     if (dir) return dir;
     try {
@@ -89,15 +59,15 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
       let fd: number | undefined;
       try {
         fd = openSync(path, 'w');
-        let rows: Row[] = [];
+        let block: Entry[] = [];
         for (const entry of run) {
-          rows.push(toRow(entry));
-          if (rows.length === BLOCK_ROWS) {
-            writeBlock(fd, rows);
-            rows = [];
+          block.push(entry);
+          if (block.length === BLOCK_ROWS) {
+            writeSync(fd, codec.encode(block));
+            block = [];
           }
         }
-        if (rows.length) writeBlock(fd, rows);
+        if (block.length) writeSync(fd, codec.encode(block));
       } catch (err) {
         throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
       } finally {
@@ -114,8 +84,7 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
           const length = header.readUInt32LE(0);
           if (body.length < length) body = Buffer.allocUnsafe(length);
           if (readSync(fd, body, 0, length, null) !== length) throw new IoError(`temporary sort file ${pathOf(handle)} is truncated`);
-          const rows = JSON.parse(body.toString('utf8', 0, length)) as Row[];
-          for (const row of rows) yield fromRow(row);
+          yield* codec.decode(body, length);
         }
       } finally {
         closeSync(fd);

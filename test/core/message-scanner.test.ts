@@ -101,6 +101,36 @@ t.test('property: random thread-like documents, random chunkings', async (t) => 
   }), { numRuns: 1000 }));
 });
 
+t.test('the pretty-printed shortcut (cut at the last "\\n<indent>}") agrees with stream-json where it must not be trusted', async (t) => {
+  const el = (ts: number, extra = '') => `    {\n      "sender_name": "a",\n      "timestamp_ms": ${ts},\n      "content": "m${ts}"${extra}\n    }`;
+  const doc = (els: string[], nl = '\n') => `{\n  "messages": [\n${els.join(',\n')}\n  ],\n  "title": "t"\n}\n`.replace(/\n/g, nl);
+  const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  const cases: [string, string, boolean][] = [
+    ['regular', doc([el(3), el(2), el(1)]), true],
+    ['CRLF line ends', doc([el(3), el(2), el(1)], '\r\n'), true],
+    // a nested object closed at the elements' indentation: the mark also occurs inside an element
+    ['a mark inside an element', doc([el(3, ',\n      "share": {\n    }'), el(2, ',\n      "share": {"link": "x"\n    }'), el(1)]), true],
+    ['tabs', doc([el(2), el(1)]).replace(/ {2}/g, '\t'), true],
+    ['no comma between elements', doc([el(3), el(2)]).replace('},\n    {', '}\n    {'), false],
+    ['a trailing comma', doc([el(3), el(2)]).replace('}\n  ]', '},\n  ]'), false],
+    ['a broken element', doc([el(3), el(2, ',\n      "x": tru'), el(1)]), false],
+    // the document is depth 1, `messages` 2, an element 3: 253 arrays in it reach 256, the limit
+    ['nesting at the limit', doc([el(2, `,\n      "x": ${deep(253)}`), el(1)]), true],
+    ['nesting past the limit', doc([el(2, `,\n      "x": ${deep(254)}`), el(1)]), false],
+    ['nesting at the limit, compact', JSON.stringify({ messages: [{ sender_name: 'a', timestamp_ms: 1, x: JSON.parse(deep(253)) }] }), true],
+    ['nesting past the limit, compact', JSON.stringify({ messages: [{ sender_name: 'a', timestamp_ms: 1, x: JSON.parse(deep(254)) }] }), false],
+  ];
+  for (const [name, text, ok] of cases) {
+    const bytes = Buffer.from(text);
+    const whole = same(bytes);
+    t.equal(!('error' in whole), ok, `${name}: ${ok ? 'messages' : 'an error'}`);
+    if ('messages' in whole) t.equal(whole.messages.length, text.split('"sender_name"').length - 1, `${name}: every message`);
+    for (const size of [1, 7, 64, 1000]) {
+      t.doesNotThrow(() => same(bytes, Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size)), `${name}: chunks of ${size}`);
+    }
+  }
+});
+
 t.test('an element longer than the fast path holds goes to stream-json, with the same result', async (t) => {
   const big = 'x'.repeat(3 * 1024 * 1024);
   const doc = JSON.stringify({ messages: [{ sender_name: 'a', timestamp_ms: 3, content: 'before' }, { sender_name: 'b', timestamp_ms: 2, content: big }, { sender_name: 'c', timestamp_ms: 1, content: 'after {"messages": [' }], title: 't' });

@@ -4,7 +4,7 @@
  * thread larger than the main thread's buffer. Workers run lib/export/worker.ts through the same
  * TypeScript loader as this file (tap's, inherited with process.execArgv).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -183,6 +183,24 @@ t.test('a thread larger than the buffer spills, and comes out whole and in order
   const one = await run(jobs, { ...options, jobs: 1 });
   t.equal(text, one.text, 'same bytes as jobs 1 with the default buffer');
   t.same(readdirSync(tmp), [], 'temporary files removed');
+});
+
+t.test('input bytes are reported as they are read: all of them, and during a thread', async (t) => {
+  const dir = tempDir(t);
+  const big = join(dir, 'inbox', 'big_1');
+  writeThreadParts(big, { size: 2_000_000, perPart: 4000, seed: 3 });
+  const jobs: ThreadJob[] = [{ index: 0, key: 'inbox/big_1', parts: partsOf(big).map((path): PartRef => ({ kind: 'file', path })) }, ...fixtureJobs()];
+  const total = jobs.flatMap((j) => j.parts).reduce((n, p) => n + statSync((p as { path: string }).path).size, 0);
+  for (const workers of [1, 2]) {
+    const events: string[] = [];
+    let read = 0;
+    await convertThreads(jobs, { me: ME, jobs: workers }, new PassThrough().resume(), {
+      onRead: (n) => ((read += n), events.push('read')),
+      onThreadDone: () => void events.push('done'),
+    });
+    t.equal(read, total, `jobs ${workers}: every byte of every part`);
+    if (workers === 1) t.ok(events.indexOf('read') >= 0 && events.indexOf('done') > events.indexOf('read') + 10, 'jobs 1: many reports before the first thread is done');
+  }
 });
 
 t.test('abort mid-run: rejects, every worker exits, temporary files go', async (t) => {
