@@ -101,5 +101,5 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
 
 /** A `.json` file given on its own: an entry named by its path, classified from its folder. */
 function fileEntry(path: string, size: number): ExportEntry {
-  return { input: dirname(path), path: basename(path), name: path, size, open: () => createReadStream(path, { highWaterMark: 64 * 1024 }) };
+  return { input: dirname(path), path: basename(path), name: path, size, open: (o) => createReadStream(path, { highWaterMark: o?.chunkBytes ?? 64 * 1024 }) };
 }

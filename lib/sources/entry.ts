@@ -13,6 +13,9 @@ export interface ExportEntry {
   name: string;
   /** Uncompressed size in bytes, as far as known before reading. */
   size: number;
-  /** The bytes. Each call opens a new stream; errors name the entry. */
-  open(): Readable | Promise<Readable>;
+  /**
+   * The bytes. Each call opens a new stream; errors name the entry. `chunkBytes`: a hint for the
+   * size of the chunks read (a header reader wants a few KiB, not 64); a source may ignore it.
+   */
+  open(options?: { chunkBytes?: number }): Readable | Promise<Readable>;
 }

@@ -51,7 +51,7 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   function add(rel: string[], size: number): void {
     const path = rel.join('/');
     const name = join(root, ...rel);
-    out.push({ input: root, path, name, size, open: () => createReadStream(name, { highWaterMark: READ_CHUNK }) });
+    out.push({ input: root, path, name, size, open: (o) => createReadStream(name, { highWaterMark: o?.chunkBytes ?? READ_CHUNK }) });
   }
 
   async function visit(dir: string, rel: string[], d: Dirent): Promise<string[] | null> {

@@ -40,7 +40,7 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
   const reader = createHeaderReader(entry.name, options);
   let stream: Readable | undefined;
   try {
-    stream = await entry.open();
+    stream = await entry.open({ chunkBytes: HEADER_CHUNK });
     for await (const chunk of stream) {
       if (reader.push(chunk as Uint8Array | string)) return reader.end();
     }
@@ -56,6 +56,9 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
 const NONE = Symbol.for('object-stream.none');
 const HEADER_KEYS = new Set(['participants', 'title', 'thread_path', 'threadName', 'thread_type']);
 const MAX_HEADER_DEPTH = 64;
+const HEADER_SLICE = 4096;
+/** Read size asked of a file: headers are small, and hundreds of threads are read for them. */
+const HEADER_CHUNK = 16 * 1024;
 type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 const enum Mode { Start, Key, Value, Skip, Build, Done }
 
@@ -205,7 +208,10 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
       if (done()) return true;
       const text = typeof chunk === 'string' ? chunk : utf8.decode(chunk, { stream: true });
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      feed(text);
+      // the header is in the first few hundred bytes: tokenize a slice at a time, not the whole chunk
+      for (let from = 0; from < text.length && !done(); from += HEADER_SLICE) {
+        feed(from === 0 && text.length <= HEADER_SLICE ? text : text.slice(from, from + HEADER_SLICE));
+      }
       return done();
     },
     /** Reading is over (`push` returned true, or the input ended): the header, or the error that explains why there is none. */

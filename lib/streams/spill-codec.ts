@@ -42,8 +42,13 @@ class Table<T extends string> {
 export class SpillCodec {
   private readonly senders = new Table<string>();
   private readonly kinds = new Table<Message['kind']>();
+  /** Reused for every block: no new ~25 KiB buffer per block for the GC to find (RSS). */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
-  /** One block, its byte length first (not counted in it), ready to be written. */
+  /**
+   * One block, its byte length first (not counted in it), ready to be written. The bytes are valid
+   * until the next call: write them before encoding another block.
+   */
   encode(entries: readonly Entry[]): Buffer {
     const n = entries.length;
     const strings: unknown[] = new Array(n);
@@ -54,8 +59,10 @@ export class SpillCodec {
     }
     const json = JSON.stringify(strings);
     const numsEnd = 8 + n * ROW_BYTES;
-    const out = Buffer.allocUnsafe(numsEnd + Buffer.byteLength(json));
-    out.writeUInt32LE(out.length - 4, 0);
+    const size = numsEnd + Buffer.byteLength(json);
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.scratch.length));
+    const out = this.scratch.subarray(0, size);
+    out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
     for (let i = 0, at = 8; i < n; ++i, at += ROW_BYTES) {
       const { msg: m, seq } = entries[i]!;

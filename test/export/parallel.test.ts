@@ -203,6 +203,17 @@ t.test('input bytes are reported as they are read: all of them, and during a thr
   }
 });
 
+t.test('jobs N: the calling thread and N - 1 workers; with resourceLimits, N workers; the same bytes', async (t) => {
+  const one = await run(fixtureJobs(), { me: ME, jobs: 1 });
+  const two = await watchWorkers(() => run(fixtureJobs(), { me: ME, jobs: 2 }));
+  t.equal(two.workers.length, 1, 'jobs 2: one worker');
+  const limited = await watchWorkers(() => run(fixtureJobs(), { me: ME, jobs: 2, resourceLimits: { maxOldGenerationSizeMb: 256 } }));
+  t.equal(limited.workers.length, 2, 'jobs 2 with resourceLimits: two workers');
+  await Promise.all([two.exited, limited.exited]);
+  t.equal(two.value!.text, one.text);
+  t.equal(limited.value!.text, one.text);
+});
+
 t.test('abort mid-run: rejects, every worker exits, temporary files go', async (t) => {
   const dir = tempDir(t);
   const tmp = join(dir, 'tmp');
@@ -214,13 +225,13 @@ t.test('abort mid-run: rejects, every worker exits, temporary files go', async (
   const ac = new AbortController();
   let bytes = 0;
   const watched = await watchWorkers(() =>
-    convertThreads(jobs, { me: ME, jobs: 2, tmpDir: tmp, signal: ac.signal, memoryBytes: 500_000 }, async (b) => {
+    convertThreads(jobs, { me: ME, jobs: 3, tmpDir: tmp, signal: ac.signal, memoryBytes: 500_000 }, async (b) => {
       bytes += b.byteLength;
       if (bytes > 200_000) ac.abort();
     }),
   );
   t.match(watched.error, { name: 'AbortError' });
-  t.equal(watched.workers.length, 2, 'two workers were started');
+  t.equal(watched.workers.length, 2, 'jobs 3: the calling thread and two workers');
   await watched.exited;
   t.ok(watched.workers.every((w) => w.threadId === -1), 'every worker has exited');
   t.same(readdirSync(tmp), [], 'temporary files removed');

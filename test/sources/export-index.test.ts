@@ -301,6 +301,13 @@ t.test('any chunking gives the same header', async (t) => {
   t.ok(reader.bytesRead < text.length, 'stopped at "messages"');
 });
 
+t.test('a chunk is tokenized only up to the header: what follows in it is not looked at', async (t) => {
+  const text = '{"participants": [{"name": "A"}, {"name": "B"}], "messages": [' + '{"content": "x"}, '.repeat(2000) + '!!! not JSON';
+  t.ok(text.length > 4 * 4096, 'one chunk of several slices');
+  const header = await readThreadHeader(fake('x', 'x.json', text));
+  t.same(header.participants, ['A', 'B'], 'the header, though the chunk ends in a syntax error');
+});
+
 t.test('errors name the entry and carry a code', async (t) => {
   const read = (text: string) => readThreadHeader(fake('a.zip', 'm/message_1.json', text));
   await t.rejects(read(''), { code: 'FBS_EMPTY_INPUT', source: 'a.zip:m/message_1.json' });
