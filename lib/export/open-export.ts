@@ -11,7 +11,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
-import { createReadStream } from 'node:fs';
+import { createFileStream } from '../sources/file-stream.js';
 import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from '../sources/e2ee-join.js';
 import { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from '../sources/export-index.js';
@@ -101,5 +101,5 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
 
 /** A `.json` file given on its own: an entry named by its path, classified from its folder. */
 function fileEntry(path: string, size: number): ExportEntry {
-  return { input: dirname(path), path: basename(path), name: path, size, open: (o) => createReadStream(path, { highWaterMark: o?.chunkBytes ?? 64 * 1024 }) };
+  return { input: dirname(path), path: basename(path), name: path, size, open: (o) => createFileStream(path, { chunkBytes: o?.chunkBytes ?? 64 * 1024 }) };
 }

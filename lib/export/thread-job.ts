@@ -9,7 +9,6 @@
  * that the caller reports it and goes on with the other threads. The caller must then discard the
  * bytes already emitted for that job (never half a thread in the output).
  */
-import { createReadStream } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FbstreamError, IoError, OptionError } from '../errors.js';
@@ -19,6 +18,7 @@ import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from '../sources/export-index.js';
 import { tokenizeSources, type Source } from '../sources/files.js';
 import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
+import { createFileStream } from '../sources/file-stream.js';
 
 /** One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive. */
 export type PartRef = { kind: 'file'; path: string } | { kind: 'zip'; archive: string; entry: string };
@@ -138,7 +138,7 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
       if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
       if (part.kind === 'file') {
         const path = part.path;
-        return { name: path, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+        return { name: path, open: () => createFileStream(path, { chunkBytes: READ_CHUNK }) };
       }
       const { zip, byPath } = await openArchive(part.archive);
       const entry = byPath.get(part.entry);

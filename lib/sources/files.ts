@@ -3,13 +3,13 @@
  * tokenizer (its own byte offsets and name in errors); their token chunks flow on as one stream,
  * so that `createPipeline({ tokenizer: false })` sees one document after another.
  */
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { createTokenizer, type TokenizerOptions } from '../core/tokenizer.js';
 import { FbstreamError, IoError, UsageError } from '../errors.js';
 import type { TokenChunk } from '../types.js';
+import { createFileStream } from './file-stream.js';
 
 export interface Source {
   /** Shown in errors: a path, a zip entry (`archive.zip:path`), or `<stdin>`. */
@@ -21,7 +21,7 @@ export const STDIN_NAME = '<stdin>';
 const READ_CHUNK = 64 * 1024;
 
 export function fileSource(path: string): Source {
-  return { name: path, open: () => createReadStream(path, { highWaterMark: READ_CHUNK }) };
+  return { name: path, open: () => createFileStream(path, { chunkBytes: READ_CHUNK }) };
 }
 
 export function stdinSource(stdin: Readable = process.stdin): Source {

@@ -7,7 +7,8 @@
  * loop); a link to a file is listed only when its target lies inside the folder. Everything left
  * out is reported through `onSkip`. The root itself may be a link.
  */
-import { createReadStream, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import { createFileStream } from './file-stream.js';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { IoError, UsageError } from '../errors.js';
@@ -51,7 +52,7 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   function add(rel: string[], size: number): void {
     const path = rel.join('/');
     const name = join(root, ...rel);
-    out.push({ input: root, path, name, size, open: (o) => createReadStream(name, { highWaterMark: o?.chunkBytes ?? READ_CHUNK }) });
+    out.push({ input: root, path, name, size, open: (o) => createFileStream(name, { chunkBytes: o?.chunkBytes ?? READ_CHUNK }) });
   }
 
   async function visit(dir: string, rel: string[], d: Dirent): Promise<string[] | null> {

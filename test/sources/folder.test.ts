@@ -41,12 +41,11 @@ t.test('every file below the folder, relative /-paths, sorted, with sizes', asyn
   t.same(await listFolder(root).then((l) => l.map((x) => x.path)), entries.map((x) => x.path), 'same list every time');
 });
 
-t.test('open() reads in 64 KB chunks, a new stream per call', async (t) => {
+t.test('open() reads in 64 KB reads (handed over one or two at a time), a new stream per call', async (t) => {
   const root = await tempTree(t, { 'big.json': 'x'.repeat(200_000) });
   const [entry] = await listFolder(root);
   const chunks = await readAll(await entry!.open());
-  t.equal(chunks[0]!.length, 65536);
-  t.ok(chunks.every((c) => c.length <= 65536));
+  t.ok(chunks.length >= 2 && chunks.every((c) => c.length <= 2 * 65536 && (c.length % 65536 === 0 || c === chunks[chunks.length - 1])), `${chunks.map((c) => c.length)}`);
   t.equal(Buffer.concat(chunks).length, 200_000);
   t.equal(Buffer.concat(await readAll(await entry!.open())).length, 200_000, 'opened again from the start');
 });

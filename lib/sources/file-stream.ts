@@ -1,0 +1,70 @@
+/**
+ * A regular file as a Readable of `chunkBytes` Buffers, read with `readSync`.
+ *
+ * Why not fs.createReadStream: its reads go through libuv's thread pool, and each chunk costs the
+ * pipeline an event-loop round trip; with one core busy parsing, the main thread then sits idle
+ * for ~10% of a conversion waiting for reads that the page cache answers in microseconds
+ * (measured: 100 MB in 2.36 s instead of 2.57 s, medians of 6). A read here happens when the
+ * stream wants data, on the spot. The event loop still turns between chunks (the consumer waits
+ * on the stream's 'readable' event), so signals and output callbacks are not held up.
+ *
+ * Anything but a regular file (a FIFO, `<(cat x.json)`, a character device) is read the usual way,
+ * through the thread pool: `readSync` would block the whole process until its writer writes.
+ */
+import { close, fstat, open, read, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
+
+export interface FileStreamOptions {
+  /** Bytes per read. Default 64 KiB. */
+  chunkBytes?: number;
+}
+
+export function createFileStream(path: string, options: FileStreamOptions = {}): Readable {
+  const chunkBytes = options.chunkBytes ?? 64 * 1024;
+  let fd: number | null = null;
+  let regular = false;
+  const stream: Readable = new Readable({
+    highWaterMark: chunkBytes,
+    construct(callback) {
+      open(path, 'r', (err, opened) => {
+        if (err) return callback(err);
+        fd = opened;
+        fstat(opened, (statErr, info) => {
+          regular = !statErr && info.isFile();
+          callback();
+        });
+      });
+    },
+    read() {
+      if (regular) readChunk();
+      else readChunkAsync();
+    },
+    destroy(err, callback) {
+      if (fd === null) return callback(err);
+      const f = fd;
+      fd = null;
+      close(f, () => callback(err));
+    },
+  });
+  function readChunk(): void {
+    if (stream.destroyed || fd === null) return;
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, chunkBytes, null);
+    } catch (err) {
+      stream.destroy(err as Error);
+      return;
+    }
+    stream.push(n === 0 ? null : n < chunkBytes ? buffer.subarray(0, n) : buffer);
+  }
+  function readChunkAsync(): void {
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    read(fd!, buffer, 0, chunkBytes, null, (err, n) => {
+      if (stream.destroyed) return;
+      if (err) return void stream.destroy(err);
+      stream.push(n === 0 ? null : n < chunkBytes ? buffer.subarray(0, n) : buffer);
+    });
+  }
+  return stream;
+}

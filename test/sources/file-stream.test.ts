@@ -1,0 +1,69 @@
+/** lib/sources/file-stream.ts: a file read with readSync, a FIFO through the thread pool. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { createFileStream } from '../../lib/sources/file-stream.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fbstream-file-stream-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251));
+const file = join(dir, 'data.bin');
+writeFileSync(file, bytes);
+
+async function collect(stream: NodeJS.ReadableStream): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return chunks;
+}
+
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+t.test('a regular file: every byte, in chunks of about chunkBytes, the descriptor closed', async (t) => {
+  const before = openFds();
+  const chunks = await collect(createFileStream(file, { chunkBytes: 65536 }));
+  t.ok(Buffer.concat(chunks).equals(bytes), 'the same bytes');
+  // the stream may hand over two reads at once (Readable's buffer), never more
+  t.ok(chunks.length >= 3 && chunks.every((c) => c.length <= 2 * 65536), `chunks of ${chunks.map((c) => c.length)}`);
+  t.equal(openFds(), before, 'closed at the end');
+});
+
+t.test('the event loop still turns while a file is read (signals, output callbacks)', async (t) => {
+  let turns = 0;
+  let done = false;
+  const tick = () => {
+    ++turns;
+    if (!done) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const chunks = await collect(createFileStream(file, { chunkBytes: 1024 }));
+  done = true;
+  t.equal(Buffer.concat(chunks).length, bytes.length);
+  t.ok(turns >= 10, `another callback ran ${turns} times during the reads`);
+});
+
+t.test('destroyed midway: the descriptor is closed', async (t) => {
+  const before = openFds();
+  const stream = createFileStream(file, { chunkBytes: 1024 });
+  for await (const _ of stream) break; // eslint-disable-line no-unused-vars
+  await new Promise((r) => setImmediate(r));
+  t.ok(stream.destroyed);
+  t.equal(openFds(), before);
+});
+
+t.test('a missing file errors with ENOENT; a folder with EISDIR', async (t) => {
+  await t.rejects(collect(createFileStream(join(dir, 'nope'))), { code: 'ENOENT' });
+  await t.rejects(collect(createFileStream(dir)), { code: 'EISDIR' });
+});
+
+t.test('a FIFO is read as its writer writes (not with a blocking readSync)', async (t) => {
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const reading = collect(createFileStream(fifo));
+  // the writer starts after the reader: a readSync would have blocked the event loop before it
+  await new Promise((r) => setTimeout(r, 20));
+  const w = createWriteStream(fifo);
+  w.end(Buffer.from('{"messages": []}'));
+  t.equal(Buffer.concat(await reading).toString(), '{"messages": []}');
+});
