@@ -14,7 +14,8 @@
  * runs. Each worker has at most `credit` pieces in flight (it waits for an ack per piece stored).
  * Workers: their pipeline's own bounds (the order stage spills past `memoryBytes`) plus `credit`
  * pieces; each holds its next job while it runs one (no idle round trip between jobs).
- * Main-thread memory is thus about bufferBytes + jobs × credit × pieceBytes, whatever the input.
+ * Main-thread memory for the output is thus about bufferBytes + jobs × credit × pieceBytes,
+ * whatever the input, beside the one pipeline it runs itself.
  *
  * Scheduling: threads are started biggest first when they are big (see {@link startOrder}), the
  * rest in job order, and workers go on past a thread that is still running: a worker never waits
@@ -30,7 +31,8 @@
  * lib/export/worker.js beside this file (worker.ts when this file runs as TypeScript source: the
  * worker inherits `process.execArgv`, so the TypeScript loader that runs the caller, e.g. tap's,
  * runs the worker too). The calling thread has little else to do (store pieces, write), and every
- * isolate costs its own heap: N - 1 workers rather than N saves one (~50 MB) at no loss of speed.
+ * isolate costs its own heap: N - 1 workers rather than N saved ~20 MB of peak RSS at --jobs 2 on
+ * a 2 GB export, at the same speed (bench/export.ts).
  * With `resourceLimits` all N run in workers, the only place the limits apply.
  */
 import { once } from 'node:events';
@@ -269,7 +271,7 @@ class Run {
   /** `slot`'s job ended (its runner is free again). */
   finished(slot: Slot, runner: Runner, result: JobResult): void {
     slot.chain.then(async () => {
-      await slot.spill?.seal();
+      await slot.spill?.seal().catch(() => {}); // read() opens the file again anyway
       if (this.stopped) return;
       slot.result = result;
       --runner.load;
