@@ -1,12 +1,15 @@
 /**
  * Filter: which messages become training text. Defaults keep what a person wrote (text, shares and
  * captioned media with non-blank text) and leave out calls, unsent messages, system notices and
- * reaction notices. The langchain preset keeps every message that has a `content` key.
+ * reaction notices. A media message whose only text is Meta's own notice ("Ada sent an
+ * attachment.") has no caption: it is left out like uncaptioned media. The langchain preset keeps
+ * every message that has a `content` key.
  */
 import type { Report } from '../report.js';
 import type { Message, MessageKind } from '../types.js';
 import type { Stage } from './stage.js';
 import { OptionError } from '../errors.js';
+import { classifyNotice } from '../formats/notices.js';
 
 export const ALL_KINDS: readonly MessageKind[] = ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'];
 export const DEFAULT_KINDS: readonly MessageKind[] = ['text', 'share', 'media'];
@@ -58,6 +61,10 @@ export function createFilter(options?: FilterOptions): Stage<Message[], Message>
       return false;
     }
     if (text === 'nonblank' && !NON_SPACE.test(m.text)) return false;
+    if (text === 'nonblank' && m.kind === 'media' && classifyNotice(m.text) === 'notice') {
+      report?.note('left out: media messages whose text is a notice, not a caption');
+      return false;
+    }
     return m.timestampMs >= sinceMs && m.timestampMs < untilMs;
   };
   return {

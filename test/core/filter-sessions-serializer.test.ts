@@ -20,6 +20,20 @@ t.test('filter: defaults keep what a person wrote', async (t) => {
   t.throws(() => createFilter({ kinds: ['bogus' as never] }), { code: 'FBS_INVALID_OPTION' });
 });
 
+t.test("filter: media whose only text is Meta's notice has no caption (the langchain preset keeps it)", async (t) => {
+  const th = threadInfo();
+  const report = new Report();
+  const input = [
+    msg(th, 'Ada', 1, 'Ada sent an attachment.', { kind: 'media' }),
+    msg(th, 'Ada', 2, 'Ada sent an attachment. Look!', { kind: 'media' }),
+    msg(th, 'Ada', 3, 'Vous avez envoyé une pièce jointe.', { kind: 'media' }),
+    msg(th, 'Ada', 4, 'Ada sent an attachment.', { kind: 'text' }),
+  ];
+  t.same(runStage(createFilter({ report, kinds: ['media', 'text'] }), [input]).map((m) => m.timestampMs), [2, 4], 'a real caption stays; a text kind is not second-guessed');
+  t.equal(report.count('left out: media messages whose text is a notice, not a caption'), 2);
+  t.same(runStage(createFilter({ kinds: ['media', 'text'], text: 'present' }), [input]).map((m) => m.timestampMs), [1, 2, 3, 4], 'langchain: all');
+});
+
 t.test('sessions: a new one after a long silence, reset per thread', async (t) => {
   const a = threadInfo('a');
   const b = threadInfo('b');
