@@ -22,7 +22,7 @@ import { BATCH_SIZE, type Output, type Stage } from './stage.js';
 import { OptionError } from '../errors.js';
 
 export interface OrderOptions {
-  /** Estimated bytes of messages held before a run is spilled. Default 4 MiB. */
+  /** Estimated bytes of messages held before a run is spilled. Default 2 MiB. */
   memoryBytes?: number;
   /** How equal timestamps are ordered. Default `auto`. */
   ties?: 'auto' | 'file';
@@ -45,7 +45,7 @@ export interface Entry {
   seq: number;
 }
 
-export const DEFAULT_ORDER_MEMORY = 4 * 1024 * 1024;
+export const DEFAULT_ORDER_MEMORY = 2 * 1024 * 1024;
 
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
