@@ -56,7 +56,7 @@ export interface PipelineOptions {
   names?: boolean;
   /** System message at the start of every example. */
   system?: string;
-  /** Memory budget of the order stage, bytes, before it spills to temporary files. Default 2 MiB. */
+  /** Memory budget of the order stage, bytes, before it spills to temporary files. Default 4 MiB. */
   memoryBytes?: number;
   /** Folder for the order stage's temporary files. Default: the system temp dir. */
   tmpDir?: string;

@@ -64,7 +64,7 @@ export function convertOptions<T>(y: Argv<T>) {
     .option('system', { describe: 'System message to start every example with', type: 'string', requiresArg: true })
     .option('session-gap', { describe: 'Start a new conversation after this many hours of silence', type: 'number', requiresArg: true })
     .option('merge-gap', { describe: 'Merge a sender\'s messages only within this many minutes', type: 'number', requiresArg: true })
-    .option('sort-memory', { describe: 'MB of messages held per thread before sorting spills to temporary files', type: 'number', default: 2, requiresArg: true })
+    .option('sort-memory', { describe: 'MB of messages held per thread before sorting spills to temporary files', type: 'number', default: 4, requiresArg: true })
     .option('tmp-dir', { describe: 'Folder for temporary sort files (default: the system temp folder)', type: 'string', requiresArg: true })
     .option('quiet', { alias: 'q', describe: 'No progress or summary on stderr', type: 'boolean', default: false })
     .check((argv) => {

@@ -22,7 +22,7 @@ import { BATCH_SIZE, type Output, type Stage } from './stage.js';
 import { OptionError } from '../errors.js';
 
 export interface OrderOptions {
-  /** Estimated bytes of messages held before a run is spilled. Default 2 MiB. */
+  /** Estimated bytes of messages held before a run is spilled (half that once a thread has spilled). Default 4 MiB. */
   memoryBytes?: number;
   /** How equal timestamps are ordered. Default `auto`. */
   ties?: 'auto' | 'file';
@@ -45,7 +45,7 @@ export interface Entry {
   seq: number;
 }
 
-export const DEFAULT_ORDER_MEMORY = 2 * 1024 * 1024;
+export const DEFAULT_ORDER_MEMORY = 4 * 1024 * 1024;
 
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
@@ -171,10 +171,17 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
     s.clearHeld();
   }
 
+  /**
+   * Spill past the budget. Once a thread has spilled (it is big), its later runs are half the
+   * budget: the fewer messages held, the less the garbage collector copies (measured ~3% faster on
+   * a 100 MB thread), while a thread that fits the whole budget is still never written at all
+   * (a quarter budget throughout made a whole export 7% slower: its mid-sized threads spilled).
+   */
   function enforceBudget(): void {
     if (!spill) return;
     const held = (group?.bytes ?? 0) + (current?.bytes ?? 0);
-    if (held <= memoryBytes) return;
+    const spilled = (group?.runs.length ?? 0) + (current?.runs.length ?? 0) > 0;
+    if (held <= (spilled ? memoryBytes / 2 : memoryBytes)) return;
     if (group && group.bytes > 0) spillHeld(group);
     if (current) spillHeld(current);
   }

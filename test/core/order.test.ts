@@ -66,6 +66,30 @@ t.test('destroy closes the spill store', async (t) => {
   t.equal(spill.runs.size, 0);
 });
 
+t.test('a thread that fits the budget is never written; once spilled, its runs are half the budget', async (t) => {
+  const th = threadInfo();
+  // 200 estimated bytes a message (160 + 2 × 20 chars), one message per push
+  const m = (i: number) => msg(th, 'a', 1000 - i, 'x'.repeat(20));
+  const sizes: number[] = [];
+  const spill = createMemorySpill<never>();
+  const write = spill.write.bind(spill);
+  spill.write = (run) => {
+    const handle = write(run);
+    sizes.push(spill.runs.get(handle)!.length);
+    return handle;
+  };
+  const small = createOrder({ memoryBytes: 2000, spill: spill as never });
+  for (let i = 0; i < 10; ++i) drain(small.push([m(i)]));
+  t.same(sizes, [], '10 messages = 2,000 bytes: held, not written');
+  drain(small.flush());
+  const big = createOrder({ memoryBytes: 2000, spill: spill as never });
+  for (let i = 0; i < 40; ++i) drain(big.push([m(i)]));
+  t.same(sizes, [11, 6, 6, 6, 6], 'past 2,000 bytes once, then past 1,000');
+  const out = drain(big.flush()).flat();
+  t.equal(out.length, 40, 'all 40 come out');
+  t.ok(out.every((x, i) => i === 0 || x.timestampMs > out[i - 1]!.timestampMs), 'in order');
+});
+
 t.test('options are checked', async (t) => {
   t.throws(() => createOrder({ memoryBytes: 10 }), { code: 'FBS_INVALID_OPTION', message: /memoryBytes: must be an integer >= 1024, got 10/ });
   t.throws(() => createOrder({ ties: 'x' as never }), { code: 'FBS_INVALID_OPTION' });
