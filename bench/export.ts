@@ -50,8 +50,7 @@
  * select the expected threads. Targets (issue; reported, not asserted): peak RSS < 250 MB;
  * --jobs 2 >= 1.6x the speed of --jobs 1; zip within 15% of the folder's time.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
@@ -60,13 +59,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import yazl from 'yazl';
 import { createRandom, formatSize, metaString, parseSize, ThreadGenerator, DEFAULT_NEWEST_MS, DEFAULT_OWNER, DEFAULT_PER_PART, type Random } from './generate.js';
 import { benchWorkspace } from './workspace.js';
+import { ChildError, MARK, runChild, usageOf } from './child.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PRELOAD_JS = join(HERE, 'rss-preload.js');
 const CLI_JS = fileURLToPath(new URL('../cli/fbstream.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The line bench/rss-preload.ts writes to stderr. */
-const MARK = 'FBSTREAM_BENCH_USAGE ';
 const MANIFEST = 'fbstream-bench-export.json';
 
 export const DEFAULT_EXPORT_SIZE = 2e9;
@@ -603,8 +602,6 @@ interface CliRun {
   notes: string[];
 }
 
-class ChildError extends Error {}
-
 /** CPU seconds the whole machine has been busy (all cores), from /proc/stat; null where there is none. */
 function machineBusySeconds(): number | null {
   try {
@@ -633,53 +630,28 @@ async function waitForQuiet(maxSeconds: number): Promise<number> {
   }
 }
 
-function runCli(inputs: string[], jobs: number, capture: boolean, extra: string[] = []): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const t0 = process.hrtime.bigint();
-    const busy0 = machineBusySeconds();
-    const { NODE_V8_COVERAGE: _c, NODE_OPTIONS: _o, ...env } = process.env;
-    const args = ['--import', PRELOAD_JS, CLI_JS, ...inputs, '--jobs', String(jobs), ...extra];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'], env });
-    const hash = createHash('sha256');
-    let lines = 0;
-    let err = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      hash.update(b);
-      for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) ++lines;
-    });
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      if (err.length > 1 << 20) err = err.slice(-65536);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const busy1 = machineBusySeconds();
-      const all = err.split('\n');
-      const text = all.filter((l) => l.trim() && !l.startsWith(MARK)).map((l) => l.replace(/^fbstream: /, ''));
-      if (code !== 0) {
-        reject(new ChildError(`exit ${signal ?? code}${text.length ? `: ${text.slice(-3).join(' | ').slice(0, 400)}` : ''}`));
-        return;
-      }
-      const usageLine = all.find((l) => l.startsWith(MARK));
-      const usage = usageLine ? (JSON.parse(usageLine.slice(MARK.length)) as { maxRssBytes: number; cpuSeconds: number }) : null;
-      const summary = /(\d+) examples? from (\d+) threads?/.exec(err);
-      const selectedLine = text.find((l) => /^\d+ of \d+ threads, as /.test(l)) ?? '';
-      const owner = /, as (.*?)(?: \(the export owner|$)/.exec(selectedLine)?.[1] ?? null;
-      resolvePromise({
-        seconds,
-        maxRssBytes: usage?.maxRssBytes ?? null,
-        cpuSeconds: usage?.cpuSeconds ?? null,
-        otherCpuSeconds: busy0 !== null && busy1 !== null && usage ? Math.max(0, busy1 - busy0 - usage.cpuSeconds) : null,
-        examples: summary ? Number(summary[1]) : null,
-        threads: summary ? Number(summary[2]) : null,
-        selectedLine,
-        owner,
-        ...(capture && { stdoutLines: lines, stdoutSha256: hash.digest('hex') }),
-        notes: text.filter((l) => /^(error|skipped|not read|left out)/.test(l)),
-      });
-    });
-  });
+async function runCli(inputs: string[], jobs: number, capture: boolean, extra: string[] = []): Promise<CliRun> {
+  const busy0 = machineBusySeconds();
+  const o = await runChild(process.execPath, ['--import', PRELOAD_JS, CLI_JS, ...inputs, '--jobs', String(jobs), ...extra], capture ? 'capture' : 'null');
+  const busy1 = machineBusySeconds();
+  const text = o.stderr.split('\n').filter((l) => l.trim() && !l.startsWith(MARK)).map((l) => l.replace(/^fbstream: /, ''));
+  if (o.code !== 0) throw new ChildError(`exit ${o.signal ?? o.code}${text.length ? `: ${text.slice(-3).join(' | ').slice(0, 400)}` : ''}`);
+  const usage = usageOf(o.stderr);
+  const summary = /(\d+) examples? from (\d+) threads?/.exec(o.stderr);
+  const selectedLine = text.find((l) => /^\d+ of \d+ threads, as /.test(l)) ?? '';
+  const owner = /, as (.*?)(?: \(the export owner|$)/.exec(selectedLine)?.[1] ?? null;
+  return {
+    seconds: o.seconds,
+    maxRssBytes: usage?.maxRssBytes ?? null,
+    cpuSeconds: usage?.cpuSeconds ?? null,
+    otherCpuSeconds: busy0 !== null && busy1 !== null && usage ? Math.max(0, busy1 - busy0 - usage.cpuSeconds) : null,
+    examples: summary ? Number(summary[1]) : null,
+    threads: summary ? Number(summary[2]) : null,
+    selectedLine,
+    owner,
+    ...(capture && { stdoutLines: o.lines, stdoutSha256: o.sha256 }),
+    notes: text.filter((l) => /^(error|skipped|not read|left out)/.test(l)),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,8 +30,7 @@
  * and from stdin is the same (line count and SHA-256). The timed CLI runs are compared too, by
  * the example count of their summaries. Targets (from the issue) are reported, not asserted.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +39,7 @@ import { formatSize, parseSize, writeThreadFile, DEFAULT_OWNER, type ThreadStats
 import type { VariantResult } from './variant.js';
 import { defaultExportArgs, exportFlag, runExportBench, EXPORT_USAGE, type ExportBenchArgs } from './export.js';
 import { benchWorkspace } from './workspace.js';
+import { ChildError, MARK, runChild, usageOf, type ChildOutput } from './child.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const VARIANT_JS = join(HERE, 'variant.js');
@@ -51,8 +51,6 @@ const PARSE_LIMIT = 500e6;
 const CHECK_SIZE = 20e6;
 const TARGET_MBPS = 50;
 const TARGET_RSS = 200e6;
-/** The line bench/rss-preload.ts writes to stderr (not imported from there: importing it installs its hook). */
-const MARK = 'FBSTREAM_BENCH_USAGE ';
 
 interface Args {
   sizes: number[];
@@ -119,47 +117,6 @@ interface Run {
   stdoutSha256?: string;
 }
 
-class ChildError extends Error {}
-
-interface ChildOutput {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  seconds: number;
-  lines: number;
-  sha256: string;
-}
-
-/** Run a command; stdout is kept (`keep`), hashed and counted (`capture`), or sent to /dev/null. */
-function runChild(cmd: string, args: string[], stdout: 'keep' | 'capture' | 'null'): Promise<ChildOutput> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    // the children measure themselves: no coverage collection, no inherited V8 flags
-    const { NODE_V8_COVERAGE: _c, NODE_OPTIONS: _o, ...env } = process.env;
-    const child = spawn(cmd, args, { stdio: ['ignore', stdout === 'null' ? 'ignore' : 'pipe', 'pipe'], env });
-    let out = '';
-    let lines = 0;
-    const hash = createHash('sha256');
-    let err = '';
-    child.stdout?.on('data', (b: Buffer) => {
-      if (stdout === 'keep') out += b.toString('utf8');
-      else {
-        hash.update(b);
-        for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) ++lines;
-      }
-    });
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString('utf8');
-      if (err.length > 1 << 20) err = err.slice(-65536);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      resolve({ code, signal, stdout: out, stderr: err, seconds: Number(process.hrtime.bigint() - t0) / 1e9, lines, sha256: hash.digest('hex') });
-    });
-  });
-}
-
 function failure(o: ChildOutput): ChildError {
   const last = o.stderr.split('\n').filter((l) => l.trim() && !l.startsWith(MARK)).slice(-3).join(' | ');
   return new ChildError(`exit ${o.signal ?? o.code}${last ? `: ${last.slice(0, 300)}` : ''}`);
@@ -180,8 +137,7 @@ async function runCli(file: string, from: 'file' | 'stdin', stdout: 'capture' | 
     ? await runChild(process.execPath, [...node.slice(1), file, '--me', owner], stdout)
     : await runChild('/bin/sh', ['-c', `cat ${q(file)} | exec ${[...node, '--me', owner].map(q).join(' ')}`], stdout);
   if (o.code !== 0) throw failure(o);
-  const usageLine = o.stderr.split('\n').find((l) => l.startsWith(MARK));
-  const usage = usageLine ? (JSON.parse(usageLine.slice(MARK.length)) as { maxRssBytes: number; cpuSeconds: number }) : null;
+  const usage = usageOf(o.stderr);
   const examples = /(\d+) examples?\b/.exec(o.stderr);
   const run: Run = {
     seconds: o.seconds,
