@@ -166,6 +166,7 @@ export function createMessageScanner(options: MessageScannerOptions) {
     let bodyEnd = -1;
     let i = 0;
     let closedAt = -1;
+    let tryCut = true;
     /** Parse what the exact scan has gathered, before anything found after it. */
     const emitGathered = () => {
       if (bodyStart < 0) return;
@@ -202,7 +203,9 @@ export function createMessageScanner(options: MessageScannerOptions) {
       if (c === 0x2c) fail(`unexpected ',' in "messages"`, offsetOf(i));
       if (c === 0x7b) {
         if (closeMark === null) closeMark = closeMarkBefore(buf, blank, i);
-        const cut = closeMark === null ? null : fastCut(buf, i, closeMark);
+        // one failed cut settles this text: another try would re-parse what the exact scan reads
+        const cut = closeMark === null || !tryCut ? null : fastCut(buf, i, closeMark);
+        if (!cut) tryCut = false;
         if (cut) {
           emitGathered();
           const offset = offsetOf(i);
@@ -352,7 +355,9 @@ function stringEnd(text: string, from: number): number {
  * JSON. Null for compact JSON, or when the blank is cut by the chunk boundary.
  */
 function closeMarkBefore(buf: string, blank: number, i: number): string | null {
-  const nl = buf.lastIndexOf('\n', i - 1);
+  // only the blank is searched (lastIndexOf would scan back through the whole text, per element)
+  let nl = i - 1;
+  while (nl >= blank && buf.charCodeAt(nl) !== 0x0a) --nl;
   if (nl < blank || nl === i - 1) return null;
   const indent = buf.slice(nl + 1, i);
   return /^(?: +|\t+)$/.test(indent) ? `\n${indent}}` : null;
