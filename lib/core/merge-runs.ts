@@ -11,17 +11,14 @@
  */
 import { MinHeap } from './heap.js';
 import type { Entry } from './order.js';
+import type { RunSpan } from './packed-messages.js';
 import type { SpillStore } from './spill.js';
 
-export interface RunInfo {
+export interface RunInfo extends RunSpan {
   /** The run in the store, or null for one held in memory. */
   handle: number | null;
-  /** A run held in memory (the messages left when the thread ended). */
-  entries?: Entry[];
-  firstTs: number;
-  firstSeq: number;
-  lastTs: number;
-  lastSeq: number;
+  /** A run held in memory (the messages left when the thread ended), read once. */
+  entries?: Iterable<Entry>;
 }
 
 /** Runs merged at most at once. Each open run holds a read block (~64 KiB) and its parsed rows. */

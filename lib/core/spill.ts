@@ -3,9 +3,18 @@
  * interface; `lib/streams/spill-files.ts` keeps runs in temporary files, tests may keep them in
  * arrays.
  */
+import type { SpillCodec } from './spill-codec.js';
+
 export interface SpillStore<T> {
   /** Persist one sorted run (an array, or a merge streamed through); returns its handle. */
   write(run: Iterable<T>): number;
+  /**
+   * A store that keeps runs as spill-codec blocks can take the order stage's packed blocks as they
+   * are (lib/core/packed-messages.ts): `codec` is the one they must be encoded with.
+   */
+  readonly codec?: SpillCodec;
+  /** Persist a run given as `codec` blocks in arrival order; `reverse`: the run is their rows backwards. */
+  writeBlocks?(blocks: readonly Uint8Array[], reverse: boolean): number;
   /** Read a run back, in order, lazily. */
   read(handle: number): Iterator<T>;
   /** Forget a run once it is merged. */

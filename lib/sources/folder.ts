@@ -50,9 +50,7 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   const out: ExportEntry[] = [];
 
   function add(rel: string[], size: number): void {
-    const path = rel.join('/');
-    const name = join(root, ...rel);
-    out.push({ input: root, path, name, size, open: (o) => createFileStream(name, { chunkBytes: o?.chunkBytes ?? READ_CHUNK }) });
+    out.push(fileEntry(root, rel.join('/'), join(root, ...rel), size));
   }
 
   async function visit(dir: string, rel: string[], d: Dirent): Promise<string[] | null> {
@@ -96,6 +94,15 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   await walk(root, []);
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return out;
+}
+
+/**
+ * Made outside listFolder on purpose: a closure created there would keep listFolder's whole scope,
+ * `out` included, alive as long as any entry is: every file of the export (media too, ~2 KB each)
+ * for the whole run, since the thread plans keep their parts.
+ */
+function fileEntry(input: string, path: string, name: string, size: number): ExportEntry {
+  return { input, path, name, size, open: (o) => createFileStream(name, { chunkBytes: o?.chunkBytes ?? READ_CHUNK }) };
 }
 
 async function statOrFail(path: string) {

@@ -64,7 +64,7 @@ const enum Mode { Start, Key, Value, Skip, Build, Done }
 
 /** The pure part of {@link readThreadHeader}: feed bytes until `push` returns true or the input ends, then `end()`. */
 export function createHeaderReader(source: string, options: ReadThreadHeaderOptions = {}) {
-  const fix = options.repair ?? true ? repairMojibake : (s: string) => s;
+  const repair = options.repair ?? true ? repairMojibake : (s: string) => s;
   const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as ParserFn;
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   const meta: Record<string, unknown> = {};
@@ -182,6 +182,9 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
   }
 
   function header(): ThreadHeader {
+    // the parser's strings are slices of the text fed (4 KiB each): what is kept is copied, or the
+    // index would hold every thread's first 4 KiB for the whole run
+    const fix = (s: string) => ownCopy(repair(s));
     const names: string[] = [];
     let e2ee = typeof meta['threadName'] === 'string';
     const list = meta['participants'];
@@ -238,4 +241,9 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
       return bytes;
     },
   };
+}
+
+/** A string that shares no memory with a larger one (V8 keeps a slice's whole parent alive). */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }

@@ -1,7 +1,8 @@
 /**
  * A SpillStore in temporary files: one file per sorted run, a sequence of length-prefixed blocks
- * (lib/streams/spill-codec.ts), in a private folder under the system temp dir (or `dir`). Synchronous I/O in large blocks: the order stage runs inside a
- * Transform, and its reads happen between batches it hands downstream.
+ * (lib/core/spill-codec.ts), in a private folder under the system temp dir (or `dir`). The order
+ * stage's packed blocks are written as they are (`writeBlocks`). Synchronous I/O in large blocks:
+ * the order stage runs inside a Transform, and its reads happen between batches it hands downstream.
  * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import type { Entry } from '../core/order.js';
 import type { SpillStore } from '../core/spill.js';
 import { IoError } from '../errors.js';
-import { BLOCK_ROWS, SpillCodec } from './spill-codec.js';
+import { BLOCK_ROWS, SpillCodec } from '../core/spill-codec.js';
 
 const READ_BLOCK = 64 * 1024;
 
@@ -31,10 +32,13 @@ export interface FileSpillOptions {
   dir?: string;
 }
 
-export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entry> & { readonly dir: string | null } {
+export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entry> & Required<Pick<SpillStore<Entry>, 'codec' | 'writeBlocks'>> & { readonly dir: string | null } {
   let dir: string | null = null;
   let next = 0;
   const codec = new SpillCodec();
+
+  /** Runs written by writeBlocks whose rows are read backwards. */
+  const reversed = new Set<number>();
 
   const pathOf = (handle: number) => join(dir!, `run-${handle}.bin`);
   const ensureDir = () => {
@@ -48,17 +52,30 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
     return dir;
   };
 
+  /** A new run file, filled by `fill`; its handle. */
+  const writeRun = (fill: (fd: number) => void): number => {
+    ensureDir();
+    const handle = next++;
+    const path = pathOf(handle);
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'w');
+      fill(fd);
+    } catch (err) {
+      throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    return handle;
+  };
+
   return {
     get dir() {
       return dir;
     },
+    codec,
     write(run) {
-      ensureDir();
-      const handle = next++;
-      const path = pathOf(handle);
-      let fd: number | undefined;
-      try {
-        fd = openSync(path, 'w');
+      return writeRun((fd) => {
         let block: Entry[] = [];
         for (const entry of run) {
           block.push(entry);
@@ -68,14 +85,18 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
           }
         }
         if (block.length) writeSync(fd, codec.encode(block));
-      } catch (err) {
-        throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
+      });
+    },
+    writeBlocks(blocks, reverse) {
+      // a reversed run is stored last block first; each block's rows are read backwards
+      const handle = writeRun((fd) => {
+        for (let i = 0; i < blocks.length; ++i) writeSync(fd, blocks[reverse ? blocks.length - 1 - i : i]!);
+      });
+      if (reverse) reversed.add(handle);
       return handle;
     },
     *read(handle) {
+      const backwards = reversed.has(handle);
       const fd = openSync(pathOf(handle), 'r');
       const header = Buffer.allocUnsafe(4);
       let body = Buffer.allocUnsafe(READ_BLOCK);
@@ -84,19 +105,23 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
           const length = header.readUInt32LE(0);
           if (body.length < length) body = Buffer.allocUnsafe(length);
           if (readSync(fd, body, 0, length, null) !== length) throw new IoError(`temporary sort file ${pathOf(handle)} is truncated`);
-          yield* codec.decode(body, length);
+          const entries = codec.decode(body, length);
+          if (backwards) for (let i = entries.length - 1; i >= 0; --i) yield entries[i]!;
+          else yield* entries;
         }
       } finally {
         closeSync(fd);
       }
     },
     remove(handle) {
+      reversed.delete(handle);
       if (dir) rmSync(pathOf(handle), { force: true });
     },
     close() {
       if (!dir) return;
       rmSync(dir, { recursive: true, force: true });
       live.delete(dir);
+      reversed.clear();
       dir = null;
     },
   };

@@ -12,15 +12,19 @@ import { runStage } from '../support/stage.js';
 
 const order = (batches: Message[][], options: OrderOptions = {}) => runStage(createOrder(options), batches);
 
-/** Cutover parts (newest first, one id), then the E2EE file (oldest first, another id). */
-function input(): Message[][] {
+/**
+ * Cutover parts (newest first, one id), then the E2EE file (oldest first, another id). `pad`
+ * lengthens every text: held messages are packed, and 1 KiB (the smallest budget) must not hold two.
+ */
+function input(pad = ''): Message[][] {
   const cut1 = threadInfo('e2ee_cutover/zoe_1');
   const cut2 = threadInfo('e2ee_cutover/zoe_1');
   const e2ee = threadInfo('Zoë_40', { dialect: 'e2ee', section: null });
+  const m = (thread: typeof cut1, sender: string, ts: number) => msg(thread, sender, ts, `${sender}@${ts}${pad}`);
   return [
-    [msg(cut1, 'z', 40), msg(cut1, 'a', 30)],
-    [msg(cut2, 'z', 20), msg(cut2, 'a', 10)],
-    [msg(e2ee, 'a', 50), msg(e2ee, 'z', 60), msg(e2ee, 'a', 70)],
+    [m(cut1, 'z', 40), m(cut1, 'a', 30)],
+    [m(cut2, 'z', 20), m(cut2, 'a', 10)],
+    [m(e2ee, 'a', 50), m(e2ee, 'z', 60), m(e2ee, 'a', 70)],
   ];
 }
 
@@ -34,7 +38,7 @@ t.test("joinParts 'all': documents with different ids are one thread, in time or
   const store = createMemorySpill();
   let writes = 0;
   const spill = { ...store, write: (entries: Parameters<typeof store.write>[0]) => (++writes, store.write(entries)) };
-  const spilled = order(input(), { joinParts: 'all', memoryBytes: 1024, spill: spill as never });
+  const spilled = order(input(' '.repeat(600)), { joinParts: 'all', memoryBytes: 1024, spill: spill as never });
   t.same(spilled.map((m) => m.timestampMs), [10, 20, 30, 40, 50, 60, 70], 'the same through spill runs');
   t.ok(writes > 0, 'runs were spilled');
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import fc from 'fast-check';
 import type { Entry } from '../../lib/core/order.js';
-import { SpillCodec } from '../../lib/streams/spill-codec.js';
+import { SpillCodec } from '../../lib/core/spill-codec.js';
 import { createFileSpill } from '../../lib/streams/spill-files.js';
 import type { Message, MessageKind } from '../../lib/types.js';
 import { threadInfo } from '../support/messages.js';

@@ -9,7 +9,7 @@
  * life of the store (a thread has a handful of senders, and they come back as shared strings, not
  * one copy a message) and a flag for the rare extras (attachments, reactions, a session number).
  */
-import type { Entry } from '../core/order.js';
+import type { Entry } from './order.js';
 import type { Message, ThreadInfo } from '../types.js';
 
 export const BLOCK_ROWS = 256;

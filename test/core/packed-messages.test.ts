@@ -1,0 +1,143 @@
+/**
+ * lib/core/packed-messages.ts: what the order stage holds comes back whole and in (timestamp,
+ * seq × tieSign) order, whether it arrived sorted (read forwards or backwards, block by block) or
+ * not (sorted), across partial blocks and joined documents; and a store given its blocks as they
+ * are (lib/streams/spill-files.ts `writeBlocks`) reads the same run back.
+ */
+import assert from 'node:assert/strict';
+import t from 'tap';
+import fc from 'fast-check';
+import type { Entry } from '../../lib/core/order.js';
+import { PackedMessages } from '../../lib/core/packed-messages.js';
+import { BLOCK_ROWS, SpillCodec } from '../../lib/core/spill-codec.js';
+import { createFileSpill } from '../../lib/streams/spill-files.js';
+import { msg, threadInfo } from '../support/messages.js';
+
+const th = threadInfo();
+
+/** What a run must hold: (timestamp, seq, sender, text), in order. */
+const rows = (entries: Iterable<Entry>) => [...entries].map((e) => [e.msg.timestampMs, e.seq, e.msg.sender, e.msg.text]);
+
+function expected(all: Entry[], tieSign: number) {
+  return rows([...all].sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign));
+}
+
+/** Timestamps in one of the shapes real input has, or in none. */
+const timestamps = fc.oneof(
+  fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 700, size: 'max' }).map((a) => a.sort((x, y) => y - x)),
+  fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 700, size: 'max' }).map((a) => a.sort((x, y) => x - y)),
+  fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 700, size: 'max' }),
+  fc.array(fc.constant(7), { maxLength: 300, size: 'max' }),
+);
+
+/** Pushes `ts` into documents cut at `cuts`, joins them as the order stage does, and returns the joined one. */
+function build(codec: SpillCodec, ts: number[], cuts: number[]): { packed: PackedMessages; all: Entry[] } {
+  const bounds = [...new Set([0, ...cuts.map((c) => c % (ts.length + 1)), ts.length])].sort((a, b) => a - b);
+  const docs: PackedMessages[] = [];
+  const all: Entry[] = [];
+  for (let d = 0; d + 1 < bounds.length; ++d) {
+    const p = new PackedMessages(codec);
+    for (let i = bounds[d]!; i < bounds[d + 1]!; ++i) {
+      const m = msg(th, i % 3 ? 'Ada' : 'Zoë', ts[i]!, `#${i}`);
+      p.push(m, i);
+      all.push({ msg: m, seq: i });
+    }
+    docs.push(p);
+  }
+  const packed = docs[0] ?? new PackedMessages(codec);
+  for (const d of docs.slice(1)) packed.absorb(d);
+  return { packed, all };
+}
+
+t.test('take: every message, in order, whatever the shape and the document cuts', async (t) => {
+  t.doesNotThrow(() =>
+    fc.assert(
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), (ts, cuts, tieSign) => {
+        const { packed, all } = build(new SpillCodec(), ts, cuts);
+        assert.equal(packed.length, ts.length);
+        const taken = packed.take(tieSign);
+        if (ts.length === 0) return assert.equal(taken, null);
+        const want = expected(all, tieSign);
+        assert.deepEqual(rows(taken!.entries), want);
+        assert.deepEqual([taken!.span.firstTs, taken!.span.firstSeq, taken!.span.lastTs, taken!.span.lastSeq], [...want[0]!.slice(0, 2), ...want.at(-1)!.slice(0, 2)]);
+        assert.equal(packed.length, 0, 'left empty');
+        assert.equal(packed.take(tieSign), null);
+      }),
+      { numRuns: 300 },
+    ),
+  );
+});
+
+t.test('takeBlocks through a file store: the run read back is the sorted run; unsorted input is refused', async (t) => {
+  const store = createFileSpill();
+  t.teardown(() => store.close());
+  t.doesNotThrow(() =>
+    fc.assert(
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), (ts, cuts, tieSign) => {
+        const { packed, all } = build(store.codec, ts, cuts);
+        const sorted = packed.direction(tieSign) !== 0;
+        const blocks = packed.takeBlocks(tieSign);
+        if (ts.length === 0 || !sorted) {
+          assert.equal(blocks, null);
+          assert.equal(packed.length, ts.length, 'nothing taken');
+          return;
+        }
+        assert.equal(packed.length, 0);
+        const handle = store.writeBlocks(blocks!.blocks, blocks!.reverse);
+        assert.deepEqual(rows({ [Symbol.iterator]: () => store.read(handle) }), expected(all, tieSign));
+        store.remove(handle);
+      }),
+      { numRuns: 200 },
+    ),
+  );
+});
+
+t.test('memory: full blocks are bytes, only the block being filled is estimated', async (t) => {
+  const packed = new PackedMessages(new SpillCodec());
+  for (let i = 0; i < BLOCK_ROWS - 1; ++i) packed.push(msg(th, 'Ada', 1000 - i, 'x'.repeat(40)), i);
+  const estimated = packed.bytes;
+  packed.push(msg(th, 'Ada', 0, 'x'.repeat(40)), BLOCK_ROWS);
+  t.ok(packed.bytes < estimated / 3, `a sealed block (${packed.bytes} B) is far smaller than its estimate (${estimated} B)`);
+  t.equal(packed.direction(-1), -1, 'newest-first: read backwards');
+  t.equal(packed.direction(1), 0, 'newest-first with file ties: must be sorted');
+});
+
+t.test('joining documents checks the order across the join', async (t) => {
+  const codec = new SpillCodec();
+  const doc = (...ts: number[]) => {
+    const p = new PackedMessages(codec);
+    ts.forEach((x, i) => p.push(msg(th, 'Ada', x), i));
+    return p;
+  };
+  const a = doc(50, 40);
+  a.absorb(doc(30, 20));
+  t.equal(a.direction(-1), -1, 'newest-first parts in order stay sorted');
+  const b = doc(50, 40);
+  b.absorb(doc(45, 20));
+  t.equal(b.direction(-1), 0, 'a later part that goes back in time must be sorted');
+  t.throws(() => doc(1).absorb(new PackedMessages(new SpillCodec())), /two codecs/);
+});
+
+t.test('slabs: a run not read to its end keeps its bytes while other runs are packed, read and written', async (t) => {
+  const codec = new SpillCodec();
+  const store = createFileSpill();
+  t.teardown(() => store.close());
+  const run = (base: number, n: number) => {
+    const p = new PackedMessages(codec);
+    for (let i = 0; i < n; ++i) p.push(msg(th, 'Ada', base - i, `${base}:${i}:${'y'.repeat(i % 97)}`), i);
+    return p;
+  };
+  const a = run(1e6, 3000).take(-1)!;
+  const it = a.entries[Symbol.iterator]();
+  const seen = [it.next().value!.msg.text];
+  for (let k = 0; k < 5; ++k) {
+    // runs packed, read and given back, and runs written out and given back, while `a` waits
+    t.equal([...run(5e5 + k * 1e4, 2000).take(-1)!.entries].length, 2000);
+    const blocks = run(2e5 + k * 1e4, 2000).takeBlocks(-1)!;
+    const handle = store.writeBlocks(blocks.blocks, blocks.reverse);
+    blocks.done();
+    t.equal([...{ [Symbol.iterator]: () => store.read(handle) }].length, 2000);
+  }
+  for (let step = it.next(); !step.done; step = it.next()) seen.push(step.value.msg.text);
+  t.same(seen, Array.from({ length: 3000 }, (_, i) => `${1e6}:${2999 - i}:${'y'.repeat((2999 - i) % 97)}`), 'every text of the waiting run intact');
+});
