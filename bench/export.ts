@@ -39,10 +39,12 @@
  * Two more rows bound what parallelism can give: the fixed cost (start-up, listing, index, owner
  * detection: the folder with `--thread <one tiny thread>`) and the start-up alone (`--version`).
  *
- * Shared machines: before each timed run the benchmark waits (up to `--idle-wait` seconds, default
- * 60) for a quiet second (under a third of a core busy), and reports for each run the CPU time the
- * rest of the machine used meanwhile (/proc/stat): a run next to a busy neighbour is not a
- * measurement of scaling. `--export-dir DIR` generates into DIR and keeps it (a later run with the
+ * Shared machines: with `--runs N` every variant runs once per round, N rounds (a ratio of two
+ * variants measured minutes apart carries the machine's drift, ±10% here). Before each timed run
+ * the benchmark reads the run's input files once (the page cache of this machine is reclaimed in
+ * the background), waits (up to `--idle-wait` seconds, default 60) for a quiet second (under a
+ * third of a core busy), and reports for each run the CPU time the rest of the machine used
+ * meanwhile (/proc/stat): a run next to a busy neighbour is not a measurement of scaling. `--export-dir DIR` generates into DIR and keeps it (a later run with the
  * same options reuses it, see the manifest in DIR).
  *
  * Before timing, on a small export of the same generator, the four variants must give the same
@@ -51,7 +53,7 @@
  * --jobs 2 >= 1.6x the speed of --jobs 1; zip within 15% of the folder's time.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -630,6 +632,46 @@ async function waitForQuiet(maxSeconds: number): Promise<number> {
   }
 }
 
+interface Variant {
+  name: string;
+  /** CLI arguments before `--jobs`: inputs, and options for the variants that need some. */
+  inputs: string[];
+  jobs: number;
+  /** JSON bytes converted, MB (for MB/s), or null. */
+  bytes: number | null;
+}
+
+/**
+ * Read what a run will read (files given, the `.json` files below folders) once, and return the
+ * seconds it took. This machine's page cache is reclaimed in the background: a run that reads
+ * its input from disk is not comparable with one that finds it in memory.
+ */
+function warmPageCache(args: readonly string[]): number {
+  const t0 = performance.now();
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const read = (file: string) => {
+    const fd = openSync(file, 'r');
+    try {
+      while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const visit = (path: string) => {
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info?.isFile()) read(path);
+    else if (info?.isDirectory()) {
+      for (const d of readdirSync(path, { withFileTypes: true })) {
+        if (d.isDirectory()) visit(join(path, d.name));
+        else if (d.isFile() && /\.json$/i.test(d.name)) read(join(path, d.name));
+      }
+    }
+  };
+  // options and their values are not paths (a name given to --me or --thread is not found)
+  for (const a of args) if (!a.startsWith('-')) visit(a);
+  return (performance.now() - t0) / 1000;
+}
+
 async function runCli(inputs: string[], jobs: number, capture: boolean, extra: string[] = []): Promise<CliRun> {
   const busy0 = machineBusySeconds();
   const o = await runChild(process.execPath, ['--import', PRELOAD_JS, CLI_JS, ...inputs, '--jobs', String(jobs), ...extra], capture ? 'capture' : 'null');
@@ -813,52 +855,69 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
           `; generated in ${t.seconds.toFixed(0)} s, zipped in ${m.zips.seconds.toFixed(0)} s`,
       );
 
-      const results = new Map<string, CliRun>();
-      const timed = async (name: string, inputs: string[], jobs: number, bytes: number | null = mb): Promise<CliRun | null> => {
-        const runs: CliRun[] = [];
-        try {
-          for (let i = 0; i < args.runs; ++i) {
-            const waited = await waitForQuiet(args.idleWait);
-            if (waited < 0) ++busyRuns;
-            log(`  ${label} ${name} (${i + 1}/${args.runs})${waited < 0 ? ' [machine busy]' : waited >= 2 ? ` [waited ${waited.toFixed(0)} s for a quiet machine]` : ''}...`);
-            const r = await runCli(inputs, jobs, false);
-            log(` ${r.seconds.toFixed(1)} s, ${r.maxRssBytes === null ? '?' : (r.maxRssBytes / 1e6).toFixed(0)} MB, others used ${r.otherCpuSeconds?.toFixed(1) ?? '?'} CPU s\n`);
-            runs.push(r);
+      // every variant once per round, rounds one after another: the machine drifts by ±10% over
+      // minutes, and a ratio of two variants measured minutes apart would carry that drift
+      const big = t.largest[0]!;
+      const small = t.smallest;
+      const variants: Variant[] = [];
+      for (const jobs of args.jobs) {
+        variants.push({ name: `folder, --jobs ${jobs}`, inputs: [t.root], jobs, bytes: mb });
+        variants.push({ name: `zips, --jobs ${jobs}`, inputs: m.zips.paths, jobs, bytes: mb });
+      }
+      const aloneName = `largest thread alone (${formatSize(big.bytes)}, its folder), --jobs 1`;
+      variants.push({ name: aloneName, inputs: [big.dir, '--me', DEFAULT_OWNER], jobs: 1, bytes: big.bytes / 1e6 });
+      // the serial part of every run: start-up, listing, index, owner detection (every thread's header)
+      const fixedName = `fixed cost: folder, --thread <one ${formatSize(small.bytes)} thread>, --jobs 1`;
+      variants.push({ name: fixedName, inputs: [t.root, '--thread', small.key.slice(small.key.lastIndexOf('/') + 1)], jobs: 1, bytes: null });
+      const startupName = 'start-up alone: fbstream --version';
+      variants.push({ name: startupName, inputs: ['--version'], jobs: 1, bytes: null });
+
+      const runsOf = new Map<string, CliRun[]>(variants.map((v) => [v.name, []]));
+      const failed = new Map<string, string>();
+      for (let i = 0; i < args.runs; ++i) {
+        for (const v of variants) {
+          if (failed.has(v.name)) continue;
+          const warmed = warmPageCache(v.inputs);
+          const waited = await waitForQuiet(args.idleWait);
+          if (waited < 0) ++busyRuns;
+          log(`  ${label} ${v.name} (${i + 1}/${args.runs})${waited < 0 ? ' [machine busy]' : waited >= 2 ? ` [waited ${waited.toFixed(0)} s for a quiet machine]` : ''}...`);
+          try {
+            const r = await runCli(v.inputs, v.jobs, false);
+            log(` ${r.seconds.toFixed(1)} s, ${r.maxRssBytes === null ? '?' : (r.maxRssBytes / 1e6).toFixed(0)} MB, others used ${r.otherCpuSeconds?.toFixed(1) ?? '?'} CPU s${warmed >= 1 ? ` (page cache warmed in ${warmed.toFixed(1)} s)` : ''}\n`);
+            runsOf.get(v.name)!.push(r);
+          } catch (err) {
+            log(' failed\n');
+            if (!(err instanceof ChildError)) throw err;
+            failed.set(v.name, err.message);
           }
-        } catch (err) {
-          log(' failed\n');
-          if (!(err instanceof ChildError)) throw err;
-          rows.push([label, name, '', 'failed', '', '', '', '', err.message]);
-          ++failures;
-          return null;
         }
+      }
+
+      const results = new Map<string, CliRun>();
+      for (const v of variants) {
+        const why = failed.get(v.name);
+        if (why !== undefined) {
+          rows.push([label, v.name, '', 'failed', '', '', '', '', why]);
+          ++failures;
+          continue;
+        }
+        const runs = runsOf.get(v.name)!;
         const secs = median(runs.map((r) => r.seconds));
         const mid = runs.find((r) => r.seconds === secs) ?? runs[0]!;
         const rsses = runs.map((r) => r.maxRssBytes).filter((x): x is number => x !== null);
         const rss = rsses.length ? Math.max(...rsses) : null;
         const r: CliRun = { ...mid, seconds: secs, maxRssBytes: rss };
         rows.push([
-          label, name, secs.toFixed(1), bytes === null ? '' : (bytes / secs).toFixed(1), rss === null ? 'n/a' : (rss / 1e6).toFixed(0),
+          label, v.name, secs.toFixed(1), v.bytes === null ? '' : (v.bytes / secs).toFixed(1), rss === null ? 'n/a' : (rss / 1e6).toFixed(0),
           r.cpuSeconds === null ? 'n/a' : r.cpuSeconds.toFixed(1), r.cpuSeconds === null ? '' : (r.cpuSeconds / secs).toFixed(2),
           r.otherCpuSeconds === null ? 'n/a' : r.otherCpuSeconds.toFixed(1),
           r.examples === null ? '' : `${r.examples} examples, ${r.threads ?? '?'} threads`,
         ]);
-        results.set(name, r);
-        return r;
-      };
-      for (const jobs of args.jobs) {
-        await timed(`folder, --jobs ${jobs}`, [t.root], jobs);
-        await timed(`zips, --jobs ${jobs}`, m.zips.paths, jobs);
+        results.set(v.name, r);
       }
-      const big = t.largest[0]!;
-      const alone = await timed(`largest thread alone (${formatSize(big.bytes)}, its folder), --jobs 1`, [big.dir, '--me', DEFAULT_OWNER], 1, big.bytes / 1e6);
-      // the serial part of every run: start-up, listing, index, owner detection (every thread's header)
-      const small = t.smallest;
-      const fixed = await timed(
-        `fixed cost: folder, --thread <one ${formatSize(small.bytes)} thread>, --jobs 1`,
-        [t.root, '--thread', small.key.slice(small.key.lastIndexOf('/') + 1)], 1, null,
-      );
-      const startup = await timed('start-up alone: fbstream --version', ['--version'], 1, null);
+      const alone = results.get(aloneName);
+      const fixed = results.get(fixedName);
+      const startup = results.get(startupName);
 
       // the same output from every variant (example counts)
       const whole = (k: string) => k.startsWith('folder') || k.startsWith('zips');
@@ -913,7 +972,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
     console.log('(median of runs; start-up, index and owner detection included); peak RSS: maxRSS of the process (main thread and');
     console.log('workers), highest of runs; CPU s: user + system CPU of the process; others CPU s: CPU the rest of the machine used');
     console.log('meanwhile (/proc/stat; on a shared machine, more than a little of it slows the runs down and hides scaling).');
-    console.log('Output to /dev/null. Input files in the page cache (just written).');
+    console.log('Output to /dev/null. Inputs read once before each run (into the page cache). With --runs N, every variant runs once per round.');
     if (busyRuns) console.log(`${busyRuns} run(s) started on a busy machine (no quiet second within --idle-wait ${args.idleWait} s).`);
     console.log('Targets (issue; reported, not asserted): peak RSS < 250 MB; --jobs 2 >= 1.6x --jobs 1; zips within 15% of the folder.');
     for (const s of summaries) console.log(s);

@@ -1,5 +1,5 @@
 /**
- * The spill store's block format (lib/streams/spill-codec.ts): every field of every entry comes
+ * The spill store's block format (lib/core/spill-codec.ts): every field of every entry comes
  * back as it went, through the codec alone and through run files on disk.
  */
 import assert from 'node:assert/strict';
