@@ -36,8 +36,9 @@
  * With `resourceLimits` all N run in workers, the only place the limits apply.
  */
 import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
+import { WriteStream } from 'node:fs';
 import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -196,8 +197,9 @@ class Run {
   readonly runners: Runner[] = [];
   readonly summary: RunSummary = { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: new Report(), bytes: 0 };
   readonly people = new Set<string>();
-  readonly write: (bytes: Uint8Array) => Promise<void>;
-  readonly release: () => void;
+  readonly writer: Writer;
+  /** Reused to copy spill files to the sink (allocated at the first). */
+  readBuffer: Buffer | null = null;
   /** Job positions in the order they are started. */
   readonly order: number[];
   /** How many of `order` are started. */
@@ -220,7 +222,7 @@ class Run {
     readonly hooks: ConvertHooks,
     readonly resourceLimits?: ResourceLimits,
   ) {
-    [this.write, this.release] = writerFor(sink);
+    this.writer = writerFor(sink);
     this.order = startOrder(jobs, o.jobs);
     this.done.catch(() => {});
   }
@@ -332,7 +334,10 @@ class Run {
     if (slot.spill) {
       const spill = slot.spill;
       slot.spill = null;
-      for await (const chunk of spill.read(this.o.pieceBytes)) await this.out(chunk as Buffer);
+      // one buffer for every spill file: a new one per chunk made ~1 GB of ArrayBuffers at --jobs 2
+      // on a 2 GB export, and the main thread's garbage collector ran after them (1.5 CPU s)
+      this.readBuffer ??= Buffer.allocUnsafe(this.o.pieceBytes);
+      await spill.copyTo(this.readBuffer, (bytes) => this.out(bytes, true));
       await spill.remove();
     }
     const s = this.summary;
@@ -344,9 +349,10 @@ class Run {
     this.hooks.onThreadDone?.(slot.job, result);
   }
 
-  async out(bytes: Uint8Array): Promise<void> {
+  /** Write `bytes`; `borrowed`: they are reused once this resolves, so wait until the sink is done with them. */
+  async out(bytes: Uint8Array, borrowed = false): Promise<void> {
     if (this.stopped) return;
-    await this.write(bytes);
+    await (borrowed ? this.writer.writeBorrowed(bytes) : this.writer.write(bytes));
     this.summary.bytes += bytes.byteLength;
     this.hooks.onBytes?.(bytes.byteLength);
   }
@@ -367,7 +373,7 @@ class Run {
   /** Stop the runners and drop what is held (spill files go with the run's folder). */
   async close(): Promise<void> {
     this.stopped = true;
-    this.release();
+    this.writer.release();
     await Promise.allSettled(this.runners.map((r) => r.close()));
     for (const slot of this.slots.values()) this.drop(slot);
     this.slots.clear();
@@ -523,12 +529,19 @@ class Spill {
     while (off < bytes.byteLength) off += (await fh.write(bytes, off, bytes.byteLength - off)).bytesWritten;
   }
 
-  read(chunk: number): AsyncIterable<Buffer> {
-    const self = this;
-    return (async function* () {
-      await self.seal();
-      yield* createReadStream(self.path, { highWaterMark: chunk }) as AsyncIterable<Buffer>;
-    })();
+  /** Hand the file's bytes to `write`, read into `buffer` a chunk at a time (`write` must be done with each before it resolves). */
+  async copyTo(buffer: Buffer, write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
+    await this.seal();
+    const fh = await open(this.path, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) return;
+        await write(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await fh.close();
+    }
   }
 
   /** No more appends: the file handle is closed (reopened by read). */
@@ -545,9 +558,22 @@ class Spill {
   }
 }
 
-/** A write function that honours the sink's backpressure and errors, and a release for its listeners. */
-function writerFor(sink: ThreadSink): [(bytes: Uint8Array) => Promise<void>, () => void] {
-  if (typeof sink === 'function') return [sink, () => {}];
+interface Writer {
+  /** Honours the sink's backpressure and errors; `bytes` are the sink's from then on. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Resolves once the sink is done with `bytes` (written out), so that the caller may reuse them. */
+  writeBorrowed(bytes: Uint8Array): Promise<void>;
+  /** The run is over: stop waiting, and leave the stream's listeners as they were. */
+  release(): void;
+}
+
+function writerFor(sink: ThreadSink): Writer {
+  // a function sink may keep what it is given: it gets a copy of borrowed bytes (new Uint8Array
+  // copies; a Buffer's slice() would not)
+  if (typeof sink === 'function') return { write: sink, writeBorrowed: (bytes) => sink(new Uint8Array(bytes)), release: () => {} };
+  // only a stream that hands chunks to the OS is done with them when their callback comes; any
+  // other (a PassThrough passes the chunk itself on) gets a copy
+  const handsToOs = sink instanceof WriteStream || sink instanceof Socket || sink === process.stdout || sink === process.stderr;
   let failed: Error | null = null;
   const onError = (err: Error) => void (failed ??= err);
   sink.on('error', onError);
@@ -568,12 +594,19 @@ function writerFor(sink: ThreadSink): [(bytes: Uint8Array) => Promise<void>, () 
     }
     if (failed) throw failed;
   };
+  const writeBorrowed = (bytes: Uint8Array): Promise<void> => {
+    if (!handsToOs) return write(new Uint8Array(bytes));
+    if (failed) return Promise.reject(failed);
+    if (sink.destroyed || sink.writableEnded) return Promise.reject(new IoError('cannot write the output: the stream is closed'));
+    // the callback comes once the bytes are written out, or with the error that stopped them
+    return new Promise((resolve, reject) => sink.write(bytes, (err) => (err ? reject(failed ?? err) : resolve())));
+  };
   // the run is over: stop waiting for a drain that may never come, and leave the stream as it was
   const release = () => {
     waiting?.abort();
     sink.removeListener('error', onError);
   };
-  return [write, release];
+  return { write, writeBorrowed, release };
 }
 
 /** Add a job's report to the run's: counts summed, samples kept up to the usual few. */

@@ -4,7 +4,7 @@
  * thread larger than the main thread's buffer. Workers run lib/export/worker.ts through the same
  * TypeScript loader as this file (tap's, inherited with process.execArgv).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -130,6 +130,15 @@ t.test('jobs 1, 2, 3: the same bytes, in job order; the bad thread left out and 
   const two = await run(jobs, { ...options, jobs: 2, pieceBytes: 100, bufferBytes: 0, ahead: 2 }, true);
   t.equal(two.text, want, 'jobs 2 (everything spilled): same bytes');
   t.ok(two.writes.every((n) => n <= 100), 'written in pieces of at most pieceBytes');
+  // spill files are copied out through one reused buffer: a sink that keeps the chunks it is
+  // given (a PassThrough passes them on as they are) must get copies, a file gets the buffer
+  const kept = await run(jobs, { ...options, jobs: 2, pieceBytes: 100, bufferBytes: 0, ahead: 2 });
+  t.equal(kept.text, want, 'jobs 2, everything spilled, into a PassThrough whose chunks are kept: same bytes');
+  const file = join(dir, 'out.ndjson');
+  const fileSink = createWriteStream(file);
+  await convertThreads(jobs, { ...options, jobs: 2, pieceBytes: 100, bufferBytes: 0, ahead: 2 }, fileSink);
+  await new Promise((resolve) => fileSink.end(resolve));
+  t.equal(readFileSync(file, 'utf8'), want, 'the same into a file');
   // 3 workers, parts read from a zip, and threads split between the zip and the folder
   const zipped = await zippedJobs(dir);
   t.ok(zipped.some((j) => j.parts.some((p) => p.kind === 'zip') && j.parts.some((p) => p.kind === 'file')), 'some threads span both');
