@@ -31,7 +31,7 @@ export function runInfo(handle: number | null, sorted: Entry[], keep = false): R
 }
 
 /** A run in the store known by its first and last entries. */
-export function runSpan(handle: number | null, first: Entry, last: Entry): RunInfo {
+function runSpan(handle: number | null, first: Entry, last: Entry): RunInfo {
   return { handle, firstTs: first.msg.timestampMs, firstSeq: first.seq, lastTs: last.msg.timestampMs, lastSeq: last.seq };
 }
 

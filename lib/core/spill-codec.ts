@@ -1,5 +1,6 @@
 /**
- * How the order stage's spilled entries are written: blocks of up to BLOCK_ROWS entries, each
+ * How the order stage's held and spilled entries are stored (lib/core/packed-messages.ts, run
+ * files): blocks of up to BLOCK_ROWS entries, each
  *
  *   [uint32 n][n × 4 float64: timestamp, seq, index, tag][UTF-8 JSON array: n texts, then extras]
  *

@@ -11,11 +11,10 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
-import { createFileStream } from '../sources/file-stream.js';
 import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from '../sources/e2ee-join.js';
 import { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from '../sources/export-index.js';
-import { listFolder } from '../sources/folder.js';
+import { fileEntry, listFolder } from '../sources/folder.js';
 import { createInflateBudget, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
 
 export interface OpenExportOptions {
@@ -57,7 +56,7 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
         const zip = await openZip(input, { budget });
         archives.push(zip);
         entries.push(...zip.entries);
-      } else entries.push(fileEntry(input, info.size));
+      } else entries.push(fileEntry(dirname(input), basename(input), input, info.size)); // classified from its folder
     }
   } catch (err) {
     await Promise.all(archives.map((z) => z.close()));
@@ -97,9 +96,4 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
       await Promise.all(archives.map((z) => z.close()));
     },
   };
-}
-
-/** A `.json` file given on its own: an entry named by its path, classified from its folder. */
-function fileEntry(path: string, size: number): ExportEntry {
-  return { input: dirname(path), path: basename(path), name: path, size, open: (o) => createFileStream(path, { chunkBytes: o?.chunkBytes ?? 64 * 1024 }) };
 }

@@ -119,7 +119,6 @@ export interface JobEnv {
 }
 
 export const DEFAULT_PIECE_BYTES = 1024 * 1024;
-const READ_CHUNK = 64 * 1024;
 
 export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOpener {
   const archives = new Map<string, Promise<{ zip: ZipArchive; byPath: Map<string, ZipEntry> }>>();
@@ -138,7 +137,7 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
       if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
       if (part.kind === 'file') {
         const path = part.path;
-        return { name: path, open: () => createFileStream(path, { chunkBytes: READ_CHUNK }) };
+        return { name: path, open: () => createFileStream(path) };
       }
       const { zip, byPath } = await openArchive(part.archive);
       const entry = byPath.get(part.entry);

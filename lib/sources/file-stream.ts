@@ -22,8 +22,11 @@ export interface FileStreamOptions {
   yieldEvery?: number;
 }
 
+/** The chunk size of every file read unless a caller asks otherwise. */
+const DEFAULT_CHUNK_BYTES = 64 * 1024;
+
 export function createFileStream(path: string, options: FileStreamOptions = {}): Readable {
-  const chunkBytes = options.chunkBytes ?? 64 * 1024;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const yieldEvery = options.yieldEvery ?? 16;
   let reads = 0;
   let fd: number | null = null;

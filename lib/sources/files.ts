@@ -18,10 +18,9 @@ export interface Source {
 }
 
 export const STDIN_NAME = '<stdin>';
-const READ_CHUNK = 64 * 1024;
 
 export function fileSource(path: string): Source {
-  return { name: path, open: () => createFileStream(path, { chunkBytes: READ_CHUNK }) };
+  return { name: path, open: () => createFileStream(path) };
 }
 
 export function stdinSource(stdin: Readable = process.stdin): Source {

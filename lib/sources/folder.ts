@@ -27,8 +27,6 @@ export const FOLDER_SKIP = Object.freeze({
   special: 'not a regular file (device, socket or pipe)',
 });
 
-const READ_CHUNK = 64 * 1024;
-
 /**
  * Every regular file below `root`, sorted by path (code-unit order, so the same tree always gives
  * the same list). `path` is relative to `root` and `/`-separated; `name` is the filesystem path;
@@ -97,12 +95,13 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
 }
 
 /**
- * Made outside listFolder on purpose: a closure created there would keep listFolder's whole scope,
- * `out` included, alive as long as any entry is: every file of the export (media too, ~2 KB each)
- * for the whole run, since the thread plans keep their parts.
+ * A file on disk as an entry (`name` is its filesystem path). Made outside listFolder on purpose:
+ * a closure created there would keep listFolder's whole scope, `out` included, alive as long as
+ * any entry is: every file of the export (media too, ~2 KB each) for the whole run, since the
+ * thread plans keep their parts.
  */
-function fileEntry(input: string, path: string, name: string, size: number): ExportEntry {
-  return { input, path, name, size, open: (o) => createFileStream(name, { chunkBytes: o?.chunkBytes ?? READ_CHUNK }) };
+export function fileEntry(input: string, path: string, name: string, size: number): ExportEntry {
+  return { input, path, name, size, open: (o) => createFileStream(name, o) };
 }
 
 async function statOrFail(path: string) {
