@@ -16,9 +16,8 @@ import { createPipeline, type PipelineOptions } from '../pipeline.js';
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from '../sources/export-index.js';
-import { tokenizeSources, type Source } from '../sources/files.js';
+import { fileSource, tokenizeSources, type Source } from '../sources/files.js';
 import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
-import { createFileStream } from '../sources/file-stream.js';
 
 /** One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive. */
 export type PartRef = { kind: 'file'; path: string } | { kind: 'zip'; archive: string; entry: string };
@@ -136,8 +135,7 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
     async source(part) {
       if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
       if (part.kind === 'file') {
-        const path = part.path;
-        return { name: path, open: () => createFileStream(path) };
+        return fileSource(part.path);
       }
       const { zip, byPath } = await openArchive(part.archive);
       const entry = byPath.get(part.entry);

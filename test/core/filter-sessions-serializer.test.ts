@@ -60,6 +60,17 @@ t.test('serializer: one line per example, valid JSON even for lone surrogates', 
   t.equal(stats.examples, 2);
 });
 
+t.test('serializer: a big batch comes out as several strings of whole lines, each cut soon after 16 Ki chars', async (t) => {
+  const th = threadInfo();
+  const meta = { session: 0, firstTimestampMs: 0, lastTimestampMs: 0 };
+  const batch = Array.from({ length: 400 }, (_, i) => ({ thread: th, messages: [{ role: 'user' as const, content: `${i} 🎉 ${'y'.repeat(i)}` }, { role: 'assistant' as const, content: 'ok' }], meta }));
+  const out = runStage(createSerializer(), [batch]);
+  const longest = Math.max(...batch.map((e) => JSON.stringify({ messages: e.messages }).length + 1));
+  t.ok(out.length > 3, `${out.length} strings`);
+  t.ok(out.every((s) => s.endsWith('\n') && s.length < 16 * 1024 + longest), `lengths ${out.map((s) => s.length)}`);
+  t.same(out.join('').split('\n').slice(0, -1).map((l) => JSON.parse(l)), batch.map((e) => ({ messages: e.messages })));
+});
+
 t.test('dedupe: a message found twice (same time, sender, kind, text, media) is emitted once', async (t) => {
   const { createDedupe } = await import('../../lib/core/dedupe.js');
   const a = threadInfo('a');
