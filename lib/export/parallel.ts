@@ -257,21 +257,30 @@ class Run {
   }
 
   /** A piece of `slot`'s output: kept in memory within the budget, else appended to its spill file. */
-  piece(slot: Slot, bytes: Uint8Array): Promise<void> {
-    slot.chain = slot.chain.then(async () => {
-      if (this.stopped) return;
+  /**
+   * Store a piece of `slot`'s output. Resolves with the piece's buffer when the run is done with it
+   * (written to the thread's spill file), for the job to fill again: without it, every 1 MiB piece
+   * was garbage that only a GC gave back, and V8 lets ~64 MB of dead ArrayBuffers pile up per
+   * isolate before it collects them for that reason alone. Null when the piece is held in memory.
+   */
+  piece(slot: Slot, bytes: Uint8Array): Promise<ArrayBuffer | null> {
+    const stored = slot.chain.then(async () => {
+      if (this.stopped) return null;
       if (slot.spill === null && this.held + bytes.byteLength <= this.o.bufferBytes) {
         slot.pieces.push(bytes);
         slot.held += bytes.byteLength;
         this.held += bytes.byteLength;
-        return;
+        return null;
       }
       slot.spill ??= new Spill(join(this.dir, `thread-${slot.pos}.ndjson`));
       ++this.spills;
       await slot.spill.append(bytes);
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === this.o.pieceBytes && bytes.buffer instanceof ArrayBuffer;
+      return whole ? (bytes.buffer as ArrayBuffer) : null;
     });
+    slot.chain = stored.then(() => {});
     slot.chain.catch((err: unknown) => this.fail(err));
-    return slot.chain;
+    return stored;
   }
 
   /** `slot`'s job ended (its runner is free again). */
@@ -388,11 +397,23 @@ class MainRunner implements Runner {
   readonly ac = new AbortController();
   current: Promise<unknown> = Promise.resolve();
 
+  /** Piece buffers the run is done with (see Run.piece); one job at a time has at most one out. */
+  readonly spare: ArrayBuffer[] = [];
+
   constructor(readonly run: Run) {}
 
   start(slot: Slot): void {
     const { run } = this;
-    this.current = runThreadJob(slot.job, run.jobOptions, (bytes) => run.piece(slot, bytes), { opener: this.opener, signal: this.ac.signal, pieceBytes: run.o.pieceBytes, ...(run.hooks.onRead && { onRead: run.hooks.onRead }) }).then(
+    const pieceBytes = run.o.pieceBytes;
+    const emit = (bytes: Uint8Array) =>
+      run.piece(slot, bytes).then((spent) => {
+        if (spent && this.spare.length < 2) this.spare.push(spent);
+      });
+    const newPiece = () => {
+      const b = this.spare.pop();
+      return b ? new Uint8Array(b) : new Uint8Array(pieceBytes);
+    };
+    this.current = runThreadJob(slot.job, run.jobOptions, emit, { opener: this.opener, signal: this.ac.signal, pieceBytes, newPiece, ...(run.hooks.onRead && { onRead: run.hooks.onRead }) }).then(
       (result) => run.finished(slot, this, result),
       (err: unknown) => run.fail(err),
     );
@@ -437,8 +458,8 @@ class WorkerRunner implements Runner {
     worker.on('exit', (code) => mine() && this.onDeath(new Error(`worker thread exited with code ${code}`)));
   }
 
-  post(msg: ToWorker): void {
-    this.worker.postMessage(msg);
+  post(msg: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.worker.postMessage(msg, transfer);
   }
 
   start(slot: Slot): void {
@@ -455,7 +476,7 @@ class WorkerRunner implements Runner {
         const slot = this.slots.get(msg.id);
         if (!slot) return;
         this.run.piece(slot, new Uint8Array(msg.bytes)).then(
-          () => this.closing || this.post({ type: 'ack' }),
+          (spent) => this.closing || this.post(spent ? { type: 'ack', bytes: spent } : { type: 'ack' }, spent ? [spent] : undefined),
           () => {},
         );
         return;

@@ -115,6 +115,11 @@ export interface JobEnv {
   pieceBytes?: number;
   /** Input bytes read (inflated, for a zip entry), as they are read: progress inside a long thread. */
   onRead?: (n: number) => void;
+  /**
+   * A buffer of `pieceBytes` for the next piece: one the caller is done with, given back, or a new
+   * one. Default: always a new one.
+   */
+  newPiece?: () => Uint8Array;
 }
 
 export const DEFAULT_PIECE_BYTES = 1024 * 1024;
@@ -181,7 +186,7 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
   // a bad option is the caller's mistake, not the thread's: it throws
   const p = createPipeline({ ...pickJobOptions(options), tokenizer: false, report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
-  const out = new PieceWriter(pieceBytes, emit);
+  const out = new PieceWriter(pieceBytes, emit, env.newPiece);
   try {
     signal?.throwIfAborted();
     const sources: Source[] = [];
@@ -241,11 +246,13 @@ class PieceWriter extends Writable {
 
   readonly #size: number;
   readonly #deliver: Emit;
+  readonly #newPiece: () => Uint8Array;
 
-  constructor(size: number, deliver: Emit) {
+  constructor(size: number, deliver: Emit, newPiece?: () => Uint8Array) {
     super({ objectMode: true, highWaterMark: 1 });
     this.#size = size;
     this.#deliver = deliver;
+    this.#newPiece = newPiece ?? (() => new Uint8Array(size));
   }
 
   override _write(chunk: string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -260,7 +267,7 @@ class PieceWriter extends Writable {
 
   /** Encode `text` into pieces; a promise when a full piece was handed over (the rest follows it). */
   #add(text: string): Promise<void> | undefined {
-    this.#piece ??= new Uint8Array(this.#size);
+    this.#piece ??= this.#newPiece();
     const { read, written } = this.#encoder.encodeInto(text, this.#used === 0 ? this.#piece : this.#piece.subarray(this.#used));
     this.#used += written;
     if (read === text.length && this.#used < this.#size) return undefined;
@@ -271,9 +278,10 @@ class PieceWriter extends Writable {
   async #send(): Promise<void> {
     const piece = this.#piece;
     if (!piece || this.#used === 0) return;
-    // an exact-size copy of a partial piece: held bytes are counted by buffer size downstream
+    // a partial piece goes as an exact-size copy (held bytes are counted by buffer size downstream),
+    // and the piece is filled again; a full one goes as it is, never touched here again
     const bytes = this.#used === piece.length ? piece : piece.slice(0, this.#used);
-    this.#piece = null;
+    if (bytes === piece) this.#piece = null;
     this.#used = 0;
     this.bytes += bytes.length;
     try {

@@ -22,7 +22,8 @@ export interface WorkerInit {
   credit: number;
 }
 
-export type ToWorker = { type: 'job'; id: number; job: ThreadJob } | { type: 'ack' } | { type: 'close' };
+/** An ack may bring a piece's buffer back, for the worker's next pieces (see Run.piece). */
+export type ToWorker = { type: 'job'; id: number; job: ThreadJob } | { type: 'ack'; bytes?: ArrayBuffer } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -41,6 +42,12 @@ function main(): void {
   const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer);
   const opener = createPartOpener();
   let credits = credit;
+  /** Piece buffers given back: at most `credit` are out at once, so no more come back. */
+  const spare: ArrayBuffer[] = [];
+  const newPiece = () => {
+    const b = spare.pop();
+    return b ? new Uint8Array(b) : new Uint8Array(pieceBytes);
+  };
   let wake: (() => void) | null = null;
   let current: AbortController | null = null;
   let queue: Promise<void> = Promise.resolve();
@@ -72,7 +79,7 @@ function main(): void {
       unreported = 0;
     };
     try {
-      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead });
+      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead, newPiece });
       if (unreported) post({ type: 'read', id, bytes: unreported });
     } catch (err) {
       if (ac.signal.aborted) return; // closing: the main thread no longer waits for this job
@@ -90,6 +97,7 @@ function main(): void {
         return;
       case 'ack': {
         ++credits;
+        if (msg.bytes?.byteLength === pieceBytes && spare.length < credit) spare.push(msg.bytes);
         const w = wake;
         wake = null;
         w?.();

@@ -62,6 +62,33 @@ t.test('a multi-part thread gives the bytes of the one-pipeline path, in pieces 
   }
 });
 
+t.test('newPiece: full pieces are the buffers it gives; a buffer given back is filled again, and the bytes stay right', async (t) => {
+  const options: JobOptions = { me: ME, window: 4, overlap: 1 };
+  const want = await reference(partsOf('bob_1002'), options);
+  const pieceBytes = 64;
+  const given = new Set<ArrayBuffer>();
+  let made = 0;
+  const spare: ArrayBuffer[] = [];
+  const newPiece = () => {
+    const b = spare.pop() ?? (++made, new ArrayBuffer(pieceBytes));
+    given.add(b);
+    return new Uint8Array(b).fill(0xff); // stale bytes must never show
+  };
+  const out: Buffer[] = [];
+  let full = 0;
+  await runThreadJob(fileJob('bob_1002'), options, async (bytes) => {
+    out.push(Buffer.from(bytes)); // the caller copies, then gives the buffer back
+    if (bytes.byteLength === pieceBytes) {
+      ++full;
+      t.ok(given.has(bytes.buffer as ArrayBuffer), 'a full piece is a buffer from newPiece');
+      spare.push(bytes.buffer as ArrayBuffer);
+    } else t.notOk(given.has(bytes.buffer as ArrayBuffer), 'a partial piece is a copy');
+  }, { pieceBytes, newPiece });
+  t.equal(Buffer.concat(out).toString('utf8'), want);
+  t.ok(full > 3, `${full} full pieces`);
+  t.ok(made <= 2, `${made} buffers made for ${full} full pieces`);
+});
+
 t.test('the result counts the thread; names are repaired and sorted', async (t) => {
   const { result } = await collect(fileJob('frank_1006'), { me: ME });
   t.equal(result.threads, 1);
