@@ -3,7 +3,7 @@
  * tokenizer (its own byte offsets and name in errors); their token chunks flow on as one stream,
  * so that `createPipeline({ tokenizer: false })` sees one document after another.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
@@ -169,19 +169,13 @@ export async function* tokenizeSources(
  * no allocation, no stream, no chunks joined by a Readable's buffer. Null for anything else.
  */
 function openRegularFile(source: Source): number | null {
-  let fd: number;
+  // stat first: opening a FIFO blocks until a writer comes, and closing it again could lose that writer
   try {
-    fd = openSync(source.path!, 'r');
+    if (!statSync(source.path!).isFile()) return null;
+    return openSync(source.path!, 'r');
   } catch (err) {
     throw readError(source, err);
   }
-  try {
-    if (fstatSync(fd).isFile()) return fd;
-  } catch {
-    // let the stream say what is wrong with it
-  }
-  closeSync(fd);
-  return null;
 }
 
 async function* tokenizeFile(fd: number, source: Source, tokenizer: Tokenizer, signal: AbortSignal | undefined, onBytes: ((n: number) => void) | undefined): AsyncGenerator<TokenChunk[]> {
