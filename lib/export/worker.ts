@@ -4,7 +4,7 @@
  *
  * Protocol (jobs run one at a time, in the order sent; the main thread sends the next one before
  * the current one is done, so that the worker never waits for a round trip):
- *   main → worker  `job` {id, job}   `ack` (one per piece stored)   `close`
+ *   main → worker  `job` {id, job}   `ack` {bytes?} (one per piece stored; with the piece's buffer, transferred back, once it is in a spill file)   `close`
  *   worker → main  `ready`   `piece` {id, bytes: ArrayBuffer, transferred}   `done` {id, result}   `closed`
  * Credit-based backpressure: at most `credit` pieces are unacknowledged, so a worker whose output
  * the main thread cannot take yet (a slow sink, a spill file) stops, and memory stays bounded.
