@@ -53,6 +53,7 @@ import {
   failedResult,
   jobError,
   pickJobOptions,
+  PiecePool,
   runThreadJob,
   type JobOptions,
   type JobResult,
@@ -260,8 +261,8 @@ class Run {
   /**
    * Store a piece of `slot`'s output. Resolves with the piece's buffer when the run is done with it
    * (written to the thread's spill file), for the job to fill again: without it, every 1 MiB piece
-   * was garbage that only a GC gave back, and V8 lets ~64 MB of dead ArrayBuffers pile up per
-   * isolate before it collects them for that reason alone. Null when the piece is held in memory.
+   * was garbage that only a GC gave back, and tens of MB of dead ArrayBuffers piled up per isolate
+   * before external memory alone made V8 collect them. Null when the piece is held in memory.
    */
   piece(slot: Slot, bytes: Uint8Array): Promise<ArrayBuffer | null> {
     const stored = slot.chain.then(async () => {
@@ -396,24 +397,21 @@ class MainRunner implements Runner {
   readonly opener = createPartOpener();
   readonly ac = new AbortController();
   current: Promise<unknown> = Promise.resolve();
-
   /** Piece buffers the run is done with (see Run.piece); one job at a time has at most one out. */
-  readonly spare: ArrayBuffer[] = [];
+  readonly pool: PiecePool;
 
-  constructor(readonly run: Run) {}
+  constructor(readonly run: Run) {
+    this.pool = new PiecePool(run.o.pieceBytes, 2);
+  }
 
   start(slot: Slot): void {
     const { run } = this;
-    const pieceBytes = run.o.pieceBytes;
+    const { pool } = this;
     const emit = (bytes: Uint8Array) =>
       run.piece(slot, bytes).then((spent) => {
-        if (spent && this.spare.length < 2) this.spare.push(spent);
+        if (spent) pool.give(spent);
       });
-    const newPiece = () => {
-      const b = this.spare.pop();
-      return b ? new Uint8Array(b) : new Uint8Array(pieceBytes);
-    };
-    this.current = runThreadJob(slot.job, run.jobOptions, emit, { opener: this.opener, signal: this.ac.signal, pieceBytes, newPiece, ...(run.hooks.onRead && { onRead: run.hooks.onRead }) }).then(
+    this.current = runThreadJob(slot.job, run.jobOptions, emit, { opener: this.opener, signal: this.ac.signal, pieceBytes: pool.pieceBytes, newPiece: pool.take, ...(run.hooks.onRead && { onRead: run.hooks.onRead }) }).then(
       (result) => run.finished(slot, this, result),
       (err: unknown) => run.fail(err),
     );

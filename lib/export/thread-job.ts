@@ -124,6 +124,27 @@ export interface JobEnv {
 
 export const DEFAULT_PIECE_BYTES = 1024 * 1024;
 
+/**
+ * Piece buffers given back to be filled again (see `Run.piece` in parallel.ts): `take()` is a
+ * {@link JobEnv.newPiece}. Keeps at most `max`; a buffer of another size is left to the GC.
+ */
+export class PiecePool {
+  readonly #spare: ArrayBuffer[] = [];
+  constructor(
+    readonly pieceBytes: number,
+    readonly max: number,
+  ) {}
+
+  take = (): Uint8Array => {
+    const b = this.#spare.pop();
+    return b ? new Uint8Array(b) : new Uint8Array(this.pieceBytes);
+  };
+
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength === this.pieceBytes && this.#spare.length < this.max) this.#spare.push(buffer);
+  }
+}
+
 export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOpener {
   const archives = new Map<string, Promise<{ zip: ZipArchive; byPath: Map<string, ZipEntry> }>>();
   let closed = false;

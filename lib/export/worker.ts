@@ -13,7 +13,7 @@
  * then answers `closed`; the main thread terminates the worker after that.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createPartOpener, failedResult, runThreadJob, type JobOptions, type JobResult, type ThreadJob } from './thread-job.js';
+import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobOptions, type JobResult, type ThreadJob } from './thread-job.js';
 
 export interface WorkerInit {
   options: JobOptions;
@@ -43,11 +43,7 @@ function main(): void {
   const opener = createPartOpener();
   let credits = credit;
   /** Piece buffers given back: at most `credit` are out at once, so no more come back. */
-  const spare: ArrayBuffer[] = [];
-  const newPiece = () => {
-    const b = spare.pop();
-    return b ? new Uint8Array(b) : new Uint8Array(pieceBytes);
-  };
+  const pool = new PiecePool(pieceBytes, credit);
   let wake: (() => void) | null = null;
   let current: AbortController | null = null;
   let queue: Promise<void> = Promise.resolve();
@@ -79,7 +75,7 @@ function main(): void {
       unreported = 0;
     };
     try {
-      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead, newPiece });
+      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead, newPiece: pool.take });
       if (unreported) post({ type: 'read', id, bytes: unreported });
     } catch (err) {
       if (ac.signal.aborted) return; // closing: the main thread no longer waits for this job
@@ -97,7 +93,7 @@ function main(): void {
         return;
       case 'ack': {
         ++credits;
-        if (msg.bytes?.byteLength === pieceBytes && spare.length < credit) spare.push(msg.bytes);
+        if (msg.bytes) pool.give(msg.bytes);
         const w = wake;
         wake = null;
         w?.();

@@ -1,10 +1,11 @@
 /** lib/sources/file-stream.ts: a file read with readSync, a FIFO through the thread pool. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { fdsOn } from '../support/fds.js';
 import { createFileStream } from '../../lib/sources/file-stream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fbstream-file-stream-'));
@@ -19,15 +20,6 @@ async function collect(stream: NodeJS.ReadableStream): Promise<Buffer[]> {
   return chunks;
 }
 
-/** Descriptors this process holds on `path` (other tests' and tap's come and go meanwhile). */
-const fdsOn = (path: string) =>
-  readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false; // closed while listed
-    }
-  }).length;
 
 t.test('a regular file: every byte, in chunks of about chunkBytes, the descriptor closed', async (t) => {
   const chunks = await collect(createFileStream(file, { chunkBytes: 65536 }));

@@ -3,11 +3,12 @@
  * anything else through its stream, and every chunk the tokenizer gets at most FILE_CHUNK bytes.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import t from 'tap';
+import { fdsOn } from '../support/fds.js';
 import { createTokenizer } from '../../lib/core/tokenizer.js';
 import { FILE_CHUNK, fileSource, tokenizeSources, type Source } from '../../lib/sources/files.js';
 import type { TokenChunk } from '../../lib/types.js';
@@ -55,14 +56,6 @@ async function collect(gen: AsyncIterable<TokenChunk[]>): Promise<TokenChunk[]> 
   return out;
 }
 
-const fdsOn = (path: string) =>
-  readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === path;
-    } catch {
-      return false;
-    }
-  }).length;
 
 t.test('a regular file: the same tokens as the whole text at once, read FILE_CHUNK at a time, closed after', async (t) => {
   let bytes = 0;
