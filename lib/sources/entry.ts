@@ -18,4 +18,23 @@ export interface ExportEntry {
    * size of the chunks read (a header reader wants a few KiB, not 64); a source may ignore it.
    */
   open(options?: { chunkBytes?: number }): Readable | Promise<Readable>;
+  /** The bytes read synchronously, when this entry can be (see {@link InPlaceReader}). */
+  readInPlace?(): InPlaceReader | null;
+}
+
+/**
+ * Bytes read synchronously, with no stream: a regular file, or a zip entry small enough to inflate
+ * whole. A conversion runs one core flat out, and each chunk a stream delivers costs it an
+ * event-loop round trip through libuv's thread pool (a read, an inflate), and with two jobs on two
+ * cores, thread-pool wake-ups besides (measured: see lib/sources/zip.ts).
+ */
+export interface InPlaceReader {
+  /**
+   * The next bytes, at most `into.length`: read into `into`, or a view of bytes the reader holds.
+   * Valid until the next call. Empty at the end, once every check of the data passed. Throws an
+   * FbstreamError naming the entry (other errors are I/O).
+   */
+  read(into: Buffer): Uint8Array;
+  /** Releases the descriptor or the bytes held. Idempotent. */
+  close(): void;
 }

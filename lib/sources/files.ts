@@ -3,30 +3,31 @@
  * tokenizer (its own byte offsets and name in errors); their token chunks flow on as one stream,
  * so that `createPipeline({ tokenizer: false })` sees one document after another.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { createTokenizer, type Tokenizer, type TokenizerOptions } from '../core/tokenizer.js';
 import { FbstreamError, IoError, UsageError } from '../errors.js';
 import type { TokenChunk } from '../types.js';
-import { createFileStream } from './file-stream.js';
+import type { InPlaceReader } from './entry.js';
+import { createFileStream, readFileInPlace } from './file-stream.js';
 
 export interface Source {
   /** Shown in errors: a path, a zip entry (`archive.zip:path`), or `<stdin>`. */
   name: string;
   open(): Readable | Promise<Readable>;
   /**
-   * A file on disk: {@link tokenizeSources} reads a regular file at this path itself, in place
-   * (see {@link FILE_CHUNK}), and calls `open()` only for anything else (a FIFO, a device).
+   * The bytes read synchronously, when they can be: {@link tokenizeSources} then never calls
+   * `open()`. A file source reads a regular file this way (not a FIFO or a device: a blocking read
+   * would stall the process); a zip entry one small enough to inflate whole.
    */
-  path?: string;
+  readInPlace?(): InPlaceReader | null;
 }
 
 export const STDIN_NAME = '<stdin>';
 
 export function fileSource(path: string): Source {
-  return { name: path, path, open: () => createFileStream(path) };
+  return { name: path, open: () => createFileStream(path), readInPlace: () => readFileInPlace(path) };
 }
 
 export function stdinSource(stdin: Readable = process.stdin): Source {
@@ -148,12 +149,12 @@ export async function* tokenizeSources(
 ): AsyncGenerator<TokenChunk[]> {
   for (const source of sources) {
     const tokenizer = createTokenizer({ ...options, source: source.name });
-    const fd = source.path === undefined ? null : openRegularFile(source);
-    if (fd !== null) {
+    const reader = inPlace(source);
+    if (reader) {
       try {
-        yield* tokenizeFile(fd, source, tokenizer, signal, onBytes);
+        yield* tokenizeInPlace(reader, source, tokenizer, signal, onBytes);
       } finally {
-        closeSync(fd);
+        reader.close();
       }
     } else {
       yield* tokenizeStream(source, tokenizer, signal, onBytes);
@@ -163,33 +164,30 @@ export async function* tokenizeSources(
   }
 }
 
-/**
- * A regular file, read synchronously (the page cache answers in microseconds, and a read through
- * the thread pool costs the pipeline an event-loop round trip per chunk) into one reused buffer:
- * no allocation, no stream, no chunks joined by a Readable's buffer. Null for anything else.
- */
-function openRegularFile(source: Source): number | null {
-  // stat first: opening a FIFO blocks until a writer comes, and closing it again could lose that writer
+function inPlace(source: Source): InPlaceReader | null {
   try {
-    if (!statSync(source.path!).isFile()) return null;
-    return openSync(source.path!, 'r');
+    return source.readInPlace?.() ?? null;
   } catch (err) {
-    throw readError(source, err);
+    throw err instanceof FbstreamError ? err : readError(source, err);
   }
 }
 
-async function* tokenizeFile(fd: number, source: Source, tokenizer: Tokenizer, signal: AbortSignal | undefined, onBytes: ((n: number) => void) | undefined): AsyncGenerator<TokenChunk[]> {
+/**
+ * Read in place into one reused buffer: no allocation, no stream, no chunks joined by a
+ * Readable's buffer. Every {@link READS_PER_TURN} reads, one turn of the event loop.
+ */
+async function* tokenizeInPlace(reader: InPlaceReader, source: Source, tokenizer: Tokenizer, signal: AbortSignal | undefined, onBytes: ((n: number) => void) | undefined): AsyncGenerator<TokenChunk[]> {
   for (let reads = 1; ; ++reads) {
     if (signal?.aborted) throw abortError(signal);
-    let n: number;
+    let bytes: Uint8Array;
     try {
-      n = readSync(fd, readBuffer, 0, FILE_CHUNK, null);
+      bytes = reader.read(readBuffer);
     } catch (err) {
-      throw readError(source, err);
+      throw err instanceof FbstreamError ? err : readError(source, err);
     }
-    if (n === 0) return;
-    onBytes?.(n);
-    const out = tokenizer.push(readBuffer.subarray(0, n));
+    if (bytes.length === 0) return;
+    onBytes?.(bytes.length);
+    const out = tokenizer.push(bytes);
     if (out.length) yield out;
     if (reads % READS_PER_TURN === 0) await new Promise(setImmediate);
   }

@@ -8,7 +8,7 @@
  * out is reported through `onSkip`. The root itself may be a link.
  */
 import type { Dirent } from 'node:fs';
-import { createFileStream } from './file-stream.js';
+import { createFileStream, readFileInPlace } from './file-stream.js';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { IoError, UsageError } from '../errors.js';
@@ -101,7 +101,7 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
  * thread plans keep their parts.
  */
 export function fileEntry(input: string, path: string, name: string, size: number): ExportEntry {
-  return { input, path, name, size, open: (o) => createFileStream(name, o) };
+  return { input, path, name, size, open: (o) => createFileStream(name, o), readInPlace: () => readFileInPlace(name) };
 }
 
 async function statOrFail(path: string) {

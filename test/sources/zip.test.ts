@@ -35,6 +35,37 @@ function drain(stream: Readable): Promise<Drained> {
   });
 }
 
+/**
+ * The same as {@link drain}, through `readInPlace()` with a buffer of `intoBytes`: the chunks as
+ * handed out (copied, since a chunk is valid only until the next read), and `ended` once the
+ * final checks passed. `readInPlace()` itself may throw: the entry was refused before any byte.
+ */
+function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024): Drained {
+  const parts: Buffer[] = [];
+  const chunks: number[] = [];
+  const into = Buffer.alloc(intoBytes);
+  try {
+    const reader = entry.readInPlace();
+    try {
+      for (let c = reader.read(into); c.length > 0; c = reader.read(into)) {
+        parts.push(Buffer.from(c));
+        chunks.push(c.length);
+      }
+    } finally {
+      reader.close();
+    }
+  } catch (err) {
+    return { bytes: Buffer.concat(parts), chunks, ended: false, error: err as Drained['error'] };
+  }
+  return { bytes: Buffer.concat(parts), chunks, ended: true };
+}
+
+/** Both ways to read an entry: every check must hold for each. */
+const READS = [
+  ['streamed', (e: ZipEntry) => drain(e.open())],
+  ['in place', (e: ZipEntry) => Promise.resolve(drainInPlace(e))],
+] as const;
+
 function byPath(zip: ZipArchive, path: string): ZipEntry {
   const e = zip.entries.find((x) => x.path === path);
   if (!e) throw new Error(`no entry ${path} in ${zip.entries.map((x) => x.path).join(', ')}`);
@@ -123,10 +154,12 @@ t.test('a normal export: JSON and media, nested folders, byte-identical content'
       t.equal(e.input, archive);
       t.equal(e.name, `${archive}:${e.path}`);
       t.equal(e.size, Buffer.byteLength(f.content));
-      const r = await drain(e.open());
-      t.notOk(r.error);
-      t.ok(r.ended);
-      t.ok(r.bytes.equals(Buffer.from(f.content)), `${e.path} round-trips`);
+      for (const [how, read] of READS) {
+        const r = await read(e);
+        t.notOk(r.error);
+        t.ok(r.ended);
+        t.ok(r.bytes.equals(Buffer.from(f.content)), `${e.path} round-trips, ${how}`);
+      }
     }
     const first = byPath(zip, files[0]!.name);
     t.ok(first.compressedSize < first.size, 'deflated');
@@ -273,27 +306,78 @@ t.test('corrupt data errors name the archive and the entry, before any end', asy
   bytes.writeUInt32LE(10, lastCd + 42);
   const archive = file(t, 'corrupt.zip', bytes);
 
-  await withZip(archive, async (zip) => {
-    t.same(zip.problems, [], 'data faults show only when read');
-    t.equal(zip.entries.length, entries.length);
-    const ok = await drain(byPath(zip, 'ok.json').open());
-    t.ok(ok.ended && ok.bytes.equals(content), 'a good entry next to the bad ones reads fine');
+  for (const [how, read] of READS) {
+    await withZip(archive, async (zip) => {
+      t.comment(how);
+      t.same(zip.problems, [], 'data faults show only when read');
+      t.equal(zip.entries.length, entries.length);
+      const ok = await read(byPath(zip, 'ok.json'));
+      t.ok(ok.ended && ok.bytes.equals(content), 'a good entry next to the bad ones reads fine');
 
-    assertReadError(t, await drain(byPath(zip, 'bad-deflate.json').open()), archive, 'bad-deflate.json', 'FBS_ZIP_CORRUPT', /corrupt compressed data: invalid block type/);
-    assertReadError(t, await drain(byPath(zip, 'cut-deflate.json').open()), archive, 'cut-deflate.json', 'FBS_ZIP_CORRUPT', /corrupt compressed data: unexpected end of file/);
-    const crc = await drain(byPath(zip, 'crc-field.json').open());
-    assertReadError(t, crc, archive, 'crc-field.json', 'FBS_ZIP_CORRUPT', /CRC-32 mismatch: the archive records 0x12345678/);
-    t.equal(crc.error?.offset, content.length, 'at the end of the entry');
-    assertReadError(t, await drain(byPath(zip, 'stored.json').open()), archive, 'stored.json', 'FBS_ZIP_CORRUPT', /CRC-32 mismatch/);
-    assertReadError(t, await drain(byPath(zip, 'declares-more.json').open()), archive, 'declares-more.json', 'FBS_ZIP_CORRUPT', new RegExp(`ends after ${content.length} bytes, the archive declares ${content.length + 10}`));
-    const less = await drain(byPath(zip, 'declares-less.json').open());
-    assertReadError(t, less, archive, 'declares-less.json', 'FBS_ZIP_CORRUPT', /holds more than the \d+ bytes the archive declares/);
-    t.ok(less.bytes.length <= content.length - 10, 'nothing past the declared size is passed on');
-    const sizes = await drain(byPath(zip, 'stored-sizes.json').open());
-    assertReadError(t, sizes, archive, 'stored-sizes.json', 'FBS_ZIP_CORRUPT', /false sizes: the stored entry declares/);
-    t.equal(sizes.bytes.length, 0, 'refused before reading');
-    assertReadError(t, await drain(byPath(zip, 'bad-offset.json').open()), archive, 'bad-offset.json', 'FBS_ZIP_CORRUPT', /cannot reach the entry's data: invalid local file header signature/);
+      assertReadError(t, await read(byPath(zip, 'bad-deflate.json')), archive, 'bad-deflate.json', 'FBS_ZIP_CORRUPT', /corrupt compressed data: invalid block type/);
+      assertReadError(t, await read(byPath(zip, 'cut-deflate.json')), archive, 'cut-deflate.json', 'FBS_ZIP_CORRUPT', /corrupt compressed data: unexpected end of file/);
+      const crc = await read(byPath(zip, 'crc-field.json'));
+      assertReadError(t, crc, archive, 'crc-field.json', 'FBS_ZIP_CORRUPT', /CRC-32 mismatch: the archive records 0x12345678/);
+      t.equal(crc.error?.offset, content.length, 'at the end of the entry');
+      assertReadError(t, await read(byPath(zip, 'stored.json')), archive, 'stored.json', 'FBS_ZIP_CORRUPT', /CRC-32 mismatch/);
+      assertReadError(t, await read(byPath(zip, 'declares-more.json')), archive, 'declares-more.json', 'FBS_ZIP_CORRUPT', new RegExp(`ends after ${content.length} bytes, the archive declares ${content.length + 10}`));
+      const less = await read(byPath(zip, 'declares-less.json'));
+      assertReadError(t, less, archive, 'declares-less.json', 'FBS_ZIP_CORRUPT', /holds more than the \d+ bytes the archive declares/);
+      t.ok(less.bytes.length <= content.length - 10, 'nothing past the declared size is passed on');
+      const sizes = await read(byPath(zip, 'stored-sizes.json'));
+      assertReadError(t, sizes, archive, 'stored-sizes.json', 'FBS_ZIP_CORRUPT', /false sizes: the stored entry declares/);
+      t.equal(sizes.bytes.length, 0, 'refused before reading');
+      assertReadError(t, await read(byPath(zip, 'bad-offset.json')), archive, 'bad-offset.json', 'FBS_ZIP_CORRUPT', /cannot reach the entry's data: invalid local file header signature/);
+    });
+  }
+});
+
+t.test('in place: the same bytes through buffers of any size; data past the end of the archive', async (t) => {
+  const json = Buffer.from(JSON.stringify({ messages: Array.from({ length: 1000 }, (_, i) => ({ sender_name: 'Zoë', timestamp_ms: i, content: `café ☕ ${i}` })) }));
+  const noise = randomBytes(40_000);
+  const archive = file(
+    t,
+    'inplace.zip',
+    rawZip([
+      { name: 'deflated.json', content: json },
+      { name: 'stored.json', content: json, method: 0 },
+      { name: 'noise.json', content: noise },
+      { name: 'empty.json', content: '' },
+      { name: 'overflows.json', content: THREAD, method: 0, compressedSize: 10_000_000, uncompressedSize: 10_000_000 },
+    ]),
+  );
+  await withZip(archive, async (zip) => {
+    for (const size of [1, 7, 1000, 32 * 1024, 100_000]) {
+      for (const [path, content] of [['deflated.json', json], ['stored.json', json], ['noise.json', noise], ['empty.json', Buffer.alloc(0)]] as const) {
+        const r = drainInPlace(byPath(zip, path), size);
+        t.ok(r.ended && !r.error, `${path}, ${size}-byte buffer: ends`);
+        t.ok(r.bytes.equals(content), `${path}, ${size}-byte buffer: the same bytes`);
+        t.ok(r.chunks.every((n) => n > 0 && n <= size), `${path}, ${size}-byte buffer: chunks fit the buffer`);
+      }
+    }
+    for (const [how, read] of READS) {
+      const r = await read(byPath(zip, 'overflows.json'));
+      assertReadError(t, r, archive, 'overflows.json', 'FBS_ZIP_CORRUPT', /cannot reach the entry's data: .*(overflows file bounds|runs past the end of the archive)/);
+      t.equal(r.bytes.length, 0, `${how}: refused before reading`);
+    }
   });
+});
+
+t.test('in place: closing the archive mid-read is an I/O error; reading after close too', async (t) => {
+  const archive = file(t, 'close-inplace.zip', rawZip([{ name: 'a.json', content: randomBytes(200_000) }, { name: 'b.json', content: randomBytes(200_000), method: 0 }]));
+  const zip = await openZip(archive);
+  const into = Buffer.alloc(32 * 1024);
+  const readers = zip.entries.map((e) => e.readInPlace());
+  for (const reader of readers) t.ok(reader.read(into).length > 0, 'a first chunk');
+  await zip.close();
+  for (const [i, reader] of readers.entries()) {
+    const name = zip.entries[i]!.path.replace('.', '\\.');
+    t.throws(() => {
+      while (reader.read(into).length > 0);
+    }, { code: 'FBS_IO', message: new RegExp(`close-inplace\\.zip:${name}: archive closed while the entry was being read`) });
+    reader.close();
+  }
+  t.throws(() => zip.entries[0]!.readInPlace(), { code: 'FBS_IO', message: /close-inplace\.zip:a\.json: cannot read the entry: the archive is closed/ });
 });
 
 t.test('zip bombs: a declared ratio past maxRatio is refused before inflating', async (t) => {
@@ -320,9 +404,11 @@ t.test('zip bombs: an entry lying about its size stops at the declared size', as
   const archive = file(t, 'liar.zip', rawZip([{ name: 'liar.json', content: Buffer.alloc(50 * 1024 * 1024), uncompressedSize: 1000 }]));
   await withZip(archive, async (zip) => {
     t.same(zip.problems, [], 'the declared ratio looks harmless');
-    const r = await drain(zip.entries[0]!.open());
-    assertReadError(t, r, archive, 'liar.json', 'FBS_ZIP_CORRUPT', /holds more than the 1000 bytes/);
-    t.ok(r.bytes.length <= 1000, `passed on ${r.bytes.length} bytes`);
+    for (const [how, read] of READS) {
+      const r = await read(zip.entries[0]!);
+      assertReadError(t, r, archive, 'liar.json', 'FBS_ZIP_CORRUPT', /holds more than the 1000 bytes/);
+      t.ok(r.bytes.length <= 1000, `${how}: passed on ${r.bytes.length} bytes`);
+    }
   });
 });
 
@@ -336,29 +422,32 @@ t.test('zip bombs: the budget of inflated bytes stops reading mid-stream', async
       { name: 'b.json', content: randomBytes(mib) },
     ]),
   );
-  await withZip(
-    archive,
-    async (zip) => {
-      const r = await drain(byPath(zip, 'a.json').open());
-      assertReadError(t, r, archive, 'a.json', 'FBS_LIMIT', /limit exceeded: inflated bytes would pass maxTotalBytes 2097152/);
-      t.ok(r.bytes.length > 0 && r.bytes.length <= 2 * mib, `stopped mid-stream after ${r.bytes.length} bytes`);
-      t.equal(typeof r.error?.offset, 'number', 'with the byte offset in the entry');
-    },
-    { maxTotalBytes: 2 * mib },
-  );
+  for (const [how, read] of READS) {
+    await withZip(
+      archive,
+      async (zip) => {
+        const r = await read(byPath(zip, 'a.json'));
+        assertReadError(t, r, archive, 'a.json', 'FBS_LIMIT', /limit exceeded: inflated bytes would pass maxTotalBytes 2097152/);
+        t.ok(r.bytes.length > 0 && r.bytes.length <= 2 * mib, `${how}: stopped mid-stream after ${r.bytes.length} bytes`);
+        t.equal(typeof r.error?.offset, 'number', 'with the byte offset in the entry');
+      },
+      { maxTotalBytes: 2 * mib },
+    );
 
-  const budget = createInflateBudget(2.5 * mib);
-  await withZip(archive, async (zip) => t.ok((await drain(byPath(zip, 'b.json').open())).ended), { budget });
-  await withZip(archive, async (zip) => t.ok((await drain(byPath(zip, 'b.json').open())).ended), { budget });
-  await withZip(
-    archive,
-    async (zip) => {
-      const r = await drain(byPath(zip, 'b.json').open());
-      t.equal(r.error?.code, 'FBS_LIMIT', 'one budget across archives: the third read passes it');
-    },
-    { budget },
-  );
-  t.ok(budget.used <= budget.limit);
+    const budget = createInflateBudget(2.5 * mib);
+    await withZip(archive, async (zip) => t.ok((await read(byPath(zip, 'b.json'))).ended), { budget });
+    await withZip(archive, async (zip) => t.ok((await read(byPath(zip, 'b.json'))).ended), { budget });
+    await withZip(
+      archive,
+      async (zip) => {
+        const r = await read(byPath(zip, 'b.json'));
+        t.equal(r.error?.code, 'FBS_LIMIT', `${how}: one budget across archives: the third read passes it`);
+        t.ok(r.bytes.length < mib, 'stopped before the whole entry');
+      },
+      { budget },
+    );
+    t.ok(budget.used <= budget.limit);
+  }
 });
 
 t.test('not a zip, truncated, empty, missing: openZip rejects naming the archive', async (t) => {
