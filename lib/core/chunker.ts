@@ -61,107 +61,119 @@ export function normalizeChunkerOptions(options: ChunkerOptions = {}): Normalize
 }
 
 export function createChunker(options?: ChunkerOptions): Stage<RoleTurn[], Example> {
-  const o = normalizeChunkerOptions(options);
-  const step = o.window - o.overlap;
+  return new Chunker(normalizeChunkerOptions(options));
+}
 
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class Chunker implements Stage<RoleTurn[], Example> {
+  readonly #o: NormalizedChunkerOptions;
+  readonly #step: number;
   // the current session: turns from absolute index `base` on, `count` seen so far
-  let turns: RoleTurn[] = [];
-  let base = 0;
-  let count = 0;
-  let nextStart = 0;
-  let lastWindowEnd = 0;
-  let emittedEnd = 0;
+  #turns: RoleTurn[] = [];
+  #base = 0;
+  #count = 0;
+  #nextStart = 0;
+  #lastWindowEnd = 0;
+  #emittedEnd = 0;
   /** `session` mode: true/false once known; undefined while turns are held to find out. */
-  let gate: boolean | undefined = true;
-  let out: Example[] = [];
+  #gate: boolean | undefined = true;
+  #out: Example[] = [];
+  #current: RoleTurn | null = null;
 
-  const at = (i: number) => turns[i - base]!;
-
-  function reset(first: RoleTurn | null): void {
-    turns = [];
-    base = count = nextStart = lastWindowEnd = emittedEnd = 0;
-    gate = true;
-    if (first && o.requireAssistant === 'session') gate = o.sessionHasAssistant?.(first.thread, first.session);
+  constructor(o: NormalizedChunkerOptions) {
+    this.#o = o;
+    this.#step = o.window - o.overlap;
   }
 
-  function emit(start: number, end: number): void {
-    lastWindowEnd = end;
-    if (o.trimTrailingUser) while (end > start && at(end - 1).role !== 'assistant') --end;
+  push(batch: RoleTurn[]): Example[] {
+    this.#out = [];
+    for (const t of batch) {
+      if (this.#current === null || !sameSegment(this.#current, t)) {
+        if (this.#current) this.#endSession();
+        this.#reset(t);
+      }
+      this.#current = t;
+      this.#add(t);
+    }
+    return this.#out;
+  }
+
+  flush(): Example[] {
+    this.#out = [];
+    if (this.#current) this.#endSession();
+    this.#current = null;
+    this.#reset(null);
+    return this.#out;
+  }
+
+  #at(i: number): RoleTurn {
+    return this.#turns[i - this.#base]!;
+  }
+
+  #reset(first: RoleTurn | null): void {
+    this.#turns = [];
+    this.#base = this.#count = this.#nextStart = this.#lastWindowEnd = this.#emittedEnd = 0;
+    this.#gate = true;
+    if (first && this.#o.requireAssistant === 'session') this.#gate = this.#o.sessionHasAssistant?.(first.thread, first.session);
+  }
+
+  #emit(start: number, end: number): void {
+    const o = this.#o;
+    this.#lastWindowEnd = end;
+    if (o.trimTrailingUser) while (end > start && this.#at(end - 1).role !== 'assistant') --end;
     if (end <= start) return;
     if (o.requireAssistant === 'window') {
       let any = false;
-      for (let i = start; i < end && !any; ++i) any = at(i).role === 'assistant';
+      for (let i = start; i < end && !any; ++i) any = this.#at(i).role === 'assistant';
       if (!any) return;
       // contained in the previous example: nothing new to learn
-      if (end <= emittedEnd) return;
+      if (end <= this.#emittedEnd) return;
     }
-    emittedEnd = end;
+    this.#emittedEnd = end;
     const messages: ChatMessage[] = [];
     if (o.system !== undefined) messages.push({ role: 'system', content: o.system });
     for (let i = start; i < end; ++i) {
-      const t = at(i);
+      const t = this.#at(i);
       messages.push(t.name === undefined ? { role: t.role, content: t.text } : { role: t.role, content: t.text, name: t.name });
     }
-    const first = at(start);
-    out.push({ thread: first.thread, messages, meta: { session: first.session, firstTimestampMs: first.firstTimestampMs, lastTimestampMs: at(end - 1).lastTimestampMs } });
+    const first = this.#at(start);
+    this.#out.push({ thread: first.thread, messages, meta: { session: first.session, firstTimestampMs: first.firstTimestampMs, lastTimestampMs: this.#at(end - 1).lastTimestampMs } });
   }
 
   /** Drop turns no later window (nor the tail window) can need. */
-  function compact(): void {
-    const keepFrom = Math.min(nextStart, count - o.window);
-    if (keepFrom - base > 1024 && keepFrom - base > turns.length / 2) {
-      turns = turns.slice(keepFrom - base);
-      base = keepFrom;
+  #compact(): void {
+    const keepFrom = Math.min(this.#nextStart, this.#count - this.#o.window);
+    if (keepFrom - this.#base > 1024 && keepFrom - this.#base > this.#turns.length / 2) {
+      this.#turns = this.#turns.slice(keepFrom - this.#base);
+      this.#base = keepFrom;
     }
   }
 
-  function add(t: RoleTurn): void {
-    if (gate === false) return;
-    turns.push(t);
-    ++count;
-    if (gate === undefined) {
-      if (t.role === 'assistant') gate = true;
+  #add(t: RoleTurn): void {
+    if (this.#gate === false) return;
+    this.#turns.push(t);
+    ++this.#count;
+    if (this.#gate === undefined) {
+      if (t.role === 'assistant') this.#gate = true;
       else {
-        if (count > o.maxHeldTurns) throw new LimitError(`more than ${o.maxHeldTurns} turns before the first assistant turn of a session`, { source: t.thread.source });
+        if (this.#count > this.#o.maxHeldTurns) throw new LimitError(`more than ${this.#o.maxHeldTurns} turns before the first assistant turn of a session`, { source: t.thread.source });
         return;
       }
     }
-    while (count - nextStart >= o.window) {
-      emit(nextStart, nextStart + o.window);
-      nextStart += step;
+    while (this.#count - this.#nextStart >= this.#o.window) {
+      this.#emit(this.#nextStart, this.#nextStart + this.#o.window);
+      this.#nextStart += this.#step;
     }
-    compact();
+    this.#compact();
   }
 
-  function endSession(): void {
-    if (gate !== true || count === 0) return;
-    if (count < o.window) {
-      if (o.short === 'keep') emit(0, count);
-    } else if (o.tail === 'cover' && lastWindowEnd < count) {
-      emit(count - o.window, count);
+  #endSession(): void {
+    const o = this.#o;
+    if (this.#gate !== true || this.#count === 0) return;
+    if (this.#count < o.window) {
+      if (o.short === 'keep') this.#emit(0, this.#count);
+    } else if (o.tail === 'cover' && this.#lastWindowEnd < this.#count) {
+      this.#emit(this.#count - o.window, this.#count);
     }
   }
-
-  let current: RoleTurn | null = null;
-  return {
-    push(batch) {
-      out = [];
-      for (const t of batch) {
-        if (current === null || !sameSegment(current, t)) {
-          if (current) endSession();
-          reset(t);
-        }
-        current = t;
-        add(t);
-      }
-      return out;
-    },
-    flush() {
-      out = [];
-      if (current) endSession();
-      current = null;
-      reset(null);
-      return out;
-    },
-  };
 }

@@ -24,34 +24,42 @@ function keyOf(m: Message): string {
 }
 
 export function createDedupe(options: DedupeOptions = {}): Stage<Message[], Message> {
-  let thread: ThreadInfo | null = null;
-  let ts = NaN;
+  return new Dedupe(options);
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class Dedupe implements Stage<Message[], Message> {
+  #thread: ThreadInfo | null = null;
+  #ts = NaN;
   // Most milliseconds hold one message: its key is made only when a second one arrives.
-  let first: Message | null = null;
-  let seen: Set<string> | null = null;
-  return {
-    push(batch) {
-      const out: Message[] = [];
-      for (const m of batch) {
-        if (m.thread !== thread || m.timestampMs !== ts) {
-          thread = m.thread;
-          ts = m.timestampMs;
-          first = m;
-          seen = null;
-          out.push(m);
-          continue;
-        }
-        if (seen === null) seen = new Set([keyOf(first!)]);
-        const key = keyOf(m);
-        if (seen.has(key)) {
-          options.report?.note('duplicate messages left out');
-          continue;
-        }
-        seen.add(key);
+  #first: Message | null = null;
+  #seen: Set<string> | null = null;
+  constructor(readonly options: DedupeOptions) {}
+
+  push(batch: Message[]): Message[] {
+    const out: Message[] = [];
+    for (const m of batch) {
+      if (m.thread !== this.#thread || m.timestampMs !== this.#ts) {
+        this.#thread = m.thread;
+        this.#ts = m.timestampMs;
+        this.#first = m;
+        this.#seen = null;
         out.push(m);
+        continue;
       }
-      return out;
-    },
-    flush: () => [],
-  };
+      const seen = (this.#seen ??= new Set([keyOf(this.#first!)]));
+      const key = keyOf(m);
+      if (seen.has(key)) {
+        this.options.report?.note('duplicate messages left out');
+        continue;
+      }
+      seen.add(key);
+      out.push(m);
+    }
+    return out;
+  }
+
+  flush(): Message[] {
+    return [];
+  }
 }

@@ -53,8 +53,23 @@ export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedF
 const NON_SPACE = /\S/;
 
 export function createFilter(options?: FilterOptions): Stage<Message[], Message> {
-  const { kinds, text, sinceMs, untilMs, report } = normalizeFilterOptions(options);
-  const keep = (m: Message): boolean => {
+  return new Filter(normalizeFilterOptions(options));
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class Filter implements Stage<Message[], Message> {
+  constructor(readonly options: ReturnType<typeof normalizeFilterOptions>) {}
+
+  push(batch: Message[]): Message[] {
+    return batch.filter((m) => this.#keep(m));
+  }
+
+  flush(): Message[] {
+    return [];
+  }
+
+  #keep(m: Message): boolean {
+    const { kinds, text, sinceMs, untilMs, report } = this.options;
     if (m.text === null) return false;
     if (!kinds.has(m.kind)) {
       report?.note(`left out: ${m.kind} messages`);
@@ -66,9 +81,5 @@ export function createFilter(options?: FilterOptions): Stage<Message[], Message>
       return false;
     }
     return m.timestampMs >= sinceMs && m.timestampMs < untilMs;
-  };
-  return {
-    push: (batch) => batch.filter(keep),
-    flush: () => [],
-  };
+  }
 }

@@ -40,14 +40,41 @@ interface Cursor {
   rest: Iterator<Entry>;
 }
 
+/**
+ * The orders, one set per tie sign, made once: the merge is hot, and a comparator made afresh
+ * per merge reached V8's optimized code as a new closure each time ("wrong call target", code
+ * dropped as its closure died), so lazyMerge was re-optimized ~30 times per 2 GB export.
+ */
+interface RunOrder {
+  /** (timestamp, seq × tieSign) order. */
+  before(aTs: number, aSeq: number, bTs: number, bSeq: number): boolean;
+  byFirst(a: RunInfo, b: RunInfo): number;
+  cursorBefore(a: Cursor, b: Cursor): boolean;
+  lastBefore(a: RunInfo, b: RunInfo): boolean;
+}
+
+function orderFor(tieSign: number): RunOrder {
+  const before = (aTs: number, aSeq: number, bTs: number, bSeq: number) => aTs < bTs || (aTs === bTs && (aSeq - bSeq) * tieSign < 0);
+  return {
+    before,
+    byFirst: (a, b) => (before(a.firstTs, a.firstSeq, b.firstTs, b.firstSeq) ? -1 : 1),
+    cursorBefore: (a, b) => before(a.head.msg.timestampMs, a.head.seq, b.head.msg.timestampMs, b.head.seq),
+    lastBefore: (a, b) => before(a.lastTs, a.lastSeq, b.lastTs, b.lastSeq),
+  };
+}
+
+const ORDERS = new Map<number, RunOrder>([
+  [1, orderFor(1)],
+  [-1, orderFor(-1)],
+]);
+
 /** All entries of `runs`, in (timestamp, seq × tieSign) order; merged runs are removed from the store. */
 export function* mergeRuns(store: SpillStore<Entry>, runs: RunInfo[], tieSign: number, maxOpen = MAX_OPEN_RUNS): Generator<Entry> {
-  const before = (aTs: number, aSeq: number, bTs: number, bSeq: number) => aTs < bTs || (aTs === bTs && (aSeq - bSeq) * tieSign < 0);
-  const byFirst = (a: RunInfo, b: RunInfo) => (before(a.firstTs, a.firstSeq, b.firstTs, b.firstSeq) ? -1 : 1);
-  let pending = [...runs].sort(byFirst);
+  const order = ORDERS.get(Math.sign(tieSign) || 1)!;
+  let pending = [...runs].sort(order.byFirst);
   try {
     // bounded fan-in: merge groups of neighbours until no point in time needs more than maxOpen
-    while (maxOverlap(pending, before) > maxOpen) {
+    while (maxOverlap(pending, order) > maxOpen) {
       const next: RunInfo[] = [];
       for (let i = 0; i < pending.length; i += maxOpen) {
         const group = pending.slice(i, i + maxOpen);
@@ -58,7 +85,7 @@ export function* mergeRuns(store: SpillStore<Entry>, runs: RunInfo[], tieSign: n
         let first: Entry | undefined;
         let last: Entry | undefined;
         const merged = (function* () {
-          for (const e of lazyMerge(store, group, before)) {
+          for (const e of lazyMerge(store, group, order)) {
             first ??= e;
             last = e;
             yield e;
@@ -67,17 +94,18 @@ export function* mergeRuns(store: SpillStore<Entry>, runs: RunInfo[], tieSign: n
         const handle = store.write(merged);
         next.push({ handle, firstTs: first!.msg.timestampMs, firstSeq: first!.seq, lastTs: last!.msg.timestampMs, lastSeq: last!.seq });
       }
-      pending = next.sort(byFirst);
+      pending = next.sort(order.byFirst);
     }
-    yield* lazyMerge(store, pending, before);
+    yield* lazyMerge(store, pending, order);
   } finally {
     for (const r of pending) if (r.handle !== null) store.remove(r.handle);
   }
 }
 
 /** k-way merge that opens a run only when the merge reaches its first key; removes what it merged. */
-function* lazyMerge(store: SpillStore<Entry>, sorted: RunInfo[], before: (aTs: number, aSeq: number, bTs: number, bSeq: number) => boolean): Generator<Entry> {
-  const heap = new MinHeap<Cursor>((a, b) => before(a.head.msg.timestampMs, a.head.seq, b.head.msg.timestampMs, b.head.seq));
+function* lazyMerge(store: SpillStore<Entry>, sorted: RunInfo[], order: RunOrder): Generator<Entry> {
+  const { before } = order;
+  const heap = new MinHeap<Cursor>(order.cursorBefore);
   let next = 0;
   try {
     for (;;) {
@@ -110,14 +138,14 @@ function* lazyMerge(store: SpillStore<Entry>, sorted: RunInfo[], before: (aTs: n
 }
 
 /** The most runs whose [first, last] ranges share a point (sweep over runs sorted by first key). */
-function maxOverlap(sorted: readonly RunInfo[], before: (aTs: number, aSeq: number, bTs: number, bSeq: number) => boolean): number {
+function maxOverlap(sorted: readonly RunInfo[], order: RunOrder): number {
   if (sorted.length <= 1) return sorted.length;
-  const open = new MinHeap<RunInfo>((a, b) => before(a.lastTs, a.lastSeq, b.lastTs, b.lastSeq));
+  const open = new MinHeap<RunInfo>(order.lastBefore);
   let most = 0;
   for (const r of sorted) {
     while (open.size > 0) {
       const o = open.peek()!;
-      if (!before(o.lastTs, o.lastSeq, r.firstTs, r.firstSeq)) break;
+      if (!order.before(o.lastTs, o.lastSeq, r.firstTs, r.firstSeq)) break;
       open.pop();
     }
     open.push(r);

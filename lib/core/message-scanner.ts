@@ -53,38 +53,83 @@ const BACKSLASH = 0x5c;
 const STRUCTURE = /["{}[\]]/g;
 const SCALAR_END = /[,\]} \t\n\r]/g;
 
-export function createMessageScanner(options: MessageScannerOptions) {
-  const { source, maxValueLength, maxDepth } = options;
+export function createMessageScanner(options: MessageScannerOptions): MessageScanner {
+  return new MessageScanner(options);
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+export class MessageScanner {
+  readonly #source: string;
+  readonly #maxValueLength: number;
+  readonly #maxDepth: number;
 
   // outside the array
-  let inArray = false;
-  const containers: number[] = []; // char codes of the open `{` / `[`
-  let outside = Outside.Other;
-  let inString = false;
-  let escaped = false;
-  let keyChars: string[] | null = null;
-  let key = '';
+  #inArray = false;
+  readonly #containers: number[] = []; // char codes of the open `{` / `[`
+  #outside = Outside.Other;
+  #inString = false;
+  #escaped = false;
+  #keyChars: string[] | null = null;
+  #key = '';
 
   // inside the array: the text of an element not complete when the last text ended
-  let next = Next.First;
-  let carry = '';
-  let carryOffset = 0;
-  /** How an element of this array ends when the document is pretty-printed (see fastCut). */
-  let closeMark: string | null = null;
+  #next = Next.First;
+  #carry = '';
+  #carryOffset = 0;
+  /** How an element of this array ends when the document is pretty-printed (see #fastCut). */
+  #closeMark: string | null = null;
 
-  const tooLong = (offset: number): never => {
-    throw new LimitError(`a single JSON value is longer than ${maxValueLength} characters`, { source, offset });
-  };
-  const fail = (what: string, offset: number): never => {
-    throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${what}`, { source, offset });
-  };
+  constructor({ source, maxValueLength, maxDepth }: MessageScannerOptions) {
+    this.#source = source;
+    this.#maxValueLength = maxValueLength;
+    this.#maxDepth = maxDepth;
+  }
+
+  /** Split decoded text, whose first char is at byte `start`, into segments. */
+  scan(text: string, start: number): Segment[] {
+    const out: Segment[] = [];
+    const offsetOf = (i: number) => (i === 0 ? start : start + Buffer.byteLength(text.slice(0, i)));
+    let i = 0;
+    while (i < text.length) {
+      if (!this.#inArray) {
+        const opened = this.#scanOutside(text, i);
+        if (opened < 0) {
+          out.push({ text: i === 0 ? text : text.slice(i), offset: offsetOf(i) });
+          break;
+        }
+        out.push({ text: text.slice(i, opened), offset: offsetOf(i) });
+        this.#inArray = true;
+        this.#next = Next.First;
+        i = opened;
+        continue;
+      }
+      const closed = this.#scanArray(text, start, i, out);
+      if (closed < 0) {
+        if (this.#carry.length > FALLBACK_CHARS) this.#fallBack(out);
+        break;
+      }
+      // the `]` goes to stream-json with what follows; we are back in the top-level object
+      this.#inArray = false;
+      this.#outside = Outside.Other;
+      i = closed;
+    }
+    return out;
+  }
+
+  #tooLong(offset: number): never {
+    throw new LimitError(`a single JSON value is longer than ${this.#maxValueLength} characters`, { source: this.#source, offset });
+  }
+
+  #fail(what: string, offset: number): never {
+    throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${what}`, { source: this.#source, offset });
+  }
 
   /** Index just after the element starting at `i`, or -1 when `buf` ends inside it. */
-  function elementEnd(buf: string, i: number, offsetOf: (k: number) => number): number {
+  #elementEnd(buf: string, i: number, offsetOf: (k: number) => number): number {
     const c = buf.charCodeAt(i);
     if (c === QUOTE) {
       const q = stringEnd(buf, i + 1);
-      if (q - i > maxValueLength) tooLong(offsetOf(i));
+      if (q - i > this.#maxValueLength) this.#tooLong(offsetOf(i));
       return q < 0 ? -1 : q + 1;
     }
     if (c !== 0x7b && c !== 0x5b) {
@@ -103,12 +148,12 @@ export function createMessageScanner(options: MessageScannerOptions) {
       if (s === QUOTE) {
         const q = stringEnd(buf, k + 1);
         if (q < 0) return -1;
-        if (q - k > maxValueLength) tooLong(offsetOf(k));
+        if (q - k > this.#maxValueLength) this.#tooLong(offsetOf(k));
         k = q + 1;
         continue;
       }
       if (s === 0x7b || s === 0x5b) {
-        if (++depth + 2 > maxDepth) throw new LimitError(`nesting deeper than ${maxDepth}`, { source, offset: offsetOf(k) });
+        if (++depth + 2 > this.#maxDepth) throw new LimitError(`nesting deeper than ${this.#maxDepth}`, { source: this.#source, offset: offsetOf(k) });
       } else if (--depth === 0) return k + 1;
       ++k;
     }
@@ -127,29 +172,29 @@ export function createMessageScanner(options: MessageScannerOptions) {
    * element allowed, a parse failure, or an element nested deeper than allowed (JSON.parse itself
    * has no depth limit; checking the parsed values costs ~1% and keeps both paths' answers equal).
    */
-  function fastCut(buf: string, i: number, mark: string): { values: unknown[]; end: number } | null {
+  #fastCut(buf: string, i: number, mark: string): { values: unknown[]; end: number } | null {
     const k = buf.lastIndexOf(mark);
     if (k <= i) return null;
     const end = k + mark.length;
-    if (end - i > maxValueLength) return null;
+    if (end - i > this.#maxValueLength) return null;
     let values: unknown[];
     try {
       values = JSON.parse('[' + buf.slice(i, end) + ']') as unknown[];
     } catch {
       return null;
     }
-    for (const v of values) if (nestedDeeper(v, maxDepth - 2)) return null;
+    for (const v of values) if (nestedDeeper(v, this.#maxDepth - 2)) return null;
     return { values, end };
   }
 
-  function parse(body: string, offset: number): unknown[] {
+  #parse(body: string, offset: number): unknown[] {
     try {
       return JSON.parse('[' + body + ']') as unknown[];
     } catch (err) {
       const message = (err as Error).message;
       const at = /position (\d+)/.exec(message);
       const pos = at ? Math.max(0, Number(at[1]) - 1) : 0;
-      return fail(message.replace(/ in JSON at position \d+.*$/s, ''), offset + Buffer.byteLength(body.slice(0, pos)));
+      return this.#fail(message.replace(/ in JSON at position \d+.*$/s, ''), offset + Buffer.byteLength(body.slice(0, pos)));
     }
   }
 
@@ -157,9 +202,9 @@ export function createMessageScanner(options: MessageScannerOptions) {
    * Elements in `text` (byte offset `start`) from char `from`; returns the index of the `]` that
    * closes the array, or -1 when the text ends first (the unfinished element is carried over).
    */
-  function scanArray(text: string, start: number, from: number, out: Segment[]): number {
-    const buf = carry ? carry + text.slice(from) : from === 0 ? text : text.slice(from);
-    const base = carry ? carryOffset : start + Buffer.byteLength(text.slice(0, from));
+  #scanArray(text: string, start: number, from: number, out: Segment[]): number {
+    const buf = this.#carry ? this.#carry + text.slice(from) : from === 0 ? text : text.slice(from);
+    const base = this.#carry ? this.#carryOffset : start + Buffer.byteLength(text.slice(0, from));
     const offsetOf = (k: number) => base + Buffer.byteLength(buf.slice(0, k));
     const n = buf.length;
     let bodyStart = -1;
@@ -171,7 +216,7 @@ export function createMessageScanner(options: MessageScannerOptions) {
     const emitGathered = () => {
       if (bodyStart < 0) return;
       const offset = offsetOf(bodyStart);
-      out.push({ values: parse(buf.slice(bodyStart, bodyEnd), offset), offset });
+      out.push({ values: this.#parse(buf.slice(bodyStart, bodyEnd), offset), offset });
       bodyStart = bodyEnd = -1;
     };
     for (;;) {
@@ -183,9 +228,9 @@ export function createMessageScanner(options: MessageScannerOptions) {
       }
       if (i >= n) break;
       const c = buf.charCodeAt(i);
-      if (next === Next.Separator) {
+      if (this.#next === Next.Separator) {
         if (c === 0x2c) {
-          next = Next.Element;
+          this.#next = Next.Element;
           ++i;
           continue;
         }
@@ -193,105 +238,105 @@ export function createMessageScanner(options: MessageScannerOptions) {
           closedAt = i;
           break;
         }
-        fail(`expected ',' or ']' after an element of "messages"`, offsetOf(i));
+        this.#fail(`expected ',' or ']' after an element of "messages"`, offsetOf(i));
       }
       if (c === 0x5d) {
-        if (next === Next.Element) fail(`unexpected ']' after ',' in "messages"`, offsetOf(i));
+        if (this.#next === Next.Element) this.#fail(`unexpected ']' after ',' in "messages"`, offsetOf(i));
         closedAt = i;
         break;
       }
-      if (c === 0x2c) fail(`unexpected ',' in "messages"`, offsetOf(i));
+      if (c === 0x2c) this.#fail(`unexpected ',' in "messages"`, offsetOf(i));
       if (c === 0x7b) {
-        if (closeMark === null) closeMark = closeMarkBefore(buf, blank, i);
+        if (this.#closeMark === null) this.#closeMark = closeMarkBefore(buf, blank, i);
         // one failed cut settles this text: another try would re-parse what the exact scan reads
-        const cut = closeMark === null || !tryCut ? null : fastCut(buf, i, closeMark);
+        const cut = this.#closeMark === null || !tryCut ? null : this.#fastCut(buf, i, this.#closeMark);
         if (!cut) tryCut = false;
         if (cut) {
           emitGathered();
           const offset = offsetOf(i);
           out.push({ values: cut.values, offset });
-          next = Next.Separator;
+          this.#next = Next.Separator;
           i = cut.end;
           continue;
         }
       }
-      const end = elementEnd(buf, i, offsetOf);
+      const end = this.#elementEnd(buf, i, offsetOf);
       if (end < 0) break;
       if (bodyStart < 0) bodyStart = i;
       bodyEnd = end;
-      next = Next.Separator;
+      this.#next = Next.Separator;
       i = end;
     }
     emitGathered();
     if (closedAt >= 0) {
-      carry = '';
-      closeMark = null;
+      this.#carry = '';
+      this.#closeMark = null;
       // the index of the `]` in `text`
       return text.length - (n - closedAt);
     }
     // keep the unfinished element (from where scanning stopped, white space skipped)
-    carry = i < n ? buf.slice(i) : '';
-    if (carry) carryOffset = offsetOf(i);
+    this.#carry = i < n ? buf.slice(i) : '';
+    if (this.#carry) this.#carryOffset = offsetOf(i);
     return -1;
   }
 
   /** Give up the fast path for the rest of this array: stream-json takes it from the carry on. */
-  function fallBack(out: Segment[]): void {
-    out.push({ text: carry, offset: carryOffset });
-    inArray = false;
-    containers.push(0x5b);
-    outside = Outside.Other;
-    scanOutside(carry, 0); // follow the structure of what stream-json was given
-    carry = '';
+  #fallBack(out: Segment[]): void {
+    out.push({ text: this.#carry, offset: this.#carryOffset });
+    this.#inArray = false;
+    this.#containers.push(0x5b);
+    this.#outside = Outside.Other;
+    this.#scanOutside(this.#carry, 0); // follow the structure of what stream-json was given
+    this.#carry = '';
   }
 
   /** Outside the array; returns the index just after a `[` that opens top-level "messages", or -1. */
-  function scanOutside(text: string, from: number): number {
+  #scanOutside(text: string, from: number): number {
     for (let i = from; i < text.length; ++i) {
       const c = text.charCodeAt(i);
-      if (inString) {
-        if (escaped) escaped = false;
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
         else if (c === BACKSLASH) {
-          escaped = true;
-          keyChars = null; // a key written with escapes is left to stream-json
+          this.#escaped = true;
+          this.#keyChars = null; // a key written with escapes is left to stream-json
         } else if (c === QUOTE) {
-          inString = false;
-          if (keyChars) {
-            key = keyChars.join('');
-            keyChars = null;
-            outside = Outside.AfterKey;
-          } else outside = Outside.Other;
-        } else if (keyChars) {
-          keyChars.push(text[i]!);
-          if (keyChars.length > 8) keyChars = null; // not "messages": stop collecting
+          this.#inString = false;
+          if (this.#keyChars) {
+            this.#key = this.#keyChars.join('');
+            this.#keyChars = null;
+            this.#outside = Outside.AfterKey;
+          } else this.#outside = Outside.Other;
+        } else if (this.#keyChars) {
+          this.#keyChars.push(text[i]!);
+          if (this.#keyChars.length > 8) this.#keyChars = null; // not "messages": stop collecting
         }
         continue;
       }
       switch (c) {
         case QUOTE:
-          inString = true;
-          keyChars = outside === Outside.Key && containers.length === 1 ? [] : null;
-          key = '';
+          this.#inString = true;
+          this.#keyChars = this.#outside === Outside.Key && this.#containers.length === 1 ? [] : null;
+          this.#key = '';
           break;
         case 0x3a:
-          outside = outside === Outside.AfterKey ? Outside.AfterColon : Outside.Other;
+          this.#outside = this.#outside === Outside.AfterKey ? Outside.AfterColon : Outside.Other;
           break;
         case 0x7b:
-          containers.push(c);
-          outside = Outside.Key;
+          this.#containers.push(c);
+          this.#outside = Outside.Key;
           break;
         case 0x5b:
-          if (outside === Outside.AfterColon && containers.length === 1 && key === 'messages') return i + 1;
-          containers.push(c);
-          outside = Outside.Other;
+          if (this.#outside === Outside.AfterColon && this.#containers.length === 1 && this.#key === 'messages') return i + 1;
+          this.#containers.push(c);
+          this.#outside = Outside.Other;
           break;
         case 0x7d:
         case 0x5d:
-          containers.pop();
-          outside = Outside.Other;
+          this.#containers.pop();
+          this.#outside = Outside.Other;
           break;
         case 0x2c:
-          outside = containers[containers.length - 1] === 0x7b ? Outside.Key : Outside.Other;
+          this.#outside = this.#containers[this.#containers.length - 1] === 0x7b ? Outside.Key : Outside.Other;
           break;
         case 0x20:
         case 0x0a:
@@ -299,44 +344,11 @@ export function createMessageScanner(options: MessageScannerOptions) {
         case 0x09:
           break;
         default:
-          outside = Outside.Other;
+          this.#outside = Outside.Other;
       }
     }
     return -1;
   }
-
-  return {
-    /** Split decoded text, whose first char is at byte `start`, into segments. */
-    scan(text: string, start: number): Segment[] {
-      const out: Segment[] = [];
-      const offsetOf = (i: number) => (i === 0 ? start : start + Buffer.byteLength(text.slice(0, i)));
-      let i = 0;
-      while (i < text.length) {
-        if (!inArray) {
-          const opened = scanOutside(text, i);
-          if (opened < 0) {
-            out.push({ text: i === 0 ? text : text.slice(i), offset: offsetOf(i) });
-            break;
-          }
-          out.push({ text: text.slice(i, opened), offset: offsetOf(i) });
-          inArray = true;
-          next = Next.First;
-          i = opened;
-          continue;
-        }
-        const closed = scanArray(text, start, i, out);
-        if (closed < 0) {
-          if (carry.length > FALLBACK_CHARS) fallBack(out);
-          break;
-        }
-        // the `]` goes to stream-json with what follows; we are back in the top-level object
-        inArray = false;
-        outside = Outside.Other;
-        i = closed;
-      }
-      return out;
-    },
-  };
 }
 
 /** Index of the quote that ends the string whose body starts at `from`, or -1 if `text` ends first. */

@@ -95,27 +95,71 @@ class Sorter {
 }
 
 export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
-  const { memoryBytes, ties, joinParts, spill } = normalizeOrderOptions(options);
+  return new Order(normalizeOrderOptions(options));
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class Order implements Stage<Message[], Message> {
+  readonly #memoryBytes: number;
+  readonly #ties: NormalizedOrderOptions['ties'];
+  readonly #joinParts: NormalizedOrderOptions['joinParts'];
+  readonly #spill: SpillStore<Entry> | undefined;
   /** Held messages are packed with the store's codec, so that a spill writes them as they are. */
-  const codec = spill?.codec ?? new SpillCodec();
-  let seq = 0;
+  readonly #codec: SpillCodec;
+  #seq = 0;
   /** The thread complete so far (all its documents ended). */
-  let group: Sorter | null = null;
+  #group: Sorter | null = null;
   /** The document being read; joined to `group` or not once it ends. */
-  let current: Sorter | null = null;
+  #current: Sorter | null = null;
 
-  const tieSignOf = (s: Sorter) => (ties === 'auto' && s.dir < 0 ? -1 : 1);
+  constructor({ memoryBytes, ties, joinParts, spill }: NormalizedOrderOptions) {
+    this.#memoryBytes = memoryBytes;
+    this.#ties = ties;
+    this.#joinParts = joinParts;
+    this.#spill = spill;
+    this.#codec = spill?.codec ?? new SpillCodec();
+  }
 
-  function spillHeld(s: Sorter): void {
+  push(batch: Message[]): Output<Message> {
+    const released: Iterable<Message[]>[] = [];
+    for (const m of batch) {
+      if (this.#current === null || m.thread !== this.#current.info) {
+        this.#settle(released);
+        this.#current = new Sorter(m.thread, this.#codec);
+      }
+      this.#current.add(m, this.#seq++);
+    }
+    this.#enforceBudget();
+    return concat(released);
+  }
+
+  flush(): Output<Message> {
+    const released: Iterable<Message[]>[] = [];
+    this.#settle(released);
+    if (this.#group) released.push(this.#release(this.#group));
+    this.#group = null;
+    return concat(released);
+  }
+
+  destroy(): void {
+    this.#group = this.#current = null;
+    this.#spill?.close();
+  }
+
+  #tieSignOf(s: Sorter): number {
+    return this.#ties === 'auto' && s.dir < 0 ? -1 : 1;
+  }
+
+  #spillHeld(s: Sorter): void {
+    const spill = this.#spill;
     if (!spill || s.held.length === 0) return;
-    const tieSign = tieSignOf(s);
+    const tieSign = this.#tieSignOf(s);
     // blocks in the store's own format go as they are; anything else is sorted and written
-    const blocks = spill.writeBlocks && spill.codec === codec ? s.held.takeBlocks(tieSign) : null;
+    const blocks = spill.writeBlocks && spill.codec === this.#codec ? s.held.takeBlocks(tieSign) : null;
     if (blocks) {
       s.runs.push({ handle: spill.writeBlocks!(blocks.blocks, blocks.reverse), ...blocks.span });
       blocks.done();
-    }
-    else {
+    } else {
       const run = s.held.take(tieSign)!;
       s.runs.push({ handle: spill.write(run.entries), ...run.span });
     }
@@ -126,63 +170,41 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
    * whole and never written. (With messages held as objects, runs of half the budget once a thread
    * had spilled were faster; packed, the budget's size no longer costs the garbage collector.)
    */
-  function enforceBudget(): void {
-    if (!spill) return;
+  #enforceBudget(): void {
+    if (!this.#spill) return;
+    const group = this.#group;
+    const current = this.#current;
     const held = (group?.held.bytes ?? 0) + (current?.held.bytes ?? 0);
-    if (held <= memoryBytes) return;
-    if (group && group.held.length > 0) spillHeld(group);
-    if (current) spillHeld(current);
+    if (held <= this.#memoryBytes) return;
+    if (group && group.held.length > 0) this.#spillHeld(group);
+    if (current) this.#spillHeld(current);
   }
 
   /** `current` ended: release it, join it to `group`, or release `group` and start anew. */
-  function settle(released: Iterable<Message[]>[]): void {
+  #settle(released: Iterable<Message[]>[]): void {
+    const current = this.#current;
     if (!current) return;
-    if (!joinParts) released.push(release(current));
-    else if (group && (joinParts === 'all' || group.info.id === current.info.id)) group.absorb(current);
+    const group = this.#group;
+    if (!this.#joinParts) released.push(this.#release(current));
+    else if (group && (this.#joinParts === 'all' || group.info.id === current.info.id)) group.absorb(current);
     else {
-      if (group) released.push(release(group));
-      group = current;
+      if (group) released.push(this.#release(group));
+      this.#group = current;
     }
-    current = null;
+    this.#current = null;
   }
 
   /** The thread's messages in order, as batches, merged from its runs lazily. */
-  function release(s: Sorter): Iterable<Message[]> {
+  #release(s: Sorter): Iterable<Message[]> {
     const info = s.info;
     info.senderCounts = s.counts;
-    const tieSign = tieSignOf(s);
+    const tieSign = this.#tieSignOf(s);
     const last = s.held.take(tieSign);
     if (s.runs.length === 0) return last ? batchesOf(last.entries, info) : [];
     // what is still held joins the merge from memory: the last run is never written
     if (last) s.runs.push({ handle: null, entries: last.entries, ...last.span });
-    return batchesOf(mergeRuns(spill!, s.runs, tieSign), info);
+    return batchesOf(mergeRuns(this.#spill!, s.runs, tieSign), info);
   }
-
-  return {
-    push(batch) {
-      const released: Iterable<Message[]>[] = [];
-      for (const m of batch) {
-        if (current === null || m.thread !== current.info) {
-          settle(released);
-          current = new Sorter(m.thread, codec);
-        }
-        current.add(m, seq++);
-      }
-      enforceBudget();
-      return concat(released);
-    },
-    flush() {
-      const released: Iterable<Message[]>[] = [];
-      settle(released);
-      if (group) released.push(release(group));
-      group = null;
-      return concat(released);
-    },
-    destroy() {
-      group = current = null;
-      spill?.close();
-    },
-  };
 }
 
 function* batchesOf(entries: Iterable<Entry>, info: ThreadInfo): Generator<Message[]> {

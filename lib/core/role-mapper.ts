@@ -52,33 +52,47 @@ export function meMatcher(me: string | readonly string[], normalize = true): (se
 const KNOWN_SENDERS = 10_000;
 
 export function createRoleMapper(options: RoleMapperOptions, stats: RoleMapperStats = { assistantTurns: 0 }): Stage<Turn[], RoleTurn> {
-  const isMe = meMatcher(options.me, options.normalize ?? true);
-  const names = options.names ?? false;
-  let lastThread: ThreadInfo | null = null;
-  return {
-    push(batch) {
-      const out: RoleTurn[] = new Array(batch.length);
-      for (let i = 0; i < batch.length; ++i) {
-        const t = batch[i]!;
-        if (t.thread !== lastThread) {
-          lastThread = t.thread;
-          options.onThread?.(t.thread);
-        }
-        const r = t as RoleTurn;
-        if (isMe(t.sender)) {
-          r.role = 'assistant';
-          ++stats.assistantTurns;
-        } else {
-          r.role = 'user';
-          if (names && t.thread.isGroup) {
-            const name = sanitizeName(t.sender);
-            if (name) r.name = name;
-          }
-        }
-        out[i] = r;
+  return new RoleMapper(options, stats);
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class RoleMapper implements Stage<Turn[], RoleTurn> {
+  readonly #isMe: (sender: string) => boolean;
+  readonly #names: boolean;
+  #lastThread: ThreadInfo | null = null;
+  constructor(
+    readonly options: RoleMapperOptions,
+    readonly stats: RoleMapperStats,
+  ) {
+    this.#isMe = meMatcher(options.me, options.normalize ?? true);
+    this.#names = options.names ?? false;
+  }
+
+  push(batch: Turn[]): RoleTurn[] {
+    const out: RoleTurn[] = new Array(batch.length);
+    for (let i = 0; i < batch.length; ++i) {
+      const t = batch[i]!;
+      if (t.thread !== this.#lastThread) {
+        this.#lastThread = t.thread;
+        this.options.onThread?.(t.thread);
       }
-      return out;
-    },
-    flush: () => [],
-  };
+      const r = t as RoleTurn;
+      if (this.#isMe(t.sender)) {
+        r.role = 'assistant';
+        ++this.stats.assistantTurns;
+      } else {
+        r.role = 'user';
+        if (this.#names && t.thread.isGroup) {
+          const name = sanitizeName(t.sender);
+          if (name) r.name = name;
+        }
+      }
+      out[i] = r;
+    }
+    return out;
+  }
+
+  flush(): RoleTurn[] {
+    return [];
+  }
 }

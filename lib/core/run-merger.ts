@@ -39,20 +39,51 @@ interface Run {
 }
 
 export function createRunMerger(options?: RunMergerOptions): Stage<Message[], Turn> {
-  const { merge, delimiter, strip, maxGapMs } = normalizeRunMergerOptions(options);
-  let run: Run | null = null;
+  return new RunMerger(normalizeRunMergerOptions(options));
+}
 
-  function start(m: Message): Run {
-    const text = strip === 'always' ? pythonStrip(m.text ?? '') : (m.text ?? '');
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class RunMerger implements Stage<Message[], Turn> {
+  #run: Run | null = null;
+  constructor(readonly options: Required<Readonly<RunMergerOptions>>) {}
+
+  push(batch: Message[]): Turn[] {
+    const { merge, strip, maxGapMs } = this.options;
+    const out: Turn[] = [];
+    for (const m of batch) {
+      const run = this.#run;
+      const t = run?.turn;
+      if (merge && t && t.sender === m.sender && sameSegment(t, m) && m.timestampMs - t.lastTimestampMs <= maxGapMs) {
+        this.#append(run!, strip === 'always' ? pythonStrip(m.text ?? '') : (m.text ?? ''));
+        t.lastTimestampMs = m.timestampMs;
+        ++t.count;
+        continue;
+      }
+      if (run) out.push(finish(run));
+      this.#run = this.#start(m);
+    }
+    return out;
+  }
+
+  flush(): Turn[] {
+    const last = this.#run;
+    this.#run = null;
+    return last ? [finish(last)] : [];
+  }
+
+  #start(m: Message): Run {
+    const always = this.options.strip === 'always';
+    const text = always ? pythonStrip(m.text ?? '') : (m.text ?? '');
     const turn: Turn = {
       thread: m.thread, session: m.session, sender: m.sender, text: '',
       firstTimestampMs: m.timestampMs, lastTimestampMs: m.timestampMs, count: 1,
     };
-    return { turn, parts: [text], stripped: strip === 'always' };
+    return { turn, parts: [text], stripped: always };
   }
 
   /** parts := strip(parts + delimiter + text), looking only at the new text where it can. */
-  function append(r: Run, text: string): void {
+  #append(r: Run, text: string): void {
+    const { delimiter } = this.options;
     if (!r.stripped) {
       r.parts = [pythonStrip(r.parts.join('') + delimiter + text)];
       r.stripped = true;
@@ -67,32 +98,9 @@ export function createRunMerger(options?: RunMergerOptions): Stage<Message[], Tu
     const tail = pythonRstrip(delimiter + text);
     if (tail) r.parts.push(tail);
   }
+}
 
-  function finish(r: Run): Turn {
-    r.turn.text = r.parts.length === 1 ? r.parts[0]! : r.parts.join('');
-    return r.turn;
-  }
-
-  return {
-    push(batch) {
-      const out: Turn[] = [];
-      for (const m of batch) {
-        const t = run?.turn;
-        if (merge && t && t.sender === m.sender && sameSegment(t, m) && m.timestampMs - t.lastTimestampMs <= maxGapMs) {
-          append(run!, strip === 'always' ? pythonStrip(m.text ?? '') : (m.text ?? ''));
-          t.lastTimestampMs = m.timestampMs;
-          ++t.count;
-          continue;
-        }
-        if (run) out.push(finish(run));
-        run = start(m);
-      }
-      return out;
-    },
-    flush() {
-      const last = run;
-      run = null;
-      return last ? [finish(last)] : [];
-    },
-  };
+function finish(r: Run): Turn {
+  r.turn.text = r.parts.length === 1 ? r.parts[0]! : r.parts.join('');
+  return r.turn;
 }

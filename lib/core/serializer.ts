@@ -30,22 +30,30 @@ export function toOpenAiLine(example: Example): string {
 export function createSerializer(options: SerializerOptions = {}): Stage<Example[], string> {
   const format = options.format ?? 'openai';
   if (format !== 'openai') throw new OptionError('format', `must be "openai"`, format);
-  return {
-    push(batch) {
-      if (batch.length === 0) return [];
-      const out: string[] = [];
-      let text = '';
-      for (const e of batch) {
-        text += toOpenAiLine(e);
-        if (text.length >= BATCH_CHARS) {
-          out.push(text);
-          text = '';
-        }
+  return new Serializer(options);
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class Serializer implements Stage<Example[], string> {
+  constructor(readonly options: SerializerOptions) {}
+
+  push(batch: Example[]): string[] {
+    if (batch.length === 0) return [];
+    const out: string[] = [];
+    let text = '';
+    for (const e of batch) {
+      text += toOpenAiLine(e);
+      if (text.length >= BATCH_CHARS) {
+        out.push(text);
+        text = '';
       }
-      if (text) out.push(text);
-      if (options.stats) options.stats.examples += batch.length;
-      return out;
-    },
-    flush: () => [],
-  };
+    }
+    if (text) out.push(text);
+    if (this.options.stats) this.options.stats.examples += batch.length;
+    return out;
+  }
+
+  flush(): string[] {
+    return [];
+  }
 }

@@ -20,24 +20,31 @@ export function normalizeSessionsOptions(options: SessionsOptions): Readonly<Ses
 }
 
 export function createSessions(options: SessionsOptions): Stage<Message[], Message> {
-  const { gapMs } = normalizeSessionsOptions(options);
-  let thread: ThreadInfo | null = null;
-  let session = 0;
-  let lastTs = 0;
-  return {
-    push(batch) {
-      for (const m of batch) {
-        if (m.thread !== thread) {
-          thread = m.thread;
-          session = 0;
-        } else if (m.timestampMs - lastTs > gapMs) {
-          ++session;
-        }
-        lastTs = m.timestampMs;
-        m.session = session;
+  return new Sessions(normalizeSessionsOptions(options).gapMs);
+}
+
+/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+class Sessions implements Stage<Message[], Message> {
+  #thread: ThreadInfo | null = null;
+  #session = 0;
+  #lastTs = 0;
+  constructor(readonly gapMs: number) {}
+
+  push(batch: Message[]): Message[] {
+    for (const m of batch) {
+      if (m.thread !== this.#thread) {
+        this.#thread = m.thread;
+        this.#session = 0;
+      } else if (m.timestampMs - this.#lastTs > this.gapMs) {
+        ++this.#session;
       }
-      return batch;
-    },
-    flush: () => [],
-  };
+      this.#lastTs = m.timestampMs;
+      m.session = this.#session;
+    }
+    return batch;
+  }
+
+  flush(): Message[] {
+    return [];
+  }
 }
