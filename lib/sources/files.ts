@@ -19,7 +19,7 @@ export interface Source {
   /**
    * The bytes read synchronously, when they can be: {@link tokenizeSources} then never calls
    * `open()`. A file source reads a regular file this way (not a FIFO or a device: a blocking read
-   * would stall the process); a zip entry one small enough to inflate whole.
+   * would stall the process), a zip entry always (lib/sources/zip.ts).
    */
   readInPlace?(): InPlaceReader | null;
 }
@@ -137,8 +137,9 @@ export const FILE_CHUNK = 32 * 1024;
 /** File reads between two turns of the event loop (signals, output callbacks): 1 MiB. */
 const READS_PER_TURN = 32;
 /**
- * Every regular file is read into this one buffer. Safe to share: a read and the tokenizer's
- * push that decodes it run with no await between them, and the tokenizer keeps no bytes.
+ * Every source read in place is read into this one buffer (a zip entry's compressed bytes too).
+ * Safe to share: a read and what consumes it (the tokenizer's push, or the inflater's write) run
+ * with no await between them, and neither keeps the bytes.
  */
 const readBuffer = Buffer.allocUnsafeSlow(FILE_CHUNK);
 

@@ -333,8 +333,9 @@ const INFLATE_OPTIONS: ZlibOptions & Pick<NodeZlibOptions, 'chunkSize'> = { chun
  * size are checked before the end is.
  *
  * Why: streamed, an entry costs two thread-pool round trips per 64 KiB (a read, an inflate), and
- * with two jobs on two cores their wake-ups cost more than the work: on the 2 GB bench export the
- * zips took 45–49 CPU s with --jobs 2 against 30–31 for the same export unpacked.
+ * with two jobs on two cores their wake-ups cost CPU the jobs need. On the 2 GB bench export with
+ * --jobs 2, in place: ~17.5 s against ~19 s streamed (and before stages were classes, 32–39 CPU s
+ * against 45–49); it costs ~20–30 MB more peak RSS (README, Benchmarks).
  */
 function readEntryInPlace(state: ZipState, raw: yauzl.Entry, path: string): InPlaceReader {
   const place = { archive: state.archive, entry: path };
@@ -401,6 +402,7 @@ function inflatingReader(state: ZipState, start: number, compressedSize: number,
   });
   let position = start;
   const end = start + compressedSize;
+  let flushed = false;
   let ended = false;
   return {
     read(into) {
@@ -412,9 +414,11 @@ function inflatingReader(state: ZipState, start: number, compressedSize: number,
           readFully(state, compressed, position, tally.place);
           position += compressed.length;
           inflate.write(compressed);
-        } else {
+        } else if (!flushed) {
+          flushed = true;
           inflate.end();
-          if (!failed && inflated.length === 0) return endOf(tally, () => (ended = true));
+        } else {
+          return endOf(tally, () => (ended = true));
         }
         if (failed) throw readError(failed, { ...tally.place, offset: tally.bytes }, 'corrupt compressed data');
       }
