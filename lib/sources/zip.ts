@@ -335,7 +335,7 @@ const INFLATE_OPTIONS: ZlibOptions & Pick<NodeZlibOptions, 'chunkSize'> = { chun
  * Why: streamed, an entry costs two thread-pool round trips per 64 KiB (a read, an inflate), and
  * with two jobs on two cores their wake-ups cost CPU the jobs need. On the 2 GB bench export with
  * --jobs 2, in place: ~17.5 s against ~19 s streamed (and before stages were classes, 32–39 CPU s
- * against 45–49); it costs ~20–30 MB more peak RSS (README, Benchmarks).
+ * against 45–49); it costs ~20–40 MB more peak RSS (README, Benchmarks).
  */
 function readEntryInPlace(state: ZipState, raw: yauzl.Entry, path: string): InPlaceReader {
   const place = { archive: state.archive, entry: path };
