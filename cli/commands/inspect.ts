@@ -104,7 +104,7 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
     try {
       summary.participants = (await opened.header(plan)).participants;
       const decoder = createDecoder();
-      for await (const chunks of tokenizeSources(plan.parts.map((p) => ({ name: p.name, open: () => p.open(), readInPlace: () => p.readInPlace?.() ?? null })))) {
+      for await (const chunks of tokenizeSources(plan.parts)) {
         for (const m of decoder.push(chunks) as Message[]) {
           ++summary.messages;
           summary.kinds[m.kind] = (summary.kinds[m.kind] ?? 0) + 1;

@@ -166,7 +166,7 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
       const { zip, byPath } = await openArchive(part.archive);
       const entry = byPath.get(part.entry);
       if (!entry) throw new IoError(`${describePart(part)}: no such entry in the archive (or the archive refused it when listed)`);
-      return { name: entry.name, open: () => entry.open(), readInPlace: () => entry.readInPlace() };
+      return entry;
     },
     async close() {
       if (closed) return;

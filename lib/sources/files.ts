@@ -169,7 +169,7 @@ function inPlace(source: Source): InPlaceReader | null {
   try {
     return source.readInPlace?.() ?? null;
   } catch (err) {
-    throw err instanceof FbstreamError ? err : readError(source, err);
+    throw readError(source, err);
   }
 }
 
@@ -184,7 +184,7 @@ async function* tokenizeInPlace(reader: InPlaceReader, source: Source, tokenizer
     try {
       bytes = reader.read(readBuffer);
     } catch (err) {
-      throw err instanceof FbstreamError ? err : readError(source, err);
+      throw readError(source, err);
     }
     if (bytes.length === 0) return;
     onBytes?.(bytes.length);
@@ -209,14 +209,16 @@ async function* tokenizeStream(source: Source, tokenizer: Tokenizer, signal: Abo
       }
     }
   } catch (err) {
-    if (err instanceof FbstreamError || (err as Error).name === 'AbortError') throw err;
+    if ((err as Error).name === 'AbortError') throw err;
     throw readError(source, err);
   } finally {
     if (source.name !== STDIN_NAME) stream.destroy();
   }
 }
 
-function readError(source: Source, err: unknown): IoError {
+/** An error of ours (it names its source already) as it is; anything else is I/O on `source`. */
+function readError(source: Source, err: unknown): FbstreamError {
+  if (err instanceof FbstreamError) return err;
   return new IoError(`cannot read ${source.name}: ${(err as Error).message}`, { cause: err });
 }
 
