@@ -7,9 +7,9 @@
  * loop); a link to a file is listed only when its target lies inside the folder. Everything left
  * out is reported through `onSkip`. The root itself may be a link.
  */
-import type { Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { createFileStream, readFileInPlace } from './file-stream.js';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { IoError, UsageError } from '../errors.js';
 import type { ExportEntry } from './entry.js';
@@ -26,6 +26,14 @@ export const FOLDER_SKIP = Object.freeze({
   brokenLink: 'broken symbolic link',
   special: 'not a regular file (device, socket or pipe)',
 });
+
+/**
+ * Folders listed between turns of the event loop. Listing and `stat`s are synchronous: ~8 µs a
+ * file here, where a promise through the thread pool cost ~50, and a folder's listing ~220 µs (a
+ * 2 GB export, 979 folders and 6,776 files: 60 ms against 350, while the other cores wait for the
+ * index). The turns keep a caller's timers and I/O going on a big tree.
+ */
+const FOLDERS_PER_TURN = 64;
 
 /**
  * Every regular file below `root`, sorted by path (code-unit order, so the same tree always gives
@@ -47,16 +55,16 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   const inside = rootReal.endsWith(sep) ? rootReal : rootReal + sep;
   const out: ExportEntry[] = [];
 
-  function add(rel: string[], size: number): void {
-    out.push(fileEntry(root, rel.join('/'), join(root, ...rel), size));
+  function add(rel: string[], full: string, size: number): void {
+    out.push(fileEntry(root, rel.join('/'), full, size));
   }
 
-  async function visit(dir: string, rel: string[], d: Dirent): Promise<string[] | null> {
+  function visit(dir: string, rel: string[], d: Dirent): string[] | null {
     const full = join(dir, d.name);
     const here = [...rel, d.name];
     if (d.isDirectory()) return here;
     if (d.isFile()) {
-      add(here, (await statOrFail(full)).size);
+      add(here, full, statOrFail(full).size);
       return null;
     }
     if (!d.isSymbolicLink()) {
@@ -65,27 +73,28 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
     }
     let target;
     try {
-      target = await stat(full);
+      target = statSync(full);
     } catch {
       onSkip?.(full, FOLDER_SKIP.brokenLink);
       return null;
     }
     if (target.isDirectory()) onSkip?.(full, FOLDER_SKIP.linkedFolder);
     else if (!target.isFile()) onSkip?.(full, FOLDER_SKIP.special);
-    else if (!(await realpath(full)).startsWith(inside)) onSkip?.(full, FOLDER_SKIP.linkOutside);
-    else add(here, target.size);
+    else if (!realpathSync(full).startsWith(inside)) onSkip?.(full, FOLDER_SKIP.linkOutside);
+    else add(here, full, target.size);
     return null;
   }
 
+  let listed = 0;
   async function walk(dir: string, rel: string[]): Promise<void> {
     let entries: Dirent[];
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch (err) {
       throw new IoError(`cannot read folder ${dir}: ${(err as Error).message}`, { cause: err });
     }
-    // stat the files of one folder together; descend into sub-folders one at a time
-    const folders = await Promise.all(entries.map((d) => visit(dir, rel, d)));
+    const folders = entries.map((d) => visit(dir, rel, d));
+    if (++listed % FOLDERS_PER_TURN === 0) await new Promise(setImmediate);
     for (const sub of folders) if (sub) await walk(join(dir, sub[sub.length - 1]!), sub);
   }
 
@@ -104,9 +113,9 @@ export function fileEntry(input: string, path: string, name: string, size: numbe
   return { input, path, name, size, open: (o) => createFileStream(name, o), readInPlace: () => readFileInPlace(name) };
 }
 
-async function statOrFail(path: string) {
+function statOrFail(path: string) {
   try {
-    return await stat(path);
+    return statSync(path);
   } catch (err) {
     throw new IoError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_VALUE_LENGTH } from '../core/tokenizer.js';
 import { DataError, FbstreamError, IoError, LimitError } from '../errors.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { Token } from '../types.js';
-import type { ExportEntry } from './entry.js';
+import type { ExportEntry, InPlaceReader } from './entry.js';
 
 /** What {@link readThreadHeader} learns from the start of a thread file. */
 export interface ThreadHeader {
@@ -31,15 +31,19 @@ export interface ReadThreadHeaderOptions {
 
 /**
  * Read only the beginning of `entry`: the top-level keys before `messages` (participants come
- * first in every dialect seen). Reading stops, and the stream is destroyed, as soon as `messages`
- * starts with the participants known; a file that puts them after the messages is read on,
- * skipping the messages, until they come. Errors: `FBS_JSON_SYNTAX`, `FBS_EMPTY_INPUT`,
+ * first in every dialect seen). Reading stops, and the file or stream is closed, as soon as
+ * `messages` starts with the participants known; a file that puts them after the messages is read on,
+ * skipping the messages, until they come. Read in place when the entry can be (files, zip entries),
+ * else as a stream. Errors: `FBS_JSON_SYNTAX`, `FBS_EMPTY_INPUT`,
  * `FBS_NOT_A_THREAD` (DataError, naming the entry), `FBS_IO` (IoError).
  */
 export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHeaderOptions = {}): Promise<ThreadHeader> {
   const reader = createHeaderReader(entry.name, options);
+  let inPlace: InPlaceReader | null | undefined;
   let stream: Readable | undefined;
   try {
+    inPlace = entry.readInPlace?.();
+    if (inPlace) return headerInPlace(inPlace, reader);
     stream = await entry.open({ chunkBytes: HEADER_CHUNK });
     for await (const chunk of stream) {
       if (reader.push(chunk as Uint8Array | string)) return reader.end();
@@ -49,18 +53,40 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
     if (err instanceof FbstreamError) throw err;
     throw new IoError(`cannot read ${entry.name}: ${(err as Error).message}`, { cause: err });
   } finally {
+    inPlace?.close();
     stream?.destroy();
+  }
+}
+
+/**
+ * The header of an entry that can be read in place (a file, a zip entry): synchronously, into one
+ * buffer for every header. An export's index reads hundreds of headers, and a stream per header
+ * cost ~0.7 ms each (open, read and close through the thread pool, stream set-up): 0.37 s of
+ * start-up on a 509-thread folder, 0.65 s from its zips, where only one core works.
+ * No await between a read and the push that decodes it, so the buffer cannot be overwritten early.
+ */
+function headerInPlace(source: InPlaceReader, reader: HeaderReader): ThreadHeader {
+  for (;;) {
+    const bytes = source.read(headerBuffer);
+    if (bytes.length === 0 || reader.push(bytes)) return reader.end();
   }
 }
 
 const NONE = Symbol.for('object-stream.none');
 const HEADER_KEYS = new Set(['participants', 'title', 'thread_path', 'threadName', 'thread_type']);
 const MAX_HEADER_DEPTH = 64;
-const HEADER_SLICE = 4096;
+/**
+ * Text tokenized at a time. The parser tokenizes all it is given, and a header (~30 bytes per
+ * participant) is over long before 4 KiB: with 4 KiB slices, 509 headers took 140 ms, with 512 B 60 ms (read in place).
+ */
+const HEADER_SLICE = 512;
 /** Read size asked of a file: headers are small, and hundreds of threads are read for them. */
 const HEADER_CHUNK = 16 * 1024;
+const headerBuffer = Buffer.allocUnsafe(HEADER_CHUNK);
 type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 const enum Mode { Start, Key, Value, Skip, Build, Done }
+
+export type HeaderReader = ReturnType<typeof createHeaderReader>;
 
 /** The pure part of {@link readThreadHeader}: feed bytes until `push` returns true or the input ends, then `end()`. */
 export function createHeaderReader(source: string, options: ReadThreadHeaderOptions = {}) {

@@ -251,8 +251,11 @@ t.test('title, thread_path and thread_type are taken when they come first', asyn
   t.same(await readThreadHeader(fake('z.zip', 'a/message_1.json', text)), { participants: ['A', 'B'], title: 'Café', threadPath: 'inbox/x_1', isGroup: true, format: 'classic' });
 });
 
-/** A big thread file and an entry that counts the bytes handed out. */
-async function bigThread(t: Test, messages: number, participantsFirst = true) {
+/** How an entry's bytes are read: in place (files and zip entries can be), or as a stream. */
+const READS = ['in place', 'streamed'] as const;
+
+/** A big thread file and an entry that counts the bytes handed out, read `how`. */
+async function bigThread(t: Test, messages: number, participantsFirst: boolean, how: (typeof READS)[number]) {
   const dir = await mkdtemp(join(tmpdir(), 'fbstream-header-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'message_1.json');
@@ -260,32 +263,53 @@ async function bigThread(t: Test, messages: number, participantsFirst = true) {
   const body = Array.from({ length: messages }, (_, i) => `{"sender_name": "Ada", "timestamp_ms": ${1e12 + i}, "content": "message number ${i} with some text"}`).join(',\n');
   await writeFile(file, participantsFirst ? `{"participants": ${people}, "messages": [${body}], "title": "t"}` : `{"messages": [${body}], "participants": ${people}}`);
   const [entry] = await listFolder(dir);
-  const stats = { bytes: 0, streams: [] as Readable[] };
+  /** Per file opened: whether it is closed now (the reader closed, the stream destroyed). */
+  const stats = { bytes: 0, closed: [] as (() => boolean)[] };
   const counted: ExportEntry = {
     ...entry!,
     open() {
       const s = entry!.open() as Readable;
       s.on('data', (c: Buffer) => (stats.bytes += c.length));
-      stats.streams.push(s);
+      stats.closed.push(() => s.destroyed);
       return s;
     },
   };
+  if (how === 'in place') {
+    counted.readInPlace = () => {
+      const r = entry!.readInPlace!()!;
+      let closed = false;
+      stats.closed.push(() => closed);
+      return {
+        read: (into) => {
+          const bytes = r.read(into);
+          stats.bytes += bytes.length;
+          return bytes;
+        },
+        close: () => {
+          r.close();
+          closed = true;
+        },
+      };
+    };
+  } else delete counted.readInPlace;
   return { entry: counted, stats, size: entry!.size };
 }
 
-t.test('header reading stops early and closes the stream', async (t) => {
-  const { entry, stats, size } = await bigThread(t, 100_000);
-  t.ok(size > 5_000_000, `a big file (${size} bytes)`);
-  t.same((await readThreadHeader(entry)).participants, ['Zoë', 'Ada']);
-  t.ok(stats.bytes <= 2 * 65536, `read ${stats.bytes} bytes of ${size}`);
-  t.ok(stats.streams.length === 1 && stats.streams[0]!.destroyed, 'stream destroyed');
-});
+for (const how of READS) {
+  t.test(`header reading stops early and closes the file (${how})`, async (t) => {
+    const { entry, stats, size } = await bigThread(t, 100_000, true, how);
+    t.ok(size > 5_000_000, `a big file (${size} bytes)`);
+    t.same((await readThreadHeader(entry)).participants, ['Zoë', 'Ada']);
+    t.ok(stats.bytes > 0 && stats.bytes <= 2 * 65536, `read ${stats.bytes} bytes of ${size}`);
+    t.same(stats.closed.map((closed) => closed()), [true], 'opened once, closed');
+  });
 
-t.test('participants after the messages are still found (the whole file is read)', async (t) => {
-  const { entry, stats, size } = await bigThread(t, 2_000, false);
-  t.same((await readThreadHeader(entry)).participants, ['Zoë', 'Ada']);
-  t.equal(stats.bytes, size);
-});
+  t.test(`participants after the messages are still found (the whole file is read, ${how})`, async (t) => {
+    const { entry, stats, size } = await bigThread(t, 2_000, false, how);
+    t.same((await readThreadHeader(entry)).participants, ['Zoë', 'Ada']);
+    t.equal(stats.bytes, size);
+  });
+}
 
 t.test('any chunking gives the same header', async (t) => {
   const text = Buffer.from('\ufeff{"participants": ["Zoë 😢", {"name": "Ada"}], "threadName": "Zoë_1", "messages": [{"a": 1}]}');
@@ -328,4 +352,28 @@ t.test('errors name the entry and carry a code', async (t) => {
   await t.rejects(readThreadHeader(failing), IoError);
   await t.rejects(readThreadHeader({ ...fake('a.zip', 'c.json'), open: () => Promise.reject(new Error('gone')) }), { code: 'FBS_IO', message: /a\.zip:c\.json.*gone/ });
   t.same(await read('{"participants": [], "messages": []}'), { participants: [], isGroup: false, format: 'classic' }, 'empty participants are fine');
+});
+
+t.test('errors read in place name the entry, and the reader is closed', async (t) => {
+  let closed = 0;
+  const failing: ExportEntry = {
+    ...fake('a.zip', 'b.json'),
+    readInPlace: () => ({
+      read: () => {
+        throw new Error('disk on fire');
+      },
+      close: () => void ++closed,
+    }),
+  };
+  await t.rejects(readThreadHeader(failing), { code: 'FBS_IO', message: /a\.zip:b\.json.*disk on fire/ });
+  t.equal(closed, 1, 'closed after the failed read');
+  const refused: ExportEntry = {
+    ...fake('a.zip', 'c.json'),
+    readInPlace: () => {
+      throw new DataError('FBS_ZIP_UNSUPPORTED', 'encrypted entry', { source: 'a.zip:c.json' });
+    },
+  };
+  await t.rejects(readThreadHeader(refused), { code: 'FBS_ZIP_UNSUPPORTED' }, 'our own errors pass through');
+  const fifoLike: ExportEntry = { ...fake('x', 'x.json', '{"participants": ["A"], "messages": []}'), readInPlace: () => null };
+  t.same((await readThreadHeader(fifoLike)).participants, ['A'], 'no reader in place: read as a stream');
 });
