@@ -8,7 +8,6 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
-import { tuneHeap } from './heap.js';
 import { processIo, say, type Io } from './io.js';
 import { exitCodeOf, FbstreamError, UsageError } from '../lib/errors.js';
 
@@ -51,5 +50,4 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   return code;
 }
 
-tuneHeap();
 process.exitCode = await main(hideBin(process.argv));
