@@ -9,6 +9,7 @@ import { deflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { exitCodeOf, FbstreamError } from '../../lib/errors.js';
+import { readThreadHeader } from '../../lib/sources/thread-header.js';
 import { createInflateBudget, openZip, type ZipArchive, type ZipEntry, type ZipProblem } from '../../lib/sources/zip.js';
 import { CORRUPT_DEFLATE, flipByte, offsetOf, rawZip, S_IFLNK, writeRawZip, yazlZip, type RawEntry } from '../support/zip.js';
 
@@ -556,4 +557,28 @@ t.test('options are checked', async (t) => {
   await t.rejects(openZip(archive, { maxTotalBytes: -1 }), { code: 'FBS_INVALID_OPTION', message: /maxTotalBytes: must be an integer >= 0, got -1/ });
   await t.rejects(openZip(archive, { ratioGraceBytes: 1.5 }), { code: 'FBS_INVALID_OPTION' });
   await t.rejects(openZip(archive, { budget: createInflateBudget(1), maxTotalBytes: 1 }), { code: 'FBS_INVALID_OPTION', message: /must not be given with budget/ });
+});
+
+t.test('thread headers are read in place from stored and deflated entries, no stream opened', async (t) => {
+  const people = [{ name: 'Zo\u00c3\u00ab' }, { name: 'Ada' }];
+  const messages = Array.from({ length: 5000 }, (_, i) => ({ sender_name: 'Ada', timestamp_ms: 1e12 + i, content: `message ${i}` }));
+  const content = JSON.stringify({ participants: people, messages, title: 'Zo\u00c3\u00ab' });
+  const archive = file(t, 'headers.zip', await yazlZip([
+    { name: 'inbox/zoe_1/message_1.json', content },
+    { name: 'inbox/zoe_2/message_1.json', content, compress: false },
+    { name: 'inbox/cut_3/message_1.json', content: content.slice(0, 40) },
+  ]));
+  await withZip(archive, async (zip) => {
+    const noStream = (e: ZipEntry) => ({
+      ...e,
+      open: () => {
+        throw new Error('opened as a stream');
+      },
+    });
+    const [deflated, stored, cut] = zip.entries.map(noStream);
+    for (const e of [deflated!, stored!]) {
+      t.same(await readThreadHeader(e), { participants: ['Zoë', 'Ada'], isGroup: false, format: 'classic' }, e.path);
+    }
+    await t.rejects(readThreadHeader(cut!), { code: 'FBS_JSON_SYNTAX', source: `${archive}:inbox/cut_3/message_1.json` });
+  });
 });
