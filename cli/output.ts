@@ -3,7 +3,8 @@
  * atomically (a temporary file renamed on success), SIGINT/SIGTERM (exit 130/143, temporary file
  * removed), a reader that closes stdout (`| head -1`: exit 0), and errors mapped to exit codes.
  */
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { exitCodeOf, FbstreamError } from '../lib/errors.js';
 import { createAtomicFile, type AtomicFile } from '../lib/sinks/atomic-file.js';
 import { say, type Io } from './io.js';
@@ -45,12 +46,26 @@ export async function withOutput(out: string | undefined, io: Io, work: (o: Outp
   } catch (err) {
     file?.abort();
     if (signalCode) return signalCode;
-    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') return 0; // the reader has what it wanted
+    if (isEpipe(err)) return 0; // the reader has what it wanted
     return reportError(io, err);
   } finally {
     io.signals.removeListener('SIGINT', onInt);
     io.signals.removeListener('SIGTERM', onTerm);
   }
+}
+
+/** The reader of our stdout went away (`| head -1`). */
+export function isEpipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+/**
+ * Write `text` to stdout (left open) and wait until it is handed on. A failed write rejects here
+ * (EPIPE when the reader left, see {@link isEpipe}) instead of surfacing as an unhandled 'error'
+ * event that kills the process with a stack trace.
+ */
+export async function writeStdout(io: Io, text: string): Promise<void> {
+  await pipeline(Readable.from([text]), io.stdout, { end: false });
 }
 
 /** Say what went wrong on stderr; the exit code for it. */

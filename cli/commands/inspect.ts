@@ -11,7 +11,7 @@ import { tokenizeSources } from '../../lib/sources/files.js';
 import type { ThreadPlan } from '../../lib/sources/export-index.js';
 import type { Message, MessageKind } from '../../lib/types.js';
 import { say, type Io } from '../io.js';
-import { reportError } from '../output.js';
+import { isEpipe, reportError, writeStdout } from '../output.js';
 
 export interface InspectArgs {
   inputs: string[];
@@ -84,12 +84,12 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
       notJoined: opened.ambiguousE2ee,
       problems: opened.problems.map((p) => p.error.message),
     };
-    if (args.json) io.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else printHuman(io, result);
+    await writeStdout(io, args.json ? JSON.stringify(result, null, 2) + '\n' : humanText(result));
     const failed = threads.filter((t) => t.error);
     for (const t of failed) say(io, `error: ${t.key}: ${t.error!.message}`);
     return failed.length ? 1 : 0;
   } catch (err) {
+    if (isEpipe(err)) return 0; // `| head`: the reader has what it wanted
     return reportError(io, err);
   } finally {
     await opened.close();
@@ -124,12 +124,12 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-function printHuman(io: Io, r: {
+function humanText(r: {
   owner: string | null; ownerCandidates: { name: string; threads: number }[]; threads: ThreadSummary[];
   messages: { total: number; kinds: Partial<Record<MessageKind, number>> }; dateRange: { first: string | null; last: string | null };
   participants: { name: string; threads: number }[]; skipped: { reason: string; count: number }[]; problems: string[];
   notJoined: { participants: string[]; keys: string[] }[];
-}): void {
+}): string {
   const out: string[] = [];
   const tally = (values: (string | null)[]) => {
     const m = new Map<string, number>();
@@ -149,5 +149,5 @@ function printHuman(io: Io, r: {
   for (const s of r.skipped) out.push(`not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
   for (const p of r.problems) out.push(`skipped ${p}`);
   for (const n of r.notJoined) out.push(`not joined (same participants, no one-to-one match): ${n.keys.join(', ')}`);
-  io.stdout.write(out.join('\n') + '\n');
+  return out.join('\n') + '\n';
 }

@@ -3,10 +3,11 @@
  * workers, a failing thread, inspect.
  */
 import t from 'tap';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
 import yazl from 'yazl';
-import { ROOT, runCli, tempDir } from '../support/cli.js';
+import { cliEnv, CLI_PATH, collect, looksLikeStackTrace, ROOT, runCli, tempDir } from '../support/cli.js';
 
 const EXPORTS = join(ROOT, 'test', 'fixtures', 'exports');
 const EXAMPLE = join(ROOT, 'examples', 'export');
@@ -121,6 +122,26 @@ t.test('inspect: owner, threads, messages per kind, dates; --json', async (t) =>
   t.equal(r.messages.total, 54);
   t.equal(r.messages.kinds.text, 43);
   t.match(r.dateRange, { first: /^2023-11-14/, last: /^2026-01-04/ });
+});
+
+t.test('inspect into a reader that leaves early (| head -c 1): exit 0, no stack trace', { skip: existsSync('/bin/bash') ? false : 'needs /bin/bash' }, async (t) => {
+  // 1,000 threads: --json is ~370 KB, the text ~90 KB, more than a pipe holds: inspect is still
+  // writing when head has its byte and leaves, and its next write fails with EPIPE
+  const inbox = join(tempDir(t), 'your_facebook_activity', 'messages', 'inbox');
+  for (let i = 0; i < 1000; ++i) {
+    mkdirSync(join(inbox, `friend${i}_${i}`), { recursive: true });
+    const thread = { participants: [{ name: `Friend ${i}` }, { name: 'Ada Lovelace' }], messages: [{ sender_name: 'Ada Lovelace', timestamp_ms: 1.7e12 + i, content: 'hi' }] };
+    writeFileSync(join(inbox, `friend${i}_${i}`, 'message_1.json'), JSON.stringify(thread));
+  }
+  for (const format of ['--json', '--no-json']) {
+    // PIPESTATUS[0] is fbstream's own exit code
+    const script = 'unset NODE_OPTIONS; "$0" "$1" inspect "$2" "$3" | head -c 1 >/dev/null; echo "fbstream-exit=${PIPESTATUS[0]}" >&2';
+    const child = spawn('/bin/bash', ['-c', script, process.execPath, CLI_PATH, inbox, format], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(child, 30_000);
+    t.match(r.stderr, /fbstream-exit=0\b/, `fbstream exited 0 (${format})`);
+    t.notOk(looksLikeStackTrace(r.stderr), 'no stack trace');
+    t.notMatch(r.stderr, /EPIPE|Unhandled/, 'no error noise');
+  }
 });
 
 t.test('two exports of different dates: overlapping messages come out once', async (t) => {
