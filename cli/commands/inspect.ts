@@ -102,7 +102,10 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
     };
     if (plan.joined) summary.joined = plan.joined.map((p) => p.key);
     try {
-      summary.participants = (await opened.header(plan)).participants;
+      const header = await opened.header(plan);
+      summary.participants = header.participants;
+      // the path guessed the dialect; the file itself tells E2EE from classic (Instagram only by path)
+      if (summary.dialect !== 'instagram') summary.dialect = header.format;
       const decoder = createDecoder();
       for await (const chunks of tokenizeSources(plan.parts)) {
         for (const m of decoder.push(chunks) as Message[]) {

@@ -46,6 +46,7 @@ const HEADER_CONCURRENCY = 8;
 export async function openExport(inputs: readonly string[], options: OpenExportOptions = {}): Promise<OpenedExport> {
   const archives: ZipArchive[] = [];
   const entries: ExportEntry[] = [];
+  const given = new Set<ExportEntry>();
   const budget = createInflateBudget(options.maxZipBytes);
   try {
     for (const input of inputs) {
@@ -56,13 +57,18 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
         const zip = await openZip(input, { budget });
         archives.push(zip);
         entries.push(...zip.entries);
-      } else entries.push(fileEntry(dirname(input), basename(input), input, info.size)); // classified from its folder
+      } else {
+        // classified from its folder, and read as a thread when no layout places it (see `given`)
+        const entry = fileEntry(dirname(input), basename(input), input, info.size);
+        entries.push(entry);
+        given.add(entry);
+      }
     }
   } catch (err) {
     await Promise.all(archives.map((z) => z.close()));
     throw err;
   }
-  let index = buildExportIndex(entries, options.platform ? { platform: options.platform } : {});
+  let index = buildExportIndex(entries, { given, ...(options.platform && { platform: options.platform }) });
   const cache = new Map<ThreadPlan, Promise<ThreadHeader>>();
   const header = (plan: ThreadPlan) => {
     let h = cache.get(plan);

@@ -79,6 +79,13 @@ export interface ExportIndexOptions {
   platform?: 'facebook' | 'instagram';
   /** Examples kept per skip reason. Default 3. */
   maxExamples?: number;
+  /**
+   * Entries the user named one by one (a `.json` file given as an input). One that no layout
+   * places (`chat.json`, `ada_export.json`) is read as a thread of its own, keyed by its name,
+   * instead of being skipped as other export data: the user said it is a thread, and reading it
+   * tells (`FBS_NOT_A_THREAD` when it is not).
+   */
+  given?: ReadonlySet<ExportEntry>;
 }
 
 export const SKIP_REASONS = Object.freeze({
@@ -128,7 +135,11 @@ export function buildExportIndex(entries: Iterable<ExportEntry>, options: Export
   const placed: { entry: ExportEntry; place: EntryPlace }[] = [];
   const byInput = new Map<string, ExportEntry[]>();
   for (const entry of entries) {
-    placed.push({ entry, place: classify(fullPath(entry, bases), entry.path.split('/').filter(Boolean).length === 1) });
+    let place = classify(fullPath(entry, bases), entry.path.split('/').filter(Boolean).length === 1);
+    if ('skip' in place && place.skip !== SKIP_REASONS.notJson && place.skip !== SKIP_REASONS.html && options.given?.has(entry)) {
+      place = { part: 1, key: basename(entry.path).replace(/\.json$/i, ''), section: null, dialect: 'classic' };
+    }
+    placed.push({ entry, place });
     let list = byInput.get(entry.input);
     if (!list) byInput.set(entry.input, (list = []));
     list.push(entry);

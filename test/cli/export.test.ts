@@ -144,6 +144,23 @@ t.test('inspect into a reader that leaves early (| head -c 1): exit 0, no stack 
   }
 });
 
+t.test('inspect a file named as an input: read as a thread whatever its name, its dialect from its content', async (t) => {
+  const dir = tempDir(t);
+  const classic = JSON.stringify({ participants: [{ name: 'Zoë Martin' }, { name: 'Ada Lovelace' }], messages: [{ sender_name: 'Ada Lovelace', timestamp_ms: 1.7e12, content: 'hi' }] });
+  const e2ee = JSON.stringify({ participants: ['Zoë Martin', 'Ada Lovelace'], threadName: 'Zoë Martin_7', messages: [{ senderName: 'Ada Lovelace', timestamp: 1.7e12, text: 'hi', type: 'text' }] });
+  writeFileSync(join(dir, 'my chat.json'), classic);
+  writeFileSync(join(dir, 'Zoë Martin_7.json'), classic); // an E2EE download's name, a classic file
+  writeFileSync(join(dir, 'Bo_3.json'), e2ee.replace(/Zoë Martin/g, 'Bo'));
+  const r = await runCli(['inspect', join(dir, 'my chat.json'), join(dir, 'Zoë Martin_7.json'), join(dir, 'Bo_3.json'), '--json']);
+  t.equal(r.code, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as { owner: string; threads: { key: string; dialect: string; messages: number }[] };
+  t.equal(got.owner, 'Ada Lovelace');
+  t.same(
+    got.threads.map((x) => [x.key, x.dialect, x.messages]).sort(),
+    [['e2ee/Bo_3', 'e2ee', 1], ['e2ee/Zoë Martin_7', 'classic', 1], ['my chat', 'classic', 1]],
+  );
+});
+
 t.test('two exports of different dates: overlapping messages come out once', async (t) => {
   const dir = tempDir(t);
   const older = join(dir, 'facebook-ada-2025');

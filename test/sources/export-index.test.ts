@@ -226,6 +226,20 @@ t.test('maxExamples bounds the examples kept', async (t) => {
 
 // ---- header reading ----
 
+t.test('a .json named as an input is a thread of its own when no layout places it', async (t) => {
+  const chat = fileEntry('/tmp/x/chat.json', '{"participants": [], "messages": []}');
+  const notes = fileEntry('/tmp/x/notes.txt', 'hello');
+  const part = fileEntry('/tmp/x/t_1/message_1.json', '{}');
+  t.same(buildExportIndex([chat, notes]).threads, [], 'not named one by one: skipped as other export data');
+  const ix = buildExportIndex([chat, notes, part], { given: new Set([chat, notes, part]) });
+  t.same(
+    ix.threads.map((p) => [p.key, p.section, p.dialect, p.parts.map((e) => e.name)]),
+    [['chat', null, 'classic', ['/tmp/x/chat.json']], ['t_1', null, 'classic', ['/tmp/x/t_1/message_1.json']]],
+    'its name is its key; a part is placed as before',
+  );
+  t.same(skippedCounts(ix), { [SKIP_REASONS.notJson]: 1 }, 'a file that is not JSON stays skipped');
+});
+
 async function header(p: string[], options?: { repair?: boolean }) {
   const file = join(...p);
   const [e] = (await listFolder(join(file, '..'))).filter((x) => x.name === file);
