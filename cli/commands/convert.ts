@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Argv, CommandModule } from 'yargs';
@@ -142,7 +143,9 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
   }
   if (args.preset !== 'langchain' && args.inputs.some(isExportInput)) return runExport(args, io);
   if (args.me === undefined) {
-    throw new UsageError('--me is required for thread files and stdin: your name as the export writes it (your messages become the assistant\'s turns)');
+    const names = await participantsOf(args.inputs);
+    const hint = names.length ? `; the participants: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''}` : '';
+    throw new UsageError(`--me is required for thread files and stdin: your name as the export writes it (your messages become the assistant's turns)${hint}`);
   }
   const me = args.me;
   const sources = await resolveInputs(args.inputs, { langchain: args.preset === 'langchain', stdin: io.stdin });
@@ -162,6 +165,23 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
     }
     return 0;
   });
+}
+
+/**
+ * The participants the thread files among `inputs` name (not stdin), for a missing `--me`: with one
+ * thread, every participant is in every thread, so the owner cannot be told; the user picks. A file
+ * that cannot be read says so later, when it is converted.
+ */
+async function participantsOf(inputs: readonly string[]): Promise<string[]> {
+  const { readThreadHeader } = await import('../../lib/sources/thread-header.js');
+  const { fileEntry } = await import('../../lib/sources/folder.js');
+  const names = new Set<string>();
+  for (const input of inputs) {
+    if (input === '-') continue;
+    const header = await readThreadHeader(fileEntry(dirname(input), basename(input), input, 0)).catch(() => null);
+    for (const name of header?.participants ?? []) if (name) names.add(name);
+  }
+  return [...names];
 }
 
 /** A folder or a zip archive: the input is (part of) a whole export. */

@@ -45,7 +45,7 @@ const usageErrors: { name: string; args: string[]; stderr: RegExp[] }[] = [
   { name: '--overlap 8 --window 8', args: [...ME, '--overlap', '8', '--window', '8', THREAD], stderr: [/--overlap/, /less than|smaller than|</i, /--window|\b8\b/] },
   { name: '--overlap -1', args: [...ME, '--overlap', '-1', THREAD], stderr: [/--overlap/, /(?:>=?\s*0|at least 0|negative)/i] },
   { name: 'unknown flag --frobnicate', args: [...ME, '--frobnicate', THREAD], stderr: [/frobnicate/, /unknown/i] },
-  { name: 'missing --me', args: [THREAD], stderr: [/--me/, /required|missing/i] },
+  { name: 'missing --me', args: [THREAD], stderr: [/--me/, /required|missing/i, /participants: Charles Babbage, Ada Lovelace\n/] },
   { name: 'nonexistent input file', args: [...ME, fixture('does-not-exist.json')], stderr: [/does-not-exist\.json/, /no such file|not found|does not exist/i] },
 ];
 
