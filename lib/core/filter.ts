@@ -80,6 +80,9 @@ class Filter implements Stage<Message[], Message> {
       report?.note('left out: media messages whose text is a notice, not a caption');
       return false;
     }
-    return m.timestampMs >= sinceMs && m.timestampMs < untilMs;
+    if (m.timestampMs >= sinceMs && m.timestampMs < untilMs) return true;
+    // said, so that a range that keeps nothing explains an empty output
+    report?.note('left out: messages outside the date range (since/until)');
+    return false;
   }
 }

@@ -16,7 +16,9 @@ t.test('filter: defaults keep what a person wrote', async (t) => {
   t.same(runStage(createFilter({ report }), [input]).map((m) => m.timestampMs), [1, 4, 7]);
   t.equal(report.count('left out: call messages'), 1);
   t.same(runStage(createFilter({ kinds: ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'], text: 'present' }), [input]).map((m) => m.timestampMs), [1, 2, 4, 5, 6, 7], 'langchain: anything with content');
-  t.same(runStage(createFilter({ sinceMs: 2, untilMs: 7 }), [input]).map((m) => m.timestampMs), [4]);
+  const dated = new Report();
+  t.same(runStage(createFilter({ sinceMs: 2, untilMs: 7, report: dated }), [input]).map((m) => m.timestampMs), [4]);
+  t.equal(dated.count('left out: messages outside the date range (since/until)'), 2, 'the ones at 1 and at 7 (until is exclusive)');
   t.throws(() => createFilter({ kinds: ['bogus' as never] }), { code: 'FBS_INVALID_OPTION' });
 });
 
