@@ -58,12 +58,19 @@ export class UnknownSenderError extends UsageError {
   readonly me: string;
   readonly participants: string[];
   constructor(me: string, participants: string[], suggestion?: string) {
-    const found = participants.length ? participants.join(', ') : '(nobody: the input held no messages)';
+    const found = participants.length ? listSome(participants) : '(nobody: the input held no messages)';
     const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
     super(`--me "${me}" matches no sender or participant.${hint} Found: ${found}`, 'FBS_UNKNOWN_SENDER');
     this.me = me;
     this.participants = participants;
   }
+}
+
+/** A whole export has hundreds of people: the message names the first few, `.participants` all. */
+const NAMES_SHOWN = 12;
+function listSome(names: readonly string[]): string {
+  if (names.length <= NAMES_SHOWN) return names.join(', ');
+  return `${names.slice(0, NAMES_SHOWN).join(', ')} and ${names.length - NAMES_SHOWN} more`;
 }
 
 /** The input is not what we can read: exit 1. Carries the position. */

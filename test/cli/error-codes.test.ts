@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fixture, looksLikeStackTrace, ROOT, runCli, tempDir, type RunOptions } from '../support/cli.js';
-import { exitCodeOf, type ErrorCode } from '../../lib/errors.js';
+import { exitCodeOf, UnknownSenderError, type ErrorCode } from '../../lib/errors.js';
 import { createTokenizer } from '../../lib/core/tokenizer.js';
 import { createDecoder } from '../../lib/core/decoder.js';
 import { createPipeline } from '../../lib/pipeline.js';
@@ -244,6 +244,15 @@ t.test('UnknownSenderError carries the participants and the suggestion', async (
   const p = createPipeline({ me: 'Ada', source: 'thread.json' });
   await pipeline([Readable.from([readFileSync(THREAD)]), ...p.streams, new Writable({ write: (_c, _e, cb) => cb() })]);
   t.throws(() => p.checkMe(), { code: 'FBS_UNKNOWN_SENDER', participants: ['Ada Lovelace', 'Charles Babbage'], message: /Ada Lovelace/ });
+});
+
+t.test('UnknownSenderError names a dozen people at most; .participants has them all', async (t) => {
+  const people = Array.from({ length: 30 }, (_, i) => `Friend ${String(i).padStart(2, '0')}`);
+  const err = new UnknownSenderError('Nobody', people);
+  t.equal(err.participants.length, 30);
+  t.match(err.message, /Found: Friend 00, .*Friend 11 and 18 more$/);
+  t.notMatch(err.message, /Friend 12/);
+  t.match(new UnknownSenderError('Nobody', people.slice(0, 12)).message, /Friend 11$/, 'twelve are all named');
 });
 
 t.test('data errors carry their position', async (t) => {

@@ -36,6 +36,18 @@ t.test('a folder: the owner is the default --me, and the same as naming it', asy
   t.equal(named.stdout, auto.stdout);
 });
 
+t.test('a --me nobody in the selected threads is refused before converting, with a suggestion', async (t) => {
+  const typo = await runCli([EXAMPLE, '--me', 'ada lovelace']);
+  t.equal(typo.code, 2);
+  t.match(typo.stderr, /--me "ada lovelace" matches no sender or participant\. Did you mean "Ada Lovelace"\?/);
+  t.notMatch(typo.stderr, /threads, as /, 'said before the run starts');
+  t.equal(typo.stdout, '', 'nothing written');
+  // a participant who is in some threads only is a fine --me
+  const mary = await runCli([EXAMPLE, '--me', 'Mary Somerville', '-q']);
+  t.equal(mary.code, 0);
+  t.ok(lines(mary.stdout).length > 0);
+});
+
 t.test('zip parts read in place give the same bytes as the unpacked folder, for any --jobs', async (t) => {
   const dir = tempDir(t);
   await zipFolder(EXAMPLE, join(dir, 'facebook-ada-1.zip'), (p) => p.includes('charles'));
