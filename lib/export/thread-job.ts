@@ -116,32 +116,49 @@ export interface JobEnv {
   /** Input bytes read (inflated, for a zip entry), as they are read: progress inside a long thread. */
   onRead?: (n: number) => void;
   /**
-   * A buffer of `pieceBytes` for the next piece: one the caller is done with, given back, or a new
-   * one. Default: always a new one.
+   * Buffers for the pieces: `take()` gives one of `pieceBytes` (one the caller is done with, or a
+   * new one); the job gives back, when it ends, the one it was filling (its last piece goes out as
+   * a copy of the bytes used). Default: a new buffer each time.
    */
-  newPiece?: () => Uint8Array;
+  pieces?: PieceBuffers;
+}
+
+export interface PieceBuffers {
+  take(): Uint8Array;
+  give(buffer: ArrayBuffer): void;
 }
 
 export const DEFAULT_PIECE_BYTES = 1024 * 1024;
 
 /**
- * Piece buffers given back to be filled again (see `Run.piece` in parallel.ts): `take()` is a
- * {@link JobEnv.newPiece}. Keeps at most `max`; a buffer of another size is left to the GC.
+ * Piece buffers given back to be filled again (see `Run.piece` in parallel.ts), for
+ * {@link JobEnv.pieces}. Keeps at most `max`; a buffer of another size is left to the GC. Without
+ * it, every piece, and each thread's last one, was a new 1 MiB buffer that only a GC gave back.
  */
-export class PiecePool {
+export class PiecePool implements PieceBuffers {
   readonly #spare: ArrayBuffer[] = [];
   constructor(
     readonly pieceBytes: number,
     readonly max: number,
   ) {}
 
-  take = (): Uint8Array => {
+  take(): Uint8Array {
     const b = this.#spare.pop();
     return b ? new Uint8Array(b) : new Uint8Array(this.pieceBytes);
-  };
+  }
+
+  /** A spare buffer if there is one (nothing allocated), to hand to another pool. */
+  takeSpare(): ArrayBuffer | undefined {
+    return this.#spare.pop();
+  }
 
   give(buffer: ArrayBuffer): void {
     if (buffer.byteLength === this.pieceBytes && this.#spare.length < this.max) this.#spare.push(buffer);
+  }
+
+  /** `bytes` are the whole of a buffer this pool takes back. */
+  isWhole(bytes: Uint8Array): boolean {
+    return bytes.byteOffset === 0 && bytes.byteLength === this.pieceBytes && bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength === this.pieceBytes;
   }
 }
 
@@ -207,7 +224,7 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
   // a bad option is the caller's mistake, not the thread's: it throws
   const p = createPipeline({ ...pickJobOptions(options), tokenizer: false, report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
-  const out = new PieceWriter(pieceBytes, emit, env.newPiece);
+  const out = new PieceWriter(pieceBytes, emit, env.pieces);
   try {
     signal?.throwIfAborted();
     const sources: Source[] = [];
@@ -221,6 +238,7 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
     );
     await pipeline([input, ...p.streams, out], signal ? { signal } : {});
     await out.sendLast();
+    out.release();
     return {
       threads: p.stats.threads,
       examples: p.stats.examples,
@@ -267,13 +285,13 @@ class PieceWriter extends Writable {
 
   readonly #size: number;
   readonly #deliver: Emit;
-  readonly #newPiece: () => Uint8Array;
+  readonly #buffers: PieceBuffers | undefined;
 
-  constructor(size: number, deliver: Emit, newPiece?: () => Uint8Array) {
+  constructor(size: number, deliver: Emit, buffers?: PieceBuffers) {
     super({ objectMode: true, highWaterMark: 1 });
     this.#size = size;
     this.#deliver = deliver;
-    this.#newPiece = newPiece ?? (() => new Uint8Array(size));
+    this.#buffers = buffers;
   }
 
   override _write(chunk: string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -288,7 +306,7 @@ class PieceWriter extends Writable {
 
   /** Encode `text` into pieces; a promise when a full piece was handed over (the rest follows it). */
   #add(text: string): Promise<void> | undefined {
-    this.#piece ??= this.#newPiece();
+    this.#piece ??= this.#buffers ? this.#buffers.take() : new Uint8Array(this.#size);
     const { read, written } = this.#encoder.encodeInto(text, this.#used === 0 ? this.#piece : this.#piece.subarray(this.#used));
     this.#used += written;
     if (read === text.length && this.#used < this.#size) return undefined;
@@ -316,5 +334,12 @@ class PieceWriter extends Writable {
   /** After the pipeline: the last, partial piece. */
   async sendLast(): Promise<void> {
     await this.#send();
+  }
+
+  /** Done: the buffer being filled (its bytes went out as a copy, if any) goes back to be reused. */
+  release(): void {
+    const piece = this.#piece;
+    this.#piece = null;
+    if (piece && this.#buffers) this.#buffers.give(piece.buffer as ArrayBuffer);
   }
 }

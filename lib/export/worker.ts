@@ -75,7 +75,7 @@ function main(): void {
       unreported = 0;
     };
     try {
-      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead, newPiece: pool.take });
+      result = await runThreadJob(job, options, emitFor(id, ac.signal), { opener, signal: ac.signal, pieceBytes, onRead, pieces: pool });
       if (unreported) post({ type: 'read', id, bytes: unreported });
     } catch (err) {
       if (ac.signal.aborted) return; // closing: the main thread no longer waits for this job

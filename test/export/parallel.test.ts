@@ -139,6 +139,14 @@ t.test('jobs 1, 2, 3: the same bytes, in job order; the bad thread left out and 
   await convertThreads(jobs, { ...options, jobs: 2, pieceBytes: 100, bufferBytes: 0, ahead: 2 }, fileSink);
   await new Promise((resolve) => fileSink.end(resolve));
   t.equal(readFileSync(file, 'utf8'), want, 'the same into a file');
+  // pieces held in memory, written to a file, are filled again (Run.spare): only once written
+  for (const jobsN of [1, 2]) {
+    const held = join(dir, `held-${jobsN}.ndjson`);
+    const heldSink = createWriteStream(held);
+    await convertThreads(jobs, { ...options, jobs: jobsN, pieceBytes: 64, bufferBytes: 1 << 20 }, heldSink);
+    await new Promise((resolve) => heldSink.end(resolve));
+    t.equal(readFileSync(held, 'utf8'), want, `jobs ${jobsN}, pieces held then written to a file and reused: same bytes`);
+  }
   // 3 workers, parts read from a zip, and threads split between the zip and the folder
   const zipped = await zippedJobs(dir);
   t.ok(zipped.some((j) => j.parts.some((p) => p.kind === 'zip') && j.parts.some((p) => p.kind === 'file')), 'some threads span both');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { createPartOpener, jobsFromPlans, runThreadJob, type JobOptions, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
+import { createPartOpener, jobsFromPlans, PiecePool, runThreadJob, type JobOptions, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
 import { buildExportIndex } from '../../lib/sources/export-index.js';
 import { listFolder } from '../../lib/sources/folder.js';
 import { openZip } from '../../lib/sources/zip.js';
@@ -62,31 +62,60 @@ t.test('a multi-part thread gives the bytes of the one-pipeline path, in pieces 
   }
 });
 
-t.test('newPiece: full pieces are the buffers it gives; a buffer given back is filled again, and the bytes stay right', async (t) => {
+t.test('pieces: full pieces are the buffers it takes; a buffer given back is filled again; the last goes back at the end', async (t) => {
   const options: JobOptions = { me: ME, window: 4, overlap: 1 };
   const want = await reference(partsOf('bob_1002'), options);
   const pieceBytes = 64;
   const given = new Set<ArrayBuffer>();
   let made = 0;
   const spare: ArrayBuffer[] = [];
-  const newPiece = () => {
-    const b = spare.pop() ?? (++made, new ArrayBuffer(pieceBytes));
-    given.add(b);
-    return new Uint8Array(b).fill(0xff); // stale bytes must never show
+  const pieces = {
+    take() {
+      const b = spare.pop() ?? (++made, new ArrayBuffer(pieceBytes));
+      given.add(b);
+      return new Uint8Array(b).fill(0xff); // stale bytes must never show
+    },
+    give: (b: ArrayBuffer) => void spare.push(b),
   };
-  const out: Buffer[] = [];
-  let full = 0;
-  await runThreadJob(fileJob('bob_1002'), options, async (bytes) => {
-    out.push(Buffer.from(bytes)); // the caller copies, then gives the buffer back
-    if (bytes.byteLength === pieceBytes) {
-      ++full;
-      t.ok(given.has(bytes.buffer as ArrayBuffer), 'a full piece is a buffer from newPiece');
-      spare.push(bytes.buffer as ArrayBuffer);
-    } else t.notOk(given.has(bytes.buffer as ArrayBuffer), 'a partial piece is a copy');
-  }, { pieceBytes, newPiece });
-  t.equal(Buffer.concat(out).toString('utf8'), want);
+  const convert = async () => {
+    const out: Buffer[] = [];
+    let full = 0;
+    await runThreadJob(fileJob('bob_1002'), options, async (bytes) => {
+      out.push(Buffer.from(bytes)); // the caller copies, then gives the buffer back
+      if (bytes.byteLength === pieceBytes) {
+        ++full;
+        t.ok(given.has(bytes.buffer as ArrayBuffer), 'a full piece is a taken buffer');
+        spare.push(bytes.buffer as ArrayBuffer);
+      } else t.notOk(given.has(bytes.buffer as ArrayBuffer), 'a partial piece is a copy');
+    }, { pieceBytes, pieces });
+    t.equal(Buffer.concat(out).toString('utf8'), want);
+    return full;
+  };
+  const full = await convert();
   t.ok(full > 3, `${full} full pieces`);
   t.ok(made <= 2, `${made} buffers made for ${full} full pieces`);
+  t.equal(spare.length, made, 'every buffer is back once the job is done, the last one included');
+  await convert();
+  t.equal(spare.length, made, 'a second job makes none');
+});
+
+t.test('PiecePool: keeps at most max buffers of its size; takeSpare allocates nothing', async (t) => {
+  const pool = new PiecePool(8, 2);
+  t.equal(pool.takeSpare(), undefined);
+  const a = pool.take();
+  t.equal(a.byteLength, 8);
+  t.ok(pool.isWhole(a));
+  t.notOk(pool.isWhole(a.subarray(1)), 'a view into a buffer is not a whole piece');
+  t.notOk(pool.isWhole(new Uint8Array(4)), 'another size is not');
+  pool.give(new ArrayBuffer(4)); // another size: left to the GC
+  t.equal(pool.takeSpare(), undefined);
+  const b = new ArrayBuffer(8);
+  pool.give(a.buffer as ArrayBuffer);
+  pool.give(b);
+  pool.give(new ArrayBuffer(8)); // past max
+  t.equal(pool.take().buffer, b, 'take() gives a kept buffer');
+  t.equal(pool.takeSpare(), a.buffer);
+  t.equal(pool.takeSpare(), undefined, 'the third was not kept');
 });
 
 t.test('the result counts the thread; names are repaired and sorted', async (t) => {
