@@ -81,8 +81,11 @@ export function convertOptions<T>(y: Argv<T>) {
       if (a.jobs !== undefined) integerAtLeast('--jobs', a.jobs, 1);
       if (a.me !== undefined && a.me.trim() === '') throw new OptionError('--me', 'must be a name', a.me);
       sectionsOf(a.sections);
-      dateOf('--since', a.since);
-      dateOf('--until', a.until);
+      const since = dateOf('--since', a.since);
+      const until = dateOf('--until', a.until);
+      if (since !== undefined && until !== undefined && since >= until) {
+        throw new OptionError('--until', `must be after --since (${a.since}): messages are kept from --since up to, not including, --until`, a.until);
+      }
       return true;
     });
 }

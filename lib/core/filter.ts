@@ -41,11 +41,17 @@ export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedF
   }
   const text = options.text ?? 'nonblank';
   if (text !== 'nonblank' && text !== 'present') throw new OptionError('text', `must be "nonblank" or "present"`, text);
+  // a NaN bound compares false with every time: it would leave out every message, silently
+  const sinceMs = options.sinceMs ?? -Infinity;
+  const untilMs = options.untilMs ?? Infinity;
+  if (typeof sinceMs !== 'number' || Number.isNaN(sinceMs)) throw new OptionError('sinceMs', 'must be a time in ms', sinceMs);
+  if (typeof untilMs !== 'number' || Number.isNaN(untilMs)) throw new OptionError('untilMs', 'must be a time in ms', untilMs);
+  if (sinceMs >= untilMs) throw new OptionError('untilMs', `must be after sinceMs (${sinceMs}): the range keeps nothing`, untilMs);
   return Object.freeze({
     kinds: new Set(kinds),
     text,
-    sinceMs: options.sinceMs ?? -Infinity,
-    untilMs: options.untilMs ?? Infinity,
+    sinceMs,
+    untilMs,
     report: options.report,
   });
 }

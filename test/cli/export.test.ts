@@ -84,6 +84,9 @@ t.test('selection: sections, groups, thread patterns, dates', async (t) => {
   const late = await runCli([EXAMPLE, '--since', '2026-01-03', '-q']);
   t.ok(lines(late.stdout).length > 0 && lines(late.stdout).length < all, '--since keeps the later messages');
   t.equal((await runCli([EXAMPLE, '--until', 'not a date'])).code, 2);
+  const backwards = await runCli([EXAMPLE, '--since', '2026-02-01', '--until', '2026-01-01']);
+  t.equal(backwards.code, 2, '--since after --until is a usage error, not an empty dataset');
+  t.match(backwards.stderr, /--until: must be after --since \(2026-02-01\)/);
   const sections = await runCli([join(EXPORTS, 'fb-2025')]);
   t.match(sections.stderr, /left out: 1 thread \(section filtered_threads\)/);
   t.match(sections.stderr, /left out: 1 thread \(section message_requests\)/);

@@ -20,6 +20,10 @@ t.test('filter: defaults keep what a person wrote', async (t) => {
   t.same(runStage(createFilter({ sinceMs: 2, untilMs: 7, report: dated }), [input]).map((m) => m.timestampMs), [4]);
   t.equal(dated.count('left out: messages outside the date range (since/until)'), 2, 'the ones at 1 and at 7 (until is exclusive)');
   t.throws(() => createFilter({ kinds: ['bogus' as never] }), { code: 'FBS_INVALID_OPTION' });
+  t.throws(() => createFilter({ sinceMs: 7, untilMs: 7 }), { code: 'FBS_INVALID_OPTION', message: /untilMs.*keeps nothing/ }, 'an empty range');
+  t.throws(() => createFilter({ sinceMs: Number.NaN }), { code: 'FBS_INVALID_OPTION', message: /sinceMs/ }, 'NaN would leave out everything');
+  t.throws(() => createFilter({ untilMs: '2020' as never }), { code: 'FBS_INVALID_OPTION', message: /untilMs/ });
+  t.same(runStage(createFilter({ sinceMs: 6, untilMs: 7 }), [input]).map((m) => m.timestampMs), [], 'a one-ms range is fine');
 });
 
 t.test("filter: media whose only text is Meta's notice has no caption (the langchain preset keeps it)", async (t) => {
