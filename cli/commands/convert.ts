@@ -16,7 +16,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { createPipeline, type PipelineOptions, type Preset } from '../../lib/pipeline.js';
 import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { OptionError, UsageError, UnknownSenderError } from '../../lib/errors.js';
-import { ALL_SECTIONS, DEFAULT_SECTIONS, resolveOwner, selectThreads } from '../../lib/export/select.js';
+import { ALL_SECTIONS, DEFAULT_SECTIONS, noThreadsError, resolveOwner, selectThreads } from '../../lib/export/select.js';
 import { closestName } from '../../lib/text/closest.js';
 import type { ThreadPlan, ThreadSection } from '../../lib/sources/export-index.js';
 import type { OpenedExport } from '../../lib/export/open-export.js';
@@ -206,10 +206,7 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
   try {
     const { index } = opened;
     for (const p of opened.problems) say(io, `skipped ${p.error.message}`);
-    if (index.threads.length === 0) {
-      if (index.htmlOnly) throw new UsageError('this export is in HTML: download it again choosing the JSON format (Settings → Download your information → Format: JSON)');
-      throw new UsageError(`no Messenger threads (message_N.json) found in ${args.inputs.join(', ')}`);
-    }
+    if (index.threads.length === 0) throw noThreadsError(index, args.inputs);
     if (args.out !== undefined) refuseOverwritingInput(args.out, [...args.inputs, ...index.threads.flatMap((t) => t.parts.map((p) => p.name))]);
     const me = args.me ?? (await resolveOwner(opened));
     const sections = sectionsOf(args.sections);

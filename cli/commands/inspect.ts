@@ -4,8 +4,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { createDecoder } from '../../lib/core/decoder.js';
-import { FbstreamError, UsageError } from '../../lib/errors.js';
+import { FbstreamError } from '../../lib/errors.js';
 import type { OpenedExport } from '../../lib/export/open-export.js';
+import { noThreadsError } from '../../lib/export/select.js';
 import { detectOwner } from '../../lib/sources/owner.js';
 import { tokenizeSources } from '../../lib/sources/files.js';
 import type { ThreadPlan } from '../../lib/sources/export-index.js';
@@ -56,9 +57,7 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
   }
   try {
     const { index } = opened;
-    if (index.threads.length === 0) {
-      throw new UsageError(index.htmlOnly ? 'this export is in HTML: download it again choosing the JSON format' : `no Messenger threads found in ${args.inputs.join(', ')}`);
-    }
+    if (index.threads.length === 0) throw noThreadsError(index, args.inputs);
     const threads: ThreadSummary[] = [];
     for (const plan of index.threads) threads.push(await summarize(plan));
     const messenger = threads.filter((t) => t.dialect !== 'instagram');

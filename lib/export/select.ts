@@ -12,7 +12,7 @@
  */
 import { UsageError } from '../errors.js';
 import { detectOwner } from '../sources/owner.js';
-import type { ThreadHeader, ThreadPlan, ThreadSection } from '../sources/export-index.js';
+import { SKIP_REASONS, type ExportIndex, type ThreadHeader, type ThreadPlan, type ThreadSection } from '../sources/export-index.js';
 import type { OpenedExport } from './open-export.js';
 
 export const ALL_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover', 'e2ee'];
@@ -31,6 +31,22 @@ export interface Selection {
   selected: ThreadPlan[];
   /** Why the others were left out: reason → count. */
   left: Map<string, number>;
+}
+
+/**
+ * The error for inputs with no thread at all: an HTML download, or JSON files that are not where an
+ * export keeps threads (a folder of thread files collected by hand), which can be named one by one.
+ */
+export function noThreadsError(index: ExportIndex, inputs: readonly string[]): UsageError {
+  if (index.htmlOnly) return new UsageError('this export is in HTML: download it again choosing the JSON format (Settings → Download your information → Format: JSON)');
+  const loose = index.skipped.find((g) => g.reason === SKIP_REASONS.looseJson);
+  let hint = '';
+  if (loose) {
+    const more = loose.count > loose.examples.length ? ', …' : '';
+    const one = loose.count === 1;
+    hint = `; ${loose.count} .json file${one ? '' : 's'} there (${loose.examples.join(', ')}${more}) ${one ? 'is' : 'are'} in no export layout: to read a file as a thread, name the file itself`;
+  }
+  return new UsageError(`no Messenger threads (message_N.json) found in ${inputs.join(', ')}${hint}`);
 }
 
 export async function selectThreads(opened: OpenedExport, options: SelectOptions = {}): Promise<Selection> {

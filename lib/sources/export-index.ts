@@ -93,6 +93,7 @@ export const SKIP_REASONS = Object.freeze({
   html: 'HTML thread file (the export was downloaded as HTML)',
   messagesOther: 'JSON in the messages folder that is not a thread (settings, stickers, autofill)',
   otherJson: 'JSON outside the messages (other export data)',
+  looseJson: 'JSON at the top of an input folder or zip, in no export layout; to read one as a thread, name the file itself',
   duplicate: 'duplicate thread part (the same part in another input or place; the first is kept)',
 });
 
@@ -245,7 +246,9 @@ export function classify(full: readonly string[], atTop = false): EntryPlace {
   if (E2EE_FILE.test(file) && !insideLayout && (full[n - 2] === 'messages' || atTop)) {
     return { part: 1, key: `e2ee/${file.slice(0, -'.json'.length)}`, section: 'e2ee', dialect: 'e2ee' };
   }
-  return { skip: inMessages ? SKIP_REASONS.messagesOther : SKIP_REASONS.otherJson };
+  if (inMessages) return { skip: SKIP_REASONS.messagesOther };
+  // thread files collected by hand into a folder: said apart, for the "no threads" hint
+  return { skip: atTop && !insideLayout ? SKIP_REASONS.looseJson : SKIP_REASONS.otherJson };
 }
 
 /** Instagram or Facebook, for a root-level `messages/` layout whose root folder is `root`. */

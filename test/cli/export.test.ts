@@ -122,6 +122,30 @@ t.test('an HTML export, an empty folder, an ambiguous owner', async (t) => {
   t.equal((await runCli([single, '--me', 'Ada Lovelace', '-q'])).code, 0, '--me settles it');
 });
 
+t.test('JSON files collected in a folder, in no export layout: the error names them and says to name them', async (t) => {
+  const dir = tempDir(t);
+  const loose = join(dir, 'loose');
+  mkdirSync(loose);
+  const thread = { participants: [{ name: 'Zoë Martin' }, { name: 'Ada Lovelace' }], messages: [{ sender_name: 'Ada Lovelace', timestamp_ms: 1.7e12, content: 'hi' }] };
+  writeFileSync(join(loose, 'chat.json'), JSON.stringify(thread));
+  writeFileSync(join(loose, 'notes.json'), '{}');
+  for (const args of [[loose, '--me', 'Ada Lovelace'], ['inspect', loose]]) {
+    const r = await runCli(args);
+    t.equal(r.code, 2, args[0]);
+    t.match(r.stderr, /no Messenger threads .* 2 \.json files there \(.*chat\.json, .*notes\.json\) are in no export layout: to read a file as a thread, name the file itself/);
+  }
+  const named = await runCli([join(loose, 'chat.json'), '--me', 'Ada Lovelace', '-q']);
+  t.equal(named.code, 0, 'named, it is read');
+  // beside a real export, such a file is counted as not read, and the export converts
+  const mixed = join(dir, 'mixed');
+  cpSync(EXAMPLE, mixed, { recursive: true });
+  writeFileSync(join(mixed, 'notes.json'), '{}');
+  const r = await runCli([mixed]);
+  t.equal(r.code, 0);
+  t.match(r.stderr, /not read: 1 file \(JSON at the top of an input folder or zip, in no export layout/);
+  t.equal(lines(r.stdout).length, 7);
+});
+
 t.test('inspect: owner, threads, messages per kind, dates; --json', async (t) => {
   const human = await runCli(['inspect', EXAMPLE]);
   t.equal(human.code, 0);

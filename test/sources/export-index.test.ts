@@ -197,6 +197,8 @@ t.test('classify: the layout read from the end of the full path', async (t) => {
   t.same(place('x/your_facebook_activity/messages/Alice_4.json'), { skip: SKIP_REASONS.messagesOther }, 'not E2EE inside a Facebook export');
   t.same(place('x/your_facebook_activity/posts/your_posts_1.json', true), { skip: SKIP_REASONS.otherJson });
   t.same(place('x/comments/comments_1.json'), { skip: SKIP_REASONS.otherJson }, 'a _N.json elsewhere is not E2EE');
+  t.same(place('dl/facebook_chat.json', true), { skip: SKIP_REASONS.looseJson }, 'a JSON file at the top of an input, in no layout');
+  t.same(place('dl/messages/settings.json', true), { skip: SKIP_REASONS.messagesOther }, 'at the top of an input named messages/');
   t.match(place('dl/e2ee/Alice Smith_12.json', true), { key: 'e2ee/Alice Smith_12', dialect: 'e2ee' }, 'at the top of its input');
   t.same(place('x/messages/message.json'), { skip: SKIP_REASONS.messagesOther });
 });
