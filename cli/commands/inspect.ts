@@ -138,14 +138,16 @@ function humanText(r: {
     for (const v of values) m.set(v ?? 'other', (m.get(v ?? 'other') ?? 0) + 1);
     return [...m].map(([k, n]) => `${k} ${n}`).join(', ');
   };
-  out.push(`owner: ${r.owner ?? `unknown (candidates: ${r.ownerCandidates.map((c) => `${c.name} ${c.threads}`).join(', ') || 'none'})`}`);
-  out.push(`threads: ${r.threads.length} (${tally(r.threads.map((t) => t.section))}; ${tally(r.threads.map((t) => t.dialect))})`);
+  // "Ada Lovelace (3 threads)": a count right after a name reads as part of it ("Test User 1")
+  const inThreads = (p: { name: string; threads: number }) => `${p.name} (${p.threads} thread${p.threads === 1 ? '' : 's'})`;
+  out.push(`owner: ${r.owner ?? `unknown (candidates: ${r.ownerCandidates.map(inThreads).join(', ') || 'none'})`}`);
+  out.push(`threads: ${r.threads.length} (by section: ${tally(r.threads.map((t) => t.section))}; by dialect: ${tally(r.threads.map((t) => t.dialect))})`);
   for (const t of r.threads) {
     const dates = t.firstMs !== null ? `${iso(t.firstMs)!.slice(0, 10)} → ${iso(t.lastMs)!.slice(0, 10)}` : 'no messages';
     const key = t.joined ? t.joined.join(' + ') : t.key;
     out.push(`  ${key}  ${t.participants.length} people  ${t.messages} messages  ${dates}${t.error ? '  (unreadable)' : ''}`);
   }
-  out.push(`participants: ${r.participants.length} (${r.participants.slice(0, 10).map((p) => `${p.name} ${p.threads}`).join(', ')}${r.participants.length > 10 ? ', …' : ''})`);
+  out.push(`participants: ${r.participants.length} (${r.participants.slice(0, 10).map(inThreads).join(', ')}${r.participants.length > 10 ? ', …' : ''})`);
   out.push(`messages: ${r.messages.total} (${Object.entries(r.messages.kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);
   out.push(`dates: ${r.dateRange.first?.slice(0, 10) ?? '-'} → ${r.dateRange.last?.slice(0, 10) ?? '-'}`);
   for (const s of r.skipped) out.push(`not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);

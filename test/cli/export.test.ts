@@ -150,7 +150,8 @@ t.test('inspect: owner, threads, messages per kind, dates; --json', async (t) =>
   const human = await runCli(['inspect', EXAMPLE]);
   t.equal(human.code, 0);
   t.match(human.stdout, /owner: Ada Lovelace/);
-  t.match(human.stdout, /threads: 3 \(inbox 3; classic 3\)/);
+  t.match(human.stdout, /threads: 3 \(by section: inbox 3; by dialect: classic 3\)/);
+  t.match(human.stdout, /participants: 5 \(Ada Lovelace \(3 threads\), .*\(1 thread\)/);
   t.match(human.stdout, /messages: 50 \(/);
   const json = await runCli(['inspect', EXAMPLE, join(EXPORTS, 'e2ee-download'), '--json']);
   t.equal(json.code, 0);
