@@ -18,7 +18,7 @@ import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { OptionError, UsageError, UnknownSenderError } from '../../lib/errors.js';
 import { ALL_SECTIONS, DEFAULT_SECTIONS, noThreadsError, resolveOwner, selectThreads } from '../../lib/export/select.js';
 import { closestName } from '../../lib/text/closest.js';
-import type { ThreadPlan, ThreadSection } from '../../lib/sources/export-index.js';
+import type { ThreadSection } from '../../lib/sources/export-index.js';
 import type { OpenedExport } from '../../lib/export/open-export.js';
 import { say, type Io } from '../io.js';
 import { withOutput } from '../output.js';
@@ -219,7 +219,7 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
       const why = [...left].map(([reason, n]) => `${n} (${reason})`).join(', ');
       throw new UsageError(`no thread selected: of ${index.threads.length}, left out ${why}`);
     }
-    if (args.me !== undefined) await refuseUnknownMe(opened, selected, args.me);
+    if (args.me !== undefined) await refuseTypoMe(opened, args.me);
     if (!args.quiet) {
       const was = args.me === undefined ? ' (the export owner; --me to change)' : '';
       say(io, `${selected.length} of ${index.threads.length} threads, as ${me}${was}`);
@@ -253,21 +253,22 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
 }
 
 /**
- * `--me` that no selected thread lists as a participant is a typo (the owner is a participant of
- * each of their threads): said now, from the headers (~0.1 s for 500 threads), not after
- * converting the whole export. A header that cannot be read is left to its thread's job. The check
- * after the run (senders too) stays for the rest.
+ * `--me` close to a participant's name but nobody's in the whole input is a typo (the owner is a
+ * participant of their threads): said now, from the headers (~0.1 s for 500 threads), not after
+ * converting the whole export. A name with no near match, or a header that cannot be read, is
+ * left to the check after the run, which knows the senders too (someone who left a group chat
+ * sent messages in it but is no longer listed as a participant).
  */
-async function refuseUnknownMe(opened: OpenedExport, selected: readonly ThreadPlan[], me: string): Promise<void> {
+async function refuseTypoMe(opened: OpenedExport, me: string): Promise<void> {
   const people = new Set<string>();
-  for (const plan of selected) {
+  for (const plan of opened.index.threads) {
     const header = await opened.header(plan).catch(() => null);
-    if (header === null) return; // that thread may be the one naming `me`
-    if (header.participants.includes(me)) return;
+    if (header === null || header.participants.includes(me)) return;
     for (const p of header.participants) people.add(p);
   }
   const found = [...people].sort();
-  throw new UnknownSenderError(me, found, closestName(me, found));
+  const suggestion = closestName(me, found);
+  if (suggestion !== undefined) throw new UnknownSenderError(me, found, suggestion);
 }
 
 function summary(io: Io, args: ConvertArgs, examples: number, threads: number): void {

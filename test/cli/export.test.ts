@@ -46,6 +46,21 @@ t.test('a --me nobody in the selected threads is refused before converting, with
   const mary = await runCli([EXAMPLE, '--me', 'Mary Somerville', '-q']);
   t.equal(mary.code, 0);
   t.ok(lines(mary.stdout).length > 0);
+  // someone who left a group chat is a sender there, no longer a participant: not refused early
+  const dir = tempDir(t);
+  const left = join(dir, 'messages', 'inbox', 'oldgroup_1');
+  mkdirSync(left, { recursive: true });
+  const group = {
+    participants: [{ name: 'Mary Somerville' }, { name: 'Ada Lovelace' }, { name: 'Michael Faraday' }],
+    messages: [
+      { sender_name: 'Ada Lovelace', timestamp_ms: 1.7e12 + 2, content: 'Of course!' },
+      { sender_name: 'Charles Babbage', timestamp_ms: 1.7e12 + 1, content: 'May I join?' },
+    ],
+  };
+  writeFileSync(join(left, 'message_1.json'), JSON.stringify(group));
+  const sender = await runCli([join(dir, 'messages'), '--me', 'Charles Babbage', '-q']);
+  t.equal(sender.code, 0, sender.stderr);
+  t.equal(lines(sender.stdout).length, 1);
 });
 
 t.test('zip parts read in place give the same bytes as the unpacked folder, for any --jobs', async (t) => {
