@@ -24,6 +24,8 @@ export interface ThreadSummary {
   section: string | null;
   dialect: string;
   parts: number;
+  /** Part numbers below the highest that no input holds (a zip part not given?). */
+  missingParts?: number[];
   /** A thread joined from an `e2ee_cutover` thread and its E2EE download: their keys. */
   joined?: string[];
   participants: string[];
@@ -99,6 +101,7 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
       key: plan.key, section: plan.section, dialect: plan.dialect, parts: plan.parts.length,
       participants: [], messages: 0, kinds: {}, firstMs: null, lastMs: null,
     };
+    if (plan.missingParts.length) summary.missingParts = plan.missingParts;
     if (plan.joined) summary.joined = plan.joined.map((p) => p.key);
     try {
       const header = await opened.header(plan);
@@ -145,7 +148,8 @@ function humanText(r: {
   for (const t of r.threads) {
     const dates = t.firstMs !== null ? `${iso(t.firstMs)!.slice(0, 10)} → ${iso(t.lastMs)!.slice(0, 10)}` : 'no messages';
     const key = t.joined ? t.joined.join(' + ') : t.key;
-    out.push(`  ${key}  ${t.participants.length} people  ${t.messages} messages  ${dates}${t.error ? '  (unreadable)' : ''}`);
+    const missing = t.missingParts ? `  (parts ${t.missingParts.join(', ')} missing)` : '';
+    out.push(`  ${key}  ${t.participants.length} people  ${t.messages} messages  ${dates}${missing}${t.error ? '  (unreadable)' : ''}`);
   }
   out.push(`participants: ${r.participants.length} (${r.participants.slice(0, 10).map(inThreads).join(', ')}${r.participants.length > 10 ? ', …' : ''})`);
   out.push(`messages: ${r.messages.total} (${Object.entries(r.messages.kinds).map(([k, n]) => `${k} ${n}`).join(', ')})`);

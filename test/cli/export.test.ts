@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, relative } from 'node:path';
 import yazl from 'yazl';
 import { cliEnv, CLI_PATH, collect, looksLikeStackTrace, ROOT, runCli, tempDir } from '../support/cli.js';
@@ -177,6 +177,18 @@ t.test('inspect: owner, threads, messages per kind, dates; --json', async (t) =>
   t.equal(r.messages.total, 54);
   t.equal(r.messages.kinds.text, 43);
   t.match(r.dateRange, { first: /^2023-11-14/, last: /^2026-01-04/ });
+});
+
+t.test('inspect names the parts a thread is missing', async (t) => {
+  const dir = tempDir(t);
+  const copy = join(dir, 'export');
+  cpSync(EXAMPLE, copy, { recursive: true });
+  rmSync(join(copy, 'your_facebook_activity', 'messages', 'inbox', 'charlesbabbage_1029384756', 'message_2.json'));
+  const human = await runCli(['inspect', copy]);
+  t.equal(human.code, 0);
+  t.match(human.stdout, /inbox\/charlesbabbage_1029384756 .* \(parts 2 missing\)/);
+  const json = JSON.parse((await runCli(['inspect', copy, '--json'])).stdout) as { threads: { key: string; missingParts?: number[] }[] };
+  t.same(json.threads.map((x) => x.missingParts ?? null), [[2], null, null]);
 });
 
 t.test('inspect into a reader that leaves early (| head -c 1): exit 0, no stack trace', { skip: existsSync('/bin/bash') ? false : 'needs /bin/bash' }, async (t) => {
