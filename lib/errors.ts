@@ -116,5 +116,7 @@ export function exitCodeOf(err: unknown): number {
 
 function formatValue(v: unknown): string {
   if (typeof v === 'string' || (typeof v === 'object' && v !== null)) return JSON.stringify(v);
+  // what yargs makes of `--jobs abc` (the text itself is gone by then)
+  if (Number.isNaN(v)) return 'something that is not a number';
   return String(v);
 }

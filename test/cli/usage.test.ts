@@ -42,6 +42,7 @@ t.test('--version prints package.json version', async (t) => {
 const usageErrors: { name: string; args: string[]; stderr: RegExp[] }[] = [
   { name: '--window 0', args: [...ME, '--window', '0', THREAD], stderr: [/--window/, /(?:>=?\s*1|at least 1|positive)/i] },
   { name: '--window 2.5', args: [...ME, '--window', '2.5', THREAD], stderr: [/--window/, /integer|whole/i] },
+  { name: '--jobs abc', args: [...ME, '--jobs', 'abc', THREAD], stderr: [/--jobs: must be an integer >= 1, got something that is not a number\n/] },
   { name: '--overlap 8 --window 8', args: [...ME, '--overlap', '8', '--window', '8', THREAD], stderr: [/--overlap/, /less than|smaller than|</i, /--window|\b8\b/] },
   { name: '--overlap -1', args: [...ME, '--overlap', '-1', THREAD], stderr: [/--overlap/, /(?:>=?\s*0|at least 0|negative)/i] },
   { name: 'unknown flag --frobnicate', args: [...ME, '--frobnicate', THREAD], stderr: [/frobnicate/, /unknown/i] },
