@@ -87,7 +87,7 @@ const headerBuffer = Buffer.allocUnsafe(HEADER_CHUNK);
 type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 const enum Mode { Start, Key, Value, Skip, Build, Done }
 
-export type HeaderReader = ReturnType<typeof createHeaderReader>;
+type HeaderReader = ReturnType<typeof createHeaderReader>;
 
 /** The pure part of {@link readThreadHeader}: feed bytes until `push` returns true or the input ends, then `end()`. */
 export function createHeaderReader(source: string, options: ReadThreadHeaderOptions = {}) {
