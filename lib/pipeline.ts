@@ -3,6 +3,9 @@
  *
  *   tokenizer → decoder → filter → order → dedupe → [sessions] → run-merger → role mapper → chunker → serializer
  *
+ * createPipelineCore(options): the same stages (bar the tokenizer) run as one synchronous stage,
+ * no streams between them: what each thread job of a whole export runs (lib/core/chain.ts says why).
+ *
  * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, better
  * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: FORMATS.md §5).
  */
@@ -17,12 +20,22 @@ import { createRoleMapperStream } from './streams/role-mapper.js';
 import { createChunkerStream } from './streams/chunker.js';
 import { createSerializerStream } from './streams/serializer.js';
 import { createTokenizerStream } from './streams/tokenizer.js';
-import { ALL_KINDS, DEFAULT_KINDS } from './core/filter.js';
-import { meMatcher, type RoleMapperStats } from './core/role-mapper.js';
+import { createFileSpill, type FileSpillOptions } from './streams/spill-files.js';
+import { createChain } from './core/chain.js';
+import { createChunker, type ChunkerOptions } from './core/chunker.js';
+import { createDecoder, type DecoderOptions } from './core/decoder.js';
+import { createDedupe, type DedupeOptions } from './core/dedupe.js';
+import { ALL_KINDS, createFilter, DEFAULT_KINDS, type FilterOptions } from './core/filter.js';
+import { createOrder, type OrderOptions } from './core/order.js';
+import { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
+import { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
+import { createSerializer, type SerializerOptions } from './core/serializer.js';
+import { createSessions, type SessionsOptions } from './core/sessions.js';
+import type { Stage } from './core/stage.js';
 import { OptionError, UnknownSenderError } from './errors.js';
 import { Report } from './report.js';
 import { toMojibake } from './text/mojibake.js';
-import type { MessageKind, ThreadInfo } from './types.js';
+import type { MessageKind, ThreadInfo, TokenChunk } from './types.js';
 import { closestName } from './text/closest.js';
 
 export type Preset = 'default' | 'langchain';
@@ -79,7 +92,62 @@ export interface Pipeline {
   checkMe(): void;
 }
 
+/**
+ * The pipeline without streams: one stage (lib/core/chain.ts) that takes token chunks (see
+ * tokenizeSources) and returns NDJSON lines, each batch passed through every stage at once. What
+ * lib/export/thread-job.ts runs for each thread of an export. Drain every output before the next
+ * push; call `stage.destroy()` at the end, whatever happened (it removes the sort's temporary files).
+ */
+export interface PipelineCore extends Omit<Pipeline, 'streams'> {
+  stage: Stage<TokenChunk[], string>;
+}
+
 export function createPipeline(options: PipelineOptions): Pipeline {
+  const { plan, ...rest } = planPipeline(options);
+  const streams: Transform[] = [];
+  if (options.tokenizer ?? true) {
+    const { report } = rest;
+    streams.push(createTokenizerStream({ source: options.source ?? '<input>', onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n) }));
+  }
+  streams.push(createDecoderStream(plan.decoder), createFilterStream(plan.filter), createOrderStream(plan.order));
+  if (plan.dedupe) streams.push(createDedupeStream(plan.dedupe));
+  if (plan.sessions) streams.push(createSessionsStream(plan.sessions));
+  streams.push(
+    createRunMergerStream(plan.runMerger),
+    createRoleMapperStream(plan.roleMapper, rest.stats),
+    createChunkerStream(plan.chunker),
+    createSerializerStream(plan.serializer),
+  );
+  return { streams, ...rest };
+}
+
+export function createPipelineCore(options: Omit<PipelineOptions, 'tokenizer' | 'source'>): PipelineCore {
+  const { plan, ...rest } = planPipeline(options);
+  const stages: Stage<never, unknown>[] = [
+    createDecoder(plan.decoder),
+    createFilter(plan.filter),
+    createOrder({ ...plan.order, spill: createFileSpill(plan.order.dir === undefined ? {} : { dir: plan.order.dir }) }),
+  ];
+  if (plan.dedupe) stages.push(createDedupe(plan.dedupe));
+  if (plan.sessions) stages.push(createSessions(plan.sessions));
+  stages.push(createRunMerger(plan.runMerger), createRoleMapper(plan.roleMapper, rest.stats), createChunker(plan.chunker), createSerializer(plan.serializer));
+  return { stage: createChain(stages), ...rest };
+}
+
+/** The options of each stage (null: the stage is left out), with what the stages report into. */
+interface StagePlan {
+  decoder: DecoderOptions;
+  filter: FilterOptions;
+  order: OrderOptions & FileSpillOptions;
+  dedupe: DedupeOptions | null;
+  sessions: SessionsOptions | null;
+  runMerger: RunMergerOptions;
+  roleMapper: RoleMapperOptions;
+  chunker: ChunkerOptions;
+  serializer: SerializerOptions;
+}
+
+function planPipeline(options: PipelineOptions): Omit<Pipeline, 'streams'> & { plan: StagePlan } {
   const preset = options.preset ?? 'default';
   if (preset !== 'default' && preset !== 'langchain') {
     throw new OptionError('preset', `must be "default" or "langchain"`, preset);
@@ -96,54 +164,46 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (t.senderCounts) for (const s of t.senderCounts.keys()) stats.people.add(s);
   };
 
-  const streams: Transform[] = [];
-  if (options.tokenizer ?? true) streams.push(createTokenizerStream({ source: options.source ?? '<input>', onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n) }));
-  streams.push(
-    createDecoderStream({ repair: !lc, e2ee: !lc, report }),
-    createFilterStream({
+  const plan: StagePlan = {
+    decoder: { repair: !lc, e2ee: !lc, report },
+    filter: {
       ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds ?? DEFAULT_KINDS, report }),
       ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
       ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
-    }),
-    createOrderStream({
+    },
+    order: {
       ties: lc ? 'file' : 'auto',
       joinParts: lc ? false : (options.joinParts ?? true),
       ...(options.memoryBytes !== undefined && { memoryBytes: options.memoryBytes }),
       ...(options.tmpDir !== undefined && { dir: options.tmpDir }),
-    }),
-  );
-  // LangChain keeps copies; we emit a message found twice (overlapping exports) once
-  if (!lc) streams.push(createDedupeStream({ report }));
-  if (options.sessionGapMs !== undefined && !lc) streams.push(createSessionsStream({ gapMs: options.sessionGapMs }));
-  streams.push(
-    createRunMergerStream(
-      lc
-        ? { strip: 'merge' }
-        : { merge: options.merge ?? true, ...(options.mergeGapMs !== undefined && { maxGapMs: options.mergeGapMs }) },
-    ),
-    createRoleMapperStream({ me, normalize: !lc, names: !lc && (options.names ?? false), onThread }, stats),
-    createChunkerStream(
-      lc
-        ? {
-            window: options.window ?? 8,
-            overlap: options.overlap ?? 2,
-            requireAssistant: 'session',
-            sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
-            trimTrailingUser: false,
-            short: 'drop',
-            tail: 'drop',
-          }
-        : {
-            window: options.window ?? 8,
-            overlap: options.overlap ?? 2,
-            ...(options.system !== undefined && { system: options.system }),
-          },
-    ),
-    createSerializerStream({ stats }),
-  );
+    },
+    // LangChain keeps copies; we emit a message found twice (overlapping exports) once
+    dedupe: lc ? null : { report },
+    sessions: options.sessionGapMs !== undefined && !lc ? { gapMs: options.sessionGapMs } : null,
+    runMerger: lc
+      ? { strip: 'merge' }
+      : { merge: options.merge ?? true, ...(options.mergeGapMs !== undefined && { maxGapMs: options.mergeGapMs }) },
+    roleMapper: { me, normalize: !lc, names: !lc && (options.names ?? false), onThread },
+    chunker: lc
+      ? {
+          window: options.window ?? 8,
+          overlap: options.overlap ?? 2,
+          requireAssistant: 'session',
+          sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
+          trimTrailingUser: false,
+          short: 'drop',
+          tail: 'drop',
+        }
+      : {
+          window: options.window ?? 8,
+          overlap: options.overlap ?? 2,
+          ...(options.system !== undefined && { system: options.system }),
+        },
+    serializer: { stats },
+  };
 
   return {
-    streams,
+    plan,
     report,
     stats,
     checkMe() {

@@ -9,10 +9,9 @@
  * that the caller reports it and goes on with the other threads. The caller must then discard the
  * bytes already emitted for that job (never half a thread in the output).
  */
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Output } from '../core/stage.js';
 import { FbstreamError, IoError, OptionError } from '../errors.js';
-import { createPipeline, type PipelineOptions } from '../pipeline.js';
+import { createPipelineCore, type PipelineOptions } from '../pipeline.js';
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from '../sources/export-index.js';
@@ -222,22 +221,23 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
   const signal = env.signal;
   const report = new Report();
   // a bad option is the caller's mistake, not the thread's: it throws
-  const p = createPipeline({ ...pickJobOptions(options), tokenizer: false, report, ...(job.joinAll && { joinParts: 'all' as const }) });
+  const p = createPipelineCore({ ...pickJobOptions(options), report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
-  const out = new PieceWriter(pieceBytes, emit, env.pieces);
+  const out = new PieceWriter(pieceBytes, emit, env.pieces, signal);
   try {
     signal?.throwIfAborted();
     const sources: Source[] = [];
     for (const part of job.parts) sources.push(await opener.source(part));
-    const input = Readable.from(
-      tokenizeSources(sources, {
-        ...(signal && { signal }),
-        ...(env.onRead && { onBytes: env.onRead }),
-        onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n),
-      }),
-    );
-    await pipeline([input, ...p.streams, out], signal ? { signal } : {});
+    // the stages as one (lib/core/chain.ts): nothing waits between them, so nothing piles up there
+    const chunks = tokenizeSources(sources, {
+      ...(signal && { signal }),
+      ...(env.onRead && { onBytes: env.onRead }),
+      onInvalidUtf8: (n, source) => report.note('invalid UTF-8 sequences replaced', { source }, n),
+    });
+    for await (const chunk of chunks) await out.write(p.stage.push(chunk));
+    await out.write(p.stage.flush());
     await out.sendLast();
+    signal?.throwIfAborted();
     out.release();
     return {
       threads: p.stats.threads,
@@ -252,6 +252,7 @@ export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Em
     if (signal?.aborted) throw signal.reason;
     return failedResult(err);
   } finally {
+    p.stage.destroy?.();
     if (!env.opener) await opener.close();
   }
 }
@@ -276,7 +277,7 @@ export function reportEntries(report: Report): ReportEntries {
  * `size` bytes (never splitting a character), each handed to `emit` once full; `sendLast()` emits the
  * last one. A piece emitted is never touched again.
  */
-class PieceWriter extends Writable {
+class PieceWriter {
   bytes = 0;
   emitError: unknown;
   #piece: Uint8Array | null = null;
@@ -286,22 +287,32 @@ class PieceWriter extends Writable {
   readonly #size: number;
   readonly #deliver: Emit;
   readonly #buffers: PieceBuffers | undefined;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(size: number, deliver: Emit, buffers?: PieceBuffers) {
-    super({ objectMode: true, highWaterMark: 1 });
+  constructor(size: number, deliver: Emit, buffers?: PieceBuffers, signal?: AbortSignal) {
     this.#size = size;
     this.#deliver = deliver;
     this.#buffers = buffers;
+    this.#signal = signal;
   }
 
-  override _write(chunk: string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // Synchronous unless a piece filled up and went out: a write that completed a tick later held
-    // the whole chain's batches across it, and on a 100 MB thread 45 MB of them lived long enough
-    // to be promoted to the old generation instead of 3 MB (`--trace-gc-nvp`): a larger heap and
-    // more mark-compacts.
-    const sending = this.#add(chunk);
-    if (sending) sending.then(() => callback(), callback);
-    else callback();
+  /**
+   * All the lines of one output of the pipeline, encoded as they are read (a lazy output runs the
+   * rest of the pipeline as it is read). Waits only while a full piece goes out; stops there when
+   * the job is aborted.
+   */
+  async write(out: Output<string>): Promise<void> {
+    if (Array.isArray(out)) return this.#lines(out);
+    for (const batch of out) await this.#lines(batch);
+  }
+
+  async #lines(batch: string[]): Promise<void> {
+    for (const line of batch) {
+      const sending = this.#add(line);
+      if (!sending) continue;
+      await sending;
+      this.#signal?.throwIfAborted();
+    }
   }
 
   /** Encode `text` into pieces; a promise when a full piece was handed over (the rest follows it). */

@@ -7,7 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import t from 'tap';
 import { splitAt } from '../support/chunks.js';
 import fc from 'fast-check';
-import { createPipeline, type PipelineOptions } from '../../lib/pipeline.js';
+import { createPipeline, createPipelineCore, type PipelineOptions } from '../../lib/pipeline.js';
+import { createTokenizer } from '../../lib/core/tokenizer.js';
+import { drain } from '../support/stage.js';
 import { metaJson } from '../support/messages.js';
 
 /** A newest-first thread with mojibake, runs of one sender, media and notices. */
@@ -78,4 +80,32 @@ t.test('checkMe: names nobody -> UnknownSenderError with the people found', asyn
   const p = createPipeline({ me: 'Ada', source: 'in.json' });
   await pipeline([Readable.from([input]), ...p.streams, new Writable({ write: (_c, _e, cb) => cb() })]);
   t.throws(() => p.checkMe(), { code: 'FBS_UNKNOWN_SENDER', participants: ['Ada Lovelace', 'Zoë Brontë'], message: /Did you mean "Ada Lovelace"/ });
+});
+
+/** The same input through createPipelineCore: token chunks in, every output drained before the next push. */
+function runCore(chunks: Buffer[], options: Partial<PipelineOptions> = {}): string {
+  const p = createPipelineCore({ me: 'Ada Lovelace', ...options });
+  const tokenizer = createTokenizer({ source: 'in.json' });
+  const lines: string[] = [];
+  try {
+    for (const c of chunks) lines.push(...drain(p.stage.push(tokenizer.push(c))));
+    lines.push(...drain(p.stage.push(tokenizer.flush())), ...drain(p.stage.flush()));
+  } finally {
+    p.stage.destroy!();
+  }
+  return lines.join('');
+}
+
+t.test('createPipelineCore: the same lines as the streams, spilled or not, either preset', async (t) => {
+  for (const options of [{}, { memoryBytes: 1024 }, { preset: 'langchain' as const, window: 3, overlap: 1 }]) {
+    const whole = await run([input], options);
+    t.equal(runCore([input], options), whole, JSON.stringify(options));
+    t.equal(runCore(splitAt(input, [17, 500, 501, 3000]), options), whole, `${JSON.stringify(options)}, in pieces`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'fbstream-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  runCore([input], { memoryBytes: 1024, tmpDir: dir });
+  t.same(readdirSync(dir), [], 'destroy after a good run leaves no sort file');
+  t.throws(() => runCore([input.subarray(0, input.length - 200)], { memoryBytes: 1024, tmpDir: dir }), { code: 'FBS_JSON_SYNTAX' });
+  t.same(readdirSync(dir), [], 'nor after an error');
 });
