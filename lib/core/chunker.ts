@@ -60,6 +60,14 @@ export function normalizeChunkerOptions(options: ChunkerOptions = {}): Normalize
   });
 }
 
+/**
+ * Turns no window needs any more, dropped together. It was 1024: turns then lived through young-
+ * generation collections, and whenever V8 ran them closer together (a worker waiting for its
+ * output to be taken, a new space shrunk while idle) they were promoted, 250-300 MB per 2 GB export
+ * in some runs and 20-30 MB more peak RSS (`--trace-gc-nvp`, bench/export.ts).
+ */
+const COMPACT_AFTER = 64;
+
 export function createChunker(options?: ChunkerOptions): Stage<RoleTurn[], Example> {
   return new Chunker(normalizeChunkerOptions(options));
 }
@@ -140,10 +148,14 @@ class Chunker implements Stage<RoleTurn[], Example> {
     this.#out.push({ thread: first.thread, messages, meta: { session: first.session, firstTimestampMs: first.firstTimestampMs, lastTimestampMs: this.#at(end - 1).lastTimestampMs } });
   }
 
-  /** Drop turns no later window (nor the tail window) can need. */
+  /**
+   * Drop turns no later window (nor the tail window) can need, once there are COMPACT_AFTER of
+   * them: what is kept (about a window) is copied, so this costs little, and turns do not outlive
+   * their windows by much (see COMPACT_AFTER).
+   */
   #compact(): void {
     const keepFrom = Math.min(this.#nextStart, this.#count - this.#o.window);
-    if (keepFrom - this.#base > 1024 && keepFrom - this.#base > this.#turns.length / 2) {
+    if (keepFrom - this.#base >= COMPACT_AFTER && keepFrom - this.#base > this.#turns.length / 2) {
       this.#turns = this.#turns.slice(keepFrom - this.#base);
       this.#base = keepFrom;
     }

@@ -22,5 +22,9 @@ export interface Stage<In, Out> {
   destroy?(): void;
 }
 
-/** Records per batch when a stage releases a long run (keeps per-chunk costs small). */
-export const BATCH_SIZE = 1024;
+/**
+ * Records per batch when a stage releases a long run: enough to keep per-batch costs small, few
+ * enough that a batch is gone before the next young-generation collection (1024 made the scavenger
+ * copy 396 MB on a 2 GB export, 256 makes it 222 MB, at the same speed; `--trace-gc-nvp`).
+ */
+export const BATCH_SIZE = 256;

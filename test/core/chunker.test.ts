@@ -26,6 +26,19 @@ t.test('langchain: conv[i:i+w] for i in range(0, n-w+1, w-o)', async (t) => {
   }), { numRuns: 500 }));
 });
 
+t.test('long sessions (turns dropped as windows pass them): still conv[i:i+w], in batches of any size', async (t) => {
+  t.doesNotThrow(() => fc.assert(fc.property(fc.integer({ min: 100, max: 700 }), fc.integer({ min: 1, max: 10 }), fc.nat(), fc.integer({ min: 1, max: 300 }), (n, window, o, batch) => {
+    const overlap = o % window;
+    const all = turns('a' + 'u'.repeat(n - 1));
+    const batches: RoleTurn[][] = [];
+    for (let i = 0; i < all.length; i += batch) batches.push(all.slice(i, i + batch));
+    const got = spans(runStage(createChunker({ ...langchain, window, overlap }), batches));
+    const want: number[][] = [];
+    for (let i = 0; i < n - window + 1; i += window - overlap) want.push(Array.from({ length: window }, (_, k) => i + k));
+    assert.deepEqual(got, want);
+  }), { numRuns: 100 }));
+});
+
 t.test('langchain: a session known to have no assistant is dropped without holding it', async (t) => {
   const out = chunk(turns('uuuuuuuuuu'), { ...langchain, window: 2, overlap: 0, sessionHasAssistant: () => false });
   t.same(out, []);
