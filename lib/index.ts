@@ -2,7 +2,7 @@
  * fbstream's public API. Each stage is exported twice: its pure core (`createX`, arrays in, arrays
  * out) and its Transform (`createXStream`); `createPipeline` wires them in order.
  */
-export { createPipeline, createPipelineCore, type Pipeline, type PipelineCore, type PipelineOptions, type Preset } from './pipeline.js';
+export { createPipeline, createPipelineCore, textFrom, type Pipeline, type PipelineCore, type PipelineOptions, type Preset } from './pipeline.js';
 export { createChain } from './core/chain.js';
 
 export { createTokenizer, type Tokenizer, type TokenizerOptions } from './core/tokenizer.js';

@@ -31,7 +31,7 @@ import { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperSta
 import { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 import { createSerializer, type SerializerOptions } from './core/serializer.js';
 import { createSessions, type SessionsOptions } from './core/sessions.js';
-import type { Stage } from './core/stage.js';
+import type { Output, Stage } from './core/stage.js';
 import { OptionError, UnknownSenderError } from './errors.js';
 import { Report } from './report.js';
 import { toMojibake } from './text/mojibake.js';
@@ -132,6 +132,21 @@ export function createPipelineCore(options: Omit<PipelineOptions, 'tokenizer' | 
   if (plan.sessions) stages.push(createSessions(plan.sessions));
   stages.push(createRunMerger(plan.runMerger), createRoleMapper(plan.roleMapper, rest.stats), createChunker(plan.chunker), createSerializer(plan.serializer));
   return { stage: createChain(stages), ...rest };
+}
+
+/**
+ * The text a pipeline core makes of `chunks`, string by string (the serializer's blocks of about
+ * 16 Ki characters), computed as it is read: `Readable.from(textFrom(…))` is a byte source with
+ * backpressure. Call `stage.destroy()` once it is done or abandoned.
+ */
+export async function* textFrom(stage: Stage<TokenChunk[], string>, chunks: AsyncIterable<TokenChunk[]>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield* batches(stage.push(chunk));
+  yield* batches(stage.flush());
+}
+
+function* batches(out: Output<string>): Generator<string> {
+  if (Array.isArray(out)) yield* out;
+  else for (const batch of out) yield* batch;
 }
 
 /** The options of each stage (null: the stage is left out), with what the stages report into. */

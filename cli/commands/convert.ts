@@ -13,7 +13,7 @@ import { basename, dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { createPipeline, type PipelineOptions, type Preset } from '../../lib/pipeline.js';
+import { createPipelineCore, textFrom, type PipelineOptions, type Preset } from '../../lib/pipeline.js';
 import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { OptionError, UsageError, UnknownSenderError } from '../../lib/errors.js';
 import { ALL_SECTIONS, DEFAULT_SECTIONS, noThreadsError, resolveOwner, selectThreads } from '../../lib/export/select.js';
@@ -154,14 +154,19 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
   const me = args.me;
   const sources = await resolveInputs(args.inputs, { langchain: args.preset === 'langchain', stdin: io.stdin });
   if (args.out !== undefined) refuseOverwritingInput(args.out, sources.map((s) => s.name));
-  const p = createPipeline({ me, tokenizer: false, ...pipelineOptions(args) });
+  // the stages as one (lib/core/chain.ts), as for the threads of an export: no stream between them
+  const p = createPipelineCore({ me, ...pipelineOptions(args) });
   return withOutput(args.out, io, async ({ sink, signal, isFile }) => {
-    const input = Readable.from(tokenizeSources(sources, {
+    const chunks = tokenizeSources(sources, {
       signal,
       onInvalidUtf8: (n, source) => p.report.note('invalid UTF-8 sequences replaced', { source }, n),
-    }));
-    // stdout is not ended: it belongs to the process, and the summary still follows on stderr
-    await pipeline([input, ...p.streams, sink], { signal, end: isFile });
+    });
+    try {
+      // stdout is not ended: it belongs to the process, and the summary still follows on stderr
+      await pipeline([Readable.from(textFrom(p.stage, chunks)), sink], { signal, end: isFile });
+    } finally {
+      p.stage.destroy?.();
+    }
     p.checkMe();
     if (!args.quiet) {
       summary(io, args, p.stats.examples, p.stats.threads);

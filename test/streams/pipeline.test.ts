@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import t from 'tap';
 import { splitAt } from '../support/chunks.js';
 import fc from 'fast-check';
-import { createPipeline, createPipelineCore, type PipelineOptions } from '../../lib/pipeline.js';
+import { createPipeline, createPipelineCore, textFrom, type PipelineOptions } from '../../lib/pipeline.js';
 import { createTokenizer } from '../../lib/core/tokenizer.js';
 import { drain } from '../support/stage.js';
 import { metaJson } from '../support/messages.js';
@@ -108,4 +108,28 @@ t.test('createPipelineCore: the same lines as the streams, spilled or not, eithe
   t.same(readdirSync(dir), [], 'destroy after a good run leaves no sort file');
   t.throws(() => runCore([input.subarray(0, input.length - 200)], { memoryBytes: 1024, tmpDir: dir }), { code: 'FBS_JSON_SYNTAX' });
   t.same(readdirSync(dir), [], 'nor after an error');
+});
+
+t.test('textFrom: the core as text read on demand, the same as the streams', async (t) => {
+  const whole = await run([input], { memoryBytes: 1024 });
+  const p = createPipelineCore({ me: 'Ada Lovelace', memoryBytes: 1024 });
+  const tokenizer = createTokenizer({ source: 'in.json' });
+  let pulled = 0;
+  async function* chunks() {
+    for (const c of splitAt(input, [100, 2000, 4000])) {
+      ++pulled;
+      yield tokenizer.push(c);
+    }
+    yield tokenizer.flush();
+  }
+  const text = textFrom(p.stage, chunks());
+  t.equal(pulled, 0, 'nothing read before the text is');
+  let out = '';
+  try {
+    for await (const s of text) out += s;
+  } finally {
+    p.stage.destroy!();
+  }
+  t.equal(out, whole);
+  t.equal(pulled, 4);
 });
