@@ -4,7 +4,7 @@
  *   tokenizer → decoder → filter → order → dedupe → [sessions] → run-merger → role mapper → chunker → serializer
  *
  * createPipelineCore(options): the same stages (bar the tokenizer) run as one synchronous stage,
- * no streams between them: what each thread job of a whole export runs (lib/core/chain.ts says why).
+ * no streams between them: what the CLI runs (lib/core/chain.ts says why).
  *
  * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, better
  * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: FORMATS.md §5).
@@ -94,9 +94,10 @@ export interface Pipeline {
 
 /**
  * The pipeline without streams: one stage (lib/core/chain.ts) that takes token chunks (see
- * tokenizeSources) and returns NDJSON lines, each batch passed through every stage at once. What
- * lib/export/thread-job.ts runs for each thread of an export. Drain every output before the next
- * push; call `stage.destroy()` at the end, whatever happened (it removes the sort's temporary files).
+ * tokenizeSources) and returns NDJSON lines, each batch passed through every stage at once: what
+ * the CLI runs, for thread files and stdin and for each thread of an export. Drain every output
+ * before the next push; call `stage.destroy()` at the end, whatever happened (it removes the sort's
+ * temporary files).
  */
 export interface PipelineCore extends Omit<Pipeline, 'streams'> {
   stage: Stage<TokenChunk[], string>;

@@ -62,9 +62,9 @@ export function normalizeChunkerOptions(options: ChunkerOptions = {}): Normalize
 
 /**
  * Turns no window needs any more, dropped together. It was 1024: turns then lived through young-
- * generation collections, and whenever V8 ran them closer together (a worker waiting for its
- * output to be taken, a new space shrunk while idle) they were promoted, 250-300 MB per 2 GB export
- * in some runs and 20-30 MB more peak RSS (`--trace-gc-nvp`, bench/export.ts).
+ * generation collections, and whenever V8 ran those closer together (a worker waiting for its
+ * output to be taken) they were promoted: in some two-job runs on a 2 GB export one isolate
+ * promoted 250-600 MB instead of 15-30, and peak RSS was 30-70 MB higher (`--trace-gc-nvp`).
  */
 const COMPACT_AFTER = 64;
 
