@@ -61,8 +61,9 @@ t.test('defaults: the tail after the last full window is covered by one more win
   t.same(spans(chunk(turns('uauauauaua'), { window: 4, overlap: 0 })), [[0, 1, 2, 3], [4, 5, 6, 7], [6, 7, 8, 9]]);
 });
 
-t.test('defaults: properties over random sessions', async (t) => {
-  t.doesNotThrow(() => fc.assert(fc.property(fc.stringMatching(/^[ua]{0,60}$/), fc.integer({ min: 1, max: 10 }), fc.nat(), (pattern, window, o) => {
+t.test('defaults: properties over random sessions, short and long (turns dropped as windows pass them)', async (t) => {
+  const patterns = fc.oneof(fc.stringMatching(/^[ua]{0,60}$/), fc.stringMatching(/^[ua]{100,400}$/));
+  t.doesNotThrow(() => fc.assert(fc.property(patterns, fc.integer({ min: 1, max: 10 }), fc.nat(), (pattern, window, o) => {
     const overlap = o % window;
     const got = spans(chunk(turns(pattern), { window, overlap }));
     let lastEnd = -1;
