@@ -1,6 +1,7 @@
 /**
  * fbstream's public API. Each stage is exported twice: its pure core (`createX`, arrays in, arrays
- * out) and its Transform (`createXStream`); `createPipeline` wires them in order.
+ * out) and its Transform (`createXStream`); `createPipeline` wires the Transforms in order,
+ * `createPipelineCore` the cores, as one core (`createChain`).
  */
 export { createPipeline, createPipelineCore, textFrom, type Pipeline, type PipelineCore, type PipelineOptions, type Preset } from './pipeline.js';
 export { createChain } from './core/chain.js';
