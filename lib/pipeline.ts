@@ -31,7 +31,7 @@ import { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperSta
 import { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 import { createSerializer, type SerializerOptions } from './core/serializer.js';
 import { createSessions, type SessionsOptions } from './core/sessions.js';
-import type { Output, Stage } from './core/stage.js';
+import { recordsOf, type Stage } from './core/stage.js';
 import { OptionError, UnknownSenderError } from './errors.js';
 import { Report } from './report.js';
 import { toMojibake } from './text/mojibake.js';
@@ -141,13 +141,8 @@ export function createPipelineCore(options: Omit<PipelineOptions, 'tokenizer' | 
  * backpressure. Call `stage.destroy()` once it is done or abandoned.
  */
 export async function* textFrom(stage: Stage<TokenChunk[], string>, chunks: AsyncIterable<TokenChunk[]>): AsyncGenerator<string> {
-  for await (const chunk of chunks) yield* batches(stage.push(chunk));
-  yield* batches(stage.flush());
-}
-
-function* batches(out: Output<string>): Generator<string> {
-  if (Array.isArray(out)) yield* out;
-  else for (const batch of out) yield* batch;
+  for await (const chunk of chunks) yield* recordsOf(stage.push(chunk));
+  yield* recordsOf(stage.flush());
 }
 
 /** The options of each stage (null: the stage is left out), with what the stages report into. */

@@ -9,7 +9,7 @@
  * that the caller reports it and goes on with the other threads. The caller must then discard the
  * bytes already emitted for that job (never half a thread in the output).
  */
-import type { Output } from '../core/stage.js';
+import { recordsOf, type Output } from '../core/stage.js';
 import { FbstreamError, IoError, OptionError } from '../errors.js';
 import { createPipelineCore, type PipelineOptions } from '../pipeline.js';
 import { Report } from '../report.js';
@@ -302,12 +302,7 @@ class PieceWriter {
    * the job is aborted.
    */
   async write(out: Output<string>): Promise<void> {
-    if (Array.isArray(out)) return this.#lines(out);
-    for (const batch of out) await this.#lines(batch);
-  }
-
-  async #lines(batch: string[]): Promise<void> {
-    for (const line of batch) {
+    for (const line of recordsOf(out)) {
       const sending = this.#add(line);
       if (!sending) continue;
       await sending;
