@@ -11,11 +11,11 @@
 import { close as closeFd, fstat, open as openFd, read as readFd, readSync } from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
-import { crc32, createInflateRaw, type ZlibOptions as NodeZlibOptions } from 'node:zlib';
-import { InflateRaw, type ZlibOptions } from 'minizlib';
+import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { DataError, IoError, LimitError, OptionError, type ErrorCode, type Position } from '../errors.js';
 import type { ExportEntry, InPlaceReader } from './entry.js';
+import { createRawInflater, type InflateStep, type RawInflater } from './raw-inflate.js';
 
 const READ_CHUNK = 64 * 1024;
 export const DEFAULT_MAX_RATIO = 100;
@@ -121,8 +121,8 @@ export interface ZipEntry extends ExportEntry {
    * discard what it took from a stream that errored; a stream that ended has passed every check.
    */
   open(): Readable;
-  /** The same bytes, with the same checks, read synchronously (see readEntryInPlace). */
-  readInPlace(): InPlaceReader;
+  /** The same bytes, with the same checks, read synchronously (see readEntryInPlace); null when they cannot be. */
+  readInPlace(): InPlaceReader | null;
 }
 
 export type ZipProblemKind = 'unsafe-name' | 'duplicate' | 'symlink' | 'not-a-file' | 'encrypted' | 'unsupported-method' | 'ratio';
@@ -316,34 +316,35 @@ function refuseToRead(state: ZipState, raw: yauzl.Entry, place: ZipPlace & { ent
   return undefined;
 }
 
-/**
- * Compressed bytes inflated at a time by {@link ZipEntry.readInPlace}: a few KiB of JSON from a
- * typical part (~9x), and at most ~4 MiB from any (deflate's limit is 1032x), so a bomb is caught
- * by the size and budget checks with that much in hand, never more.
- */
-const INFLATE_STEP = 4 * 1024;
-/** The inflated pieces' size (node:zlib's `chunkSize`: minizlib passes it on, though its types leave it out). */
-const INFLATE_OPTIONS: ZlibOptions & Pick<NodeZlibOptions, 'chunkSize'> = { chunkSize: 32 * 1024 };
+/** Compressed bytes read at a time by {@link ZipEntry.readInPlace} (16 KiB measured a little faster than 4 or 8). */
+const COMPRESSED_CHUNK = 16 * 1024;
 
 /**
  * An entry read synchronously, through the archive's descriptor: a stored entry read into the
- * caller's buffer, a deflated one inflated a few KiB at a time with minizlib (Node has no public
- * synchronous streaming inflate; minizlib, node-tar's and npm's, drives Node's own zlib binding).
- * Every piece passes the size and budget checks before it is handed out; the CRC-32 and the final
- * size are checked before the end is.
+ * caller's buffer, a deflated one inflated into it (lib/sources/raw-inflate.ts), so no read gives
+ * more than the caller's buffer holds, whatever the ratio. Every piece passes the size and budget
+ * checks before it is handed out; the CRC-32 and the final size are checked before the end is.
+ * Null where this Node's zlib cannot inflate synchronously (then {@link ZipEntry.open}).
  *
  * Why: streamed, an entry costs two thread-pool round trips per 64 KiB (a read, an inflate), and
  * with two jobs on two cores their wake-ups cost CPU the jobs need. On the 2 GB bench export with
  * --jobs 2, in place: ~17.5 s against ~19 s streamed (and before stages were classes, 32–39 CPU s
  * against 45–49); it costs ~20–40 MB more peak RSS (README, Benchmarks).
  */
-function readEntryInPlace(state: ZipState, raw: yauzl.Entry, path: string): InPlaceReader {
+function readEntryInPlace(state: ZipState, raw: yauzl.Entry, path: string): InPlaceReader | null {
   const place = { archive: state.archive, entry: path };
   const refused = refuseToRead(state, raw, place);
   if (refused) throw refused;
   const tally = new EntryTally(raw.uncompressedSize, raw.crc32, state.budget, place);
-  const start = dataStart(state, raw, place);
-  return raw.compressionMethod === 0 ? storedReader(state, start, tally) : inflatingReader(state, start, raw.compressedSize, tally);
+  if (raw.compressionMethod === 0) return storedReader(state, dataStart(state, raw, place), tally);
+  const inflater = createRawInflater();
+  if (!inflater) return null;
+  try {
+    return inflatingReader(state, dataStart(state, raw, place), raw.compressedSize, tally, inflater);
+  } catch (err) {
+    inflater.close();
+    throw err;
+  }
 }
 
 /** Where the entry's data starts: after its local header, whose name and extra field lengths are its own. */
@@ -390,48 +391,45 @@ function storedReader(state: ZipState, start: number, tally: EntryTally): InPlac
   };
 }
 
-function inflatingReader(state: ZipState, start: number, compressedSize: number, tally: EntryTally): InPlaceReader {
-  const inflate = new InflateRaw(INFLATE_OPTIONS);
-  const inflated: Buffer[] = [];
-  let failed: Error | undefined;
-  inflate.on('data', (piece: Buffer) => inflated.push(piece));
-  // minizlib wraps node:zlib's error ("zlib: ..."); report node's own, as the streamed read does
-  inflate.on('error', (err: unknown) => {
-    const { cause } = err as Error;
-    failed ??= cause instanceof Error ? cause : (err as Error);
-  });
+function inflatingReader(state: ZipState, start: number, compressedSize: number, tally: EntryTally, inflater: RawInflater): InPlaceReader {
+  const compressed = Buffer.allocUnsafe(Math.max(1, Math.min(COMPRESSED_CHUNK, compressedSize)));
   let position = start;
   const end = start + compressedSize;
-  let flushed = false;
+  let at = 0;
+  let left = 0;
+  let complete = false;
   let ended = false;
   return {
     read(into) {
-      while (inflated.length === 0) {
-        if (ended) return EMPTY;
-        if (position < end) {
-          // the compressed bytes go through `into`: minizlib copies what it inflates
-          const compressed = into.subarray(0, Math.min(INFLATE_STEP, end - position));
-          readFully(state, compressed, position, tally.place);
-          position += compressed.length;
-          inflate.write(compressed);
-        } else if (!flushed) {
-          flushed = true;
-          inflate.end();
-        } else {
-          return endOf(tally, () => (ended = true));
+      if (ended) return EMPTY;
+      // `into` filled, as a file read fills it: pieces cut short wherever the compressed reads
+      // end made the message scanner's carries across pieces ~25% dearer
+      let filled = 0;
+      while (!complete && filled < into.length) {
+        if (left === 0 && position < end) {
+          left = Math.min(compressed.length, end - position);
+          at = 0;
+          readFully(state, compressed.subarray(0, left), position, tally.place);
+          position += left;
         }
-        if (failed) throw readError(failed, { ...tally.place, offset: tally.bytes }, 'corrupt compressed data');
+        let step: InflateStep;
+        try {
+          step = inflater.inflate(compressed, at, left, into, filled, position === end);
+        } catch (err) {
+          throw readError(err as Error, { ...tally.place, offset: tally.bytes + filled }, 'corrupt compressed data');
+        }
+        at += step.consumed;
+        left -= step.consumed;
+        filled += step.produced;
+        // nothing in or out: the deflate stream is complete (zlib errs when the last bytes leave it
+        // incomplete); bytes after its end are not read, and the size and CRC-32 checks still decide
+        if (step.produced === 0 && step.consumed === 0) complete = true;
       }
-      let piece = inflated.shift()!;
-      if (piece.length > into.length) {
-        inflated.unshift(piece.subarray(into.length));
-        piece = piece.subarray(0, into.length);
-      }
-      return checked(tally, piece);
+      if (filled > 0) return checked(tally, into.subarray(0, filled));
+      return endOf(tally, () => (ended = true));
     },
     close() {
-      inflated.length = 0;
-      inflate.close();
+      inflater.close();
     },
   };
 }

@@ -9,6 +9,7 @@ import { deflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { exitCodeOf, FbstreamError } from '../../lib/errors.js';
+import type { InPlaceReader } from '../../lib/sources/entry.js';
 import { readThreadHeader } from '../../lib/sources/thread-header.js';
 import { createInflateBudget, openZip, type ZipArchive, type ZipEntry, type ZipProblem } from '../../lib/sources/zip.js';
 import { CORRUPT_DEFLATE, flipByte, offsetOf, rawZip, S_IFLNK, writeRawZip, yazlZip, type RawEntry } from '../support/zip.js';
@@ -36,6 +37,13 @@ function drain(stream: Readable): Promise<Drained> {
   });
 }
 
+/** The entry's in-place reader, which this Node has for deflated entries too (else they would be streamed). */
+function inPlaceReader(entry: ZipEntry): InPlaceReader {
+  const reader = entry.readInPlace();
+  if (reader === null) throw new Error(`${entry.path}: no in-place reader on this Node`);
+  return reader;
+}
+
 /**
  * The same as {@link drain}, through `readInPlace()` with a buffer of `intoBytes`: the chunks as
  * handed out (copied, since a chunk is valid only until the next read), and `ended` once the
@@ -46,7 +54,7 @@ function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024): Drained {
   const chunks: number[] = [];
   const into = Buffer.alloc(intoBytes);
   try {
-    const reader = entry.readInPlace();
+    const reader = inPlaceReader(entry);
     try {
       for (let c = reader.read(into); c.length > 0; c = reader.read(into)) {
         parts.push(Buffer.from(c));
@@ -354,6 +362,7 @@ t.test('in place: the same bytes through buffers of any size; data past the end 
         t.ok(r.ended && !r.error, `${path}, ${size}-byte buffer: ends`);
         t.ok(r.bytes.equals(content), `${path}, ${size}-byte buffer: the same bytes`);
         t.ok(r.chunks.every((n) => n > 0 && n <= size), `${path}, ${size}-byte buffer: chunks fit the buffer`);
+        t.ok(r.chunks.slice(0, -1).every((n) => n === size), `${path}, ${size}-byte buffer: every chunk but the last fills it`);
       }
     }
     for (const [how, read] of READS) {
@@ -364,11 +373,31 @@ t.test('in place: the same bytes through buffers of any size; data past the end 
   });
 });
 
+t.test('bytes after the end of the deflate stream are not read: the size and CRC-32 decide', async (t) => {
+  const content = Buffer.from(THREAD.repeat(20));
+  const deflated = deflateRawSync(content);
+  const archive = file(
+    t,
+    'trailing.zip',
+    rawZip([
+      { name: 'trailing.json', data: Buffer.concat([deflated, randomBytes(70_000)]), content },
+      { name: 'early-end.json', data: deflateRawSync(content.subarray(0, 100)), content },
+    ]),
+  );
+  for (const [how, read] of READS) {
+    await withZip(archive, async (zip) => {
+      const r = await read(byPath(zip, 'trailing.json'));
+      t.ok(r.ended && r.bytes.equals(content), `${how}: the entry's bytes, and its end`);
+      assertReadError(t, await read(byPath(zip, 'early-end.json')), archive, 'early-end.json', 'FBS_ZIP_CORRUPT', /false size: the entry ends after 100 bytes/);
+    });
+  }
+});
+
 t.test('in place: closing the archive mid-read is an I/O error; reading after close too', async (t) => {
   const archive = file(t, 'close-inplace.zip', rawZip([{ name: 'a.json', content: randomBytes(200_000) }, { name: 'b.json', content: randomBytes(200_000), method: 0 }]));
   const zip = await openZip(archive);
   const into = Buffer.alloc(32 * 1024);
-  const readers = zip.entries.map((e) => e.readInPlace());
+  const readers = zip.entries.map(inPlaceReader);
   for (const reader of readers) t.ok(reader.read(into).length > 0, 'a first chunk');
   await zip.close();
   for (const [i, reader] of readers.entries()) {
