@@ -38,7 +38,7 @@ export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
 // whole exports: folders and zip parts, indexed; threads converted in worker threads
 export { openExport, type OpenedExport, type OpenExportOptions } from './export/open-export.js';
 export { selectThreads, resolveOwner, ALL_SECTIONS, DEFAULT_SECTIONS, type SelectOptions, type Selection } from './export/select.js';
-export { convertThreads, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
+export { convertThreads, prestartWorkers, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
 export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobOptions, type JobResult } from './export/thread-job.js';
 export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader, type ThreadSection } from './sources/export-index.js';
 export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './sources/e2ee-join.js';

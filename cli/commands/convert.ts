@@ -202,11 +202,14 @@ function isExportInput(input: string): boolean {
 
 async function runExport(args: ConvertArgs, io: Io): Promise<number> {
   // loaded here, not at start-up: zip reading and workers are for whole exports only (~25 ms)
-  const [{ openExport }, { convertThreads }, { jobsFromPlans }] = await Promise.all([
+  const [{ openExport }, { convertThreads, prestartWorkers }, { jobsFromPlans }] = await Promise.all([
     import('../../lib/export/open-export.js'),
     import('../../lib/export/parallel.js'),
     import('../../lib/export/thread-job.js'),
   ]);
+  const jobs = args.jobs ?? availableParallelism();
+  // the workers start on the idle core while this one lists the export and reads its headers
+  prestartWorkers(jobs - 1);
   const opened = await openExport(args.inputs);
   try {
     const { index } = opened;
@@ -235,10 +238,10 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
       for (const s of index.skipped) say(io, `not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
       for (const t of selected) if (t.missingParts.length) say(io, `${t.key}: parts ${t.missingParts.join(', ')} missing (a zip part not given?)`);
     }
-    const jobs = jobsFromPlans(selected);
-    const progress = createProgress(io, args.quiet, jobs.length, jobs.reduce((n, j) => n + (j.bytes ?? 0), 0));
+    const threadJobs = jobsFromPlans(selected);
+    const progress = createProgress(io, args.quiet, threadJobs.length, threadJobs.reduce((n, j) => n + (j.bytes ?? 0), 0));
     return await withOutput(args.out, io, async ({ sink, signal }) => {
-      const result = await convertThreads(jobs, { me, ...pipelineOptions(args), jobs: args.jobs ?? availableParallelism(), signal }, sink, {
+      const result = await convertThreads(threadJobs, { me, ...pipelineOptions(args), jobs, signal }, sink, {
         onThreadDone: () => progress.thread(),
         onRead: (n) => progress.read(n),
       }).finally(() => progress.done());

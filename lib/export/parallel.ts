@@ -463,10 +463,11 @@ class WorkerRunner implements Runner {
 
   spawn(): void {
     const init: WorkerInit = { options: this.run.jobOptions, pieceBytes: this.run.o.pieceBytes, credit: this.run.o.credit };
-    // stdout: true keeps anything a worker prints away from the process's stdout, which may be the data
     const limits = this.run.resourceLimits;
-    const worker = new Worker(WORKER_URL, { workerData: init, stdout: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, ...limits } });
+    const worker = (limits === undefined && takePrestarted()) || startWorker(limits);
+    // not before: a 'data' listener keeps the process alive, even with the worker unref()'d
     worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    worker.postMessage({ type: 'init', init } satisfies ToWorker);
     this.worker = worker;
     this.ready = false;
     this.exited = false;
@@ -559,6 +560,49 @@ class WorkerRunner implements Runner {
     await closed;
     await worker.terminate();
   }
+}
+
+/** A new worker; what it prints is forwarded to stderr by its runner. */
+function startWorker(limits?: ResourceLimits): Worker {
+  // stdout: true keeps anything a worker prints away from the process's stdout, which may be the data
+  return new Worker(WORKER_URL, { stdout: true, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, ...limits } });
+}
+
+/** Workers started ahead of a run, and whether each has died since. */
+const prestarted: { worker: Worker; failed: boolean; onFail: () => void }[] = [];
+
+/**
+ * Start `count` workers now (beyond those already waiting), for the next runs without
+ * `resourceLimits` to take. A worker takes ~120 ms to start on an idle core (its own V8 isolate,
+ * Node's bootstrap, our modules), ~270 ms beside a busy one: the CLI starts them before it lists
+ * the export and reads its headers, work of one core while the other is idle. Workers waiting do
+ * not keep the process alive. Returns how many are waiting (`prestartWorkers(0)`: only that).
+ */
+export function prestartWorkers(count: number): number {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw new OptionError('count', 'must be an integer >= 0', count);
+  while (prestarted.length < count) {
+    const worker = startWorker();
+    const entry = { worker, failed: false, onFail: () => void (entry.failed = true) };
+    worker.on('error', entry.onFail).on('exit', entry.onFail);
+    worker.unref();
+    prestarted.push(entry);
+  }
+  return prestarted.length;
+}
+
+/** A prestarted worker still alive, or undefined. */
+function takePrestarted(): Worker | undefined {
+  for (let entry = prestarted.shift(); entry; entry = prestarted.shift()) {
+    const { worker, onFail } = entry;
+    worker.off('error', onFail).off('exit', onFail);
+    if (entry.failed) {
+      void worker.terminate();
+      continue;
+    }
+    worker.ref();
+    return worker;
+  }
+  return undefined;
 }
 
 /** A thread's output past the memory budget: appended in order, read back once, removed. */

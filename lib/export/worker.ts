@@ -4,15 +4,18 @@
  *
  * Protocol (jobs run one at a time, in the order sent; the main thread sends the next one before
  * the current one is done, so that the worker never waits for a round trip):
- *   main → worker  `job` {id, job}   `ack` {bytes?} (one per piece stored; with the piece's buffer, transferred back, once it is in a spill file)   `close`
- *   worker → main  `ready`   `piece` {id, bytes: ArrayBuffer, transferred}   `done` {id, result}   `closed`
+ *   main → worker  `init` {init} (first, once)   `job` {id, job}   `ack` {bytes?} (one per piece stored; with the piece's buffer, transferred back, once it is in a spill file)   `close`
+ *   worker → main  `ready` (after init)   `piece` {id, bytes: ArrayBuffer, transferred}   `done` {id, result}   `closed`
+ * The options come in a message, not as workerData, so that a worker can be started before they
+ * are known (prestartWorkers in parallel.ts); it posts nothing before `init`, so nothing is lost
+ * while no one listens.
  * Credit-based backpressure: at most `credit` pieces are unacknowledged, so a worker whose output
  * the main thread cannot take yet (a slow sink, a spill file) stops, and memory stays bounded.
  * `close` aborts the job in progress (its streams are destroyed, its sort files removed), closes
  * the zip archives this worker opened (each listed once per worker and kept open between jobs),
  * then answers `closed`; the main thread terminates the worker after that.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobOptions, type JobResult, type ThreadJob } from './thread-job.js';
 
 export interface WorkerInit {
@@ -23,7 +26,7 @@ export interface WorkerInit {
 }
 
 /** An ack may bring a piece's buffer back, for the worker's next pieces (see Run.piece). */
-export type ToWorker = { type: 'job'; id: number; job: ThreadJob } | { type: 'ack'; bytes?: ArrayBuffer } | { type: 'close' };
+export type ToWorker = { type: 'init'; init: WorkerInit } | { type: 'job'; id: number; job: ThreadJob } | { type: 'ack'; bytes?: ArrayBuffer } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -38,7 +41,13 @@ const READ_REPORT_BYTES = 4 * 1024 * 1024;
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lib/export/worker.js is a worker_threads entry, not a module to import');
-  const { options, pieceBytes, credit } = workerData as WorkerInit;
+  port.once('message', (msg: ToWorker) => {
+    if (msg.type !== 'init') throw new Error(`worker: expected init first, got ${msg.type}`);
+    serve(port, msg.init);
+  });
+}
+
+function serve(port: MessagePort, { options, pieceBytes, credit }: WorkerInit): void {
   const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer);
   const opener = createPartOpener();
   let credits = credit;

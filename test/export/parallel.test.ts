@@ -4,6 +4,7 @@
  * thread larger than the main thread's buffer. Workers run lib/export/worker.ts through the same
  * TypeScript loader as this file (tap's, inherited with process.execArgv).
  */
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import t, { type Test } from 'tap';
-import { convertThreads, type ConvertThreadsOptions, type RunSummary } from '../../lib/export/parallel.js';
+import { convertThreads, prestartWorkers, type ConvertThreadsOptions, type RunSummary } from '../../lib/export/parallel.js';
 import type { JobOptions, PartRef, ThreadJob } from '../../lib/export/thread-job.js';
 import { yazlZip } from '../support/zip.js';
 import { writeThreadParts } from '../../bench/generate.js';
@@ -229,6 +230,32 @@ t.test('jobs N: the calling thread and N - 1 workers; with resourceLimits, N wor
   await Promise.all([two.exited, limited.exited]);
   t.equal(two.value!.text, one.text);
   t.equal(limited.value!.text, one.text);
+});
+
+t.test('prestarted workers: the next run without resourceLimits takes them, the same bytes', async (t) => {
+  const one = await run(fixtureJobs(), { me: ME, jobs: 1 });
+  // 'worker' is emitted on the next tick
+  const started = await watchWorkers(async () => (prestartWorkers(1), await new Promise(setImmediate)));
+  t.equal(started.workers.length, 1, 'one worker started');
+  t.equal(prestartWorkers(1), 1, 'none more: one is waiting');
+  const limited = await watchWorkers(() => run(fixtureJobs(), { me: ME, jobs: 2, resourceLimits: { maxOldGenerationSizeMb: 256 } }));
+  t.equal(limited.workers.length, 2, 'a run with resourceLimits starts its own');
+  t.equal(prestartWorkers(0), 1, 'and leaves it waiting');
+  const two = await watchWorkers(() => run(fixtureJobs(), { me: ME, jobs: 2 }));
+  t.equal(two.workers.length, 0, 'jobs 2: no new worker');
+  t.equal(prestartWorkers(0), 0, 'the waiting one was taken');
+  await Promise.all([started.exited, limited.exited, two.exited]);
+  t.equal(two.value!.text, one.text);
+  t.equal(limited.value!.text, one.text);
+  t.throws(() => prestartWorkers(-1), { code: 'FBS_INVALID_OPTION' });
+});
+
+t.test('workers waiting unused do not keep the process alive', async (t) => {
+  const url = new URL('../../lib/export/parallel.ts', import.meta.url).href;
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', `(await import(${JSON.stringify(url)})).prestartWorkers(2); console.log('started')`], { encoding: 'utf8', timeout: 30_000 });
+  t.equal(child.error, undefined, 'exits by itself (no timeout)');
+  t.equal(child.status, 0, child.stderr);
+  t.equal(child.stdout.trim(), 'started');
 });
 
 t.test('abort mid-run: rejects, every worker exits, temporary files go', async (t) => {
