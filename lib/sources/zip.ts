@@ -329,7 +329,9 @@ const COMPRESSED_CHUNK = 16 * 1024;
  * Why: streamed, an entry costs two thread-pool round trips per 64 KiB (a read, an inflate), and
  * with two jobs on two cores their wake-ups cost CPU the jobs need. On the 2 GB bench export with
  * --jobs 2, in place: ~17.5 s against ~19 s streamed (and before stages were classes, 32–39 CPU s
- * against 45–49); it costs ~20–40 MB more peak RSS (README, Benchmarks).
+ * against 45–49). It then cost ~20–40 MB more peak RSS, when minizlib inflated into new buffers;
+ * inflated into the caller's buffer, the zips' peaks are within the folder's run-to-run spread
+ * (README, Benchmarks).
  */
 function readEntryInPlace(state: ZipState, raw: yauzl.Entry, path: string): InPlaceReader | null {
   const place = { archive: state.archive, entry: path };
