@@ -138,9 +138,9 @@ export const FILE_CHUNK = 32 * 1024;
 const PUSHES_PER_TURN = 32;
 /**
  * Bytes read in place at a time, then given to the tokenizer {@link FILE_CHUNK} at a time. Reading
- * (or inflating) 32 KiB between two pushes made the tokenizer's JSON.parse slower: on 1 GB of an
- * export's threads (bench/generate.ts), tokenizing took 2.87–3.05 s from files and 3.62 s from zip
- * entries with 32 KiB reads, 2.67 s and 3.42 s with 256 KiB reads (128 KiB: 2.67 and 3.51 s).
+ * (or inflating) 32 KiB between every two pushes made the tokenizer's JSON.parse slower: on 1 GB of
+ * an export's threads (bench/generate.ts), tokenizing alone took 2.89 s from files and 3.74 s from
+ * zip entries with 32 KiB reads, 2.81 s and 3.53 s with 256 KiB reads (medians, alternating runs).
  */
 const READ_BLOCK = 256 * 1024;
 /**
