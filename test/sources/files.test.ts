@@ -120,13 +120,26 @@ t.test('a missing file: an I/O error naming it', async (t) => {
   await t.rejects(collect(tokenizeSources([fileSource(missing)])), { code: 'FBS_IO', message: new RegExp(`cannot read ${missing}: .*ENOENT`) });
 });
 
-t.test('a FIFO is no regular file: read through its stream, same tokens', async (t) => {
+t.test('a FIFO is no regular file: read through its stream, not blocking the thread; same tokens', async (t) => {
   const fifo = join(dir, 'pipe.json');
   execFileSync('mkfifo', [fifo]);
-  // the writer: another process, as with `<(cat x.json)`
-  const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', otherFile, fifo], { stdio: 'ignore' });
-  const chunks = await collect(tokenizeSources([fileSource(fifo)]));
-  writer.kill();
+  // the writer: another process, as with `<(cat x.json)`, which opens the pipe only after a while.
+  // Opened or read synchronously, the pipe would block this thread until then: no timer would fire.
+  const writer = spawn('sh', ['-c', 'sleep 0.3; cat "$1" > "$2"', 'sh', otherFile, fifo], { stdio: 'ignore' });
+  let ticks = 0;
+  const timer = setInterval(() => ++ticks, 10);
+  let ticksBeforeData = -1;
+  const chunks: TokenChunk[] = [];
+  try {
+    for await (const chunk of tokenizeSources([fileSource(fifo)])) {
+      if (ticksBeforeData < 0) ticksBeforeData = ticks;
+      chunks.push(...chunk);
+    }
+  } finally {
+    clearInterval(timer);
+    writer.kill();
+  }
+  t.ok(ticksBeforeData > 0, `timers ran while the pipe waited for its writer (${ticksBeforeData})`);
   t.same(flatten(chunks), reference(other));
 });
 
