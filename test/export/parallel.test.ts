@@ -252,10 +252,22 @@ t.test('prestarted workers: the next run without resourceLimits takes them, the 
 
 t.test('workers waiting unused do not keep the process alive', async (t) => {
   const url = new URL('../../lib/export/parallel.ts', import.meta.url).href;
-  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', `(await import(${JSON.stringify(url)})).prestartWorkers(2); console.log('started')`], { encoding: 'utf8', timeout: 30_000 });
+  // the child says when each worker is running, and when one dies (it must not: a worker that
+  // failed to start would end the process for the wrong reason)
+  // (a timer keeps the child alive until both run; then only the waiting workers could)
+  const script = [
+    `const keep = setInterval(() => {}, 1000);`,
+    `process.on('worker', (w) => { w.on('online', () => console.log('online')); w.on('exit', (c) => console.log('exit', c)); });`,
+    `const online = new Promise((resolve) => { let n = 0; process.on('worker', (w) => w.on('online', () => ++n === 2 && resolve())); });`,
+    `(await import(${JSON.stringify(url)})).prestartWorkers(2);`,
+    `await online;`,
+    `clearInterval(keep);`,
+    `console.log('idle');`,
+  ].join('\n');
+  const child = spawnSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
   t.equal(child.error, undefined, 'exits by itself (no timeout)');
   t.equal(child.status, 0, child.stderr);
-  t.equal(child.stdout.trim(), 'started');
+  t.same(child.stdout.trim().split('\n'), ['online', 'online', 'idle'], 'both workers were running and none died');
 });
 
 t.test('abort mid-run: rejects, every worker exits, temporary files go', async (t) => {
