@@ -147,11 +147,13 @@ interface Normalized {
   credit: number;
 }
 
+/** `value`, an integer >= `min`, or an OptionError naming the option. */
+function int(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(name, `must be an integer >= ${min}`, value);
+  return value;
+}
+
 function normalize(options: ConvertThreadsOptions): Normalized {
-  const int = (name: string, value: unknown, min: number) => {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(name, `must be an integer >= ${min}`, value);
-    return value;
-  };
   const jobs = int('jobs', options.jobs, 1);
   return {
     jobs,
@@ -579,7 +581,7 @@ const prestarted: { worker: Worker; failed: boolean; onFail: () => void }[] = []
  * not keep the process alive. Returns how many are waiting (`prestartWorkers(0)`: only that).
  */
 export function prestartWorkers(count: number): number {
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) throw new OptionError('count', 'must be an integer >= 0', count);
+  int('count', count, 0);
   while (prestarted.length < count) {
     const worker = startWorker();
     const entry = { worker, failed: false, onFail: () => void (entry.failed = true) };
