@@ -23,6 +23,7 @@ import type { OpenedExport } from '../../lib/export/open-export.js';
 import { say, type Io } from '../io.js';
 import { withOutput } from '../output.js';
 import { createProgress } from '../progress.js';
+import { tuneScavenger } from '../scavenger.js';
 
 export interface ConvertArgs {
   inputs: string[];
@@ -208,6 +209,7 @@ async function runExport(args: ConvertArgs, io: Io): Promise<number> {
     import('../../lib/export/thread-job.js'),
   ]);
   const jobs = args.jobs ?? availableParallelism();
+  tuneScavenger(jobs);
   // the workers start on the idle core while this one lists the export and reads its headers
   prestartWorkers(jobs - 1);
   const opened = await openExport(args.inputs);
