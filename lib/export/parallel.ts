@@ -11,7 +11,8 @@
  * in memory; past it, a thread's further pieces are appended to its own temporary file (written out
  * after its memory pieces when its turn comes), so even one huge thread, or a huge thread that
  * holds up the ones after it, costs no more memory. A spill file is open only while its thread
- * runs. Each worker has at most `credit` pieces in flight (it waits for an ack per piece stored).
+ * runs. Each worker has at most `credit` full pieces' worth of output in flight (it waits for the
+ * acks of pieces stored; a thread's last, short piece counts by its size).
  * Workers: their pipeline's own bounds (the order stage spills past `memoryBytes`) plus `credit`
  * pieces; each holds its next jobs while it runs one (no idle round trip between jobs).
  * Main-thread memory for the output is thus about bufferBytes + jobs × credit × pieceBytes,
@@ -72,7 +73,7 @@ export interface ConvertThreadsOptions extends JobOptions {
   bufferBytes?: number;
   /** Threads started past the one being written. Default: no bound (see the scheduling note above). */
   ahead?: number;
-  /** Unacknowledged pieces per worker. Default 4. */
+  /** Unacknowledged output per worker, in full pieces (`credit` × `pieceBytes` bytes). Default 4. */
   credit?: number;
   /**
    * Heap limits of each worker (worker_threads `resourceLimits`). A worker that runs out dies
@@ -122,11 +123,23 @@ const DEFAULT_CREDIT = 4;
 const SPARE_PIECES = 4;
 const EMPTY = new Uint8Array(0);
 /**
- * Jobs a worker holds: the one it runs and the next three. With only the next one, a worker ran
- * dry between short threads whenever the main thread, busy with its own thread, was slow to hand
- * out more: 15% of its time idle on a 2 GB export, 5% with three (bench/export.ts, CPU profiles).
+ * Jobs a worker holds: the one it runs and at least the next three. With only the next one, a
+ * worker ran dry between short threads whenever the main thread, busy with its own thread, was slow
+ * to hand out more: 15% of its time idle on a 2 GB export, 5% with three (bench/export.ts, CPU
+ * profiles). Short threads take a few ms each, and the main thread answers only between turns of
+ * its own job (~10 ms, some 40-180 ms), so a worker still waited for jobs 23-37 times for more than
+ * 5 ms, 0.4-0.6 s in all; it now also takes more while what it holds beyond the running job is
+ * under {@link QUEUED_BYTES} of input: 4 such waits, 0.03-0.08 s (with credit counted in bytes,
+ * lib/export/worker.ts).
  */
-const MAX_CAPACITY = 4;
+const MIN_HELD = 4;
+const MAX_HELD = 64;
+/**
+ * Input bytes a worker may hold queued (beyond the job it runs) past {@link MIN_HELD} jobs: about
+ * 80 ms of work, which is also the most the last jobs can keep one worker busy after the others ran
+ * out (jobs started late are in job order, mostly short).
+ */
+const QUEUED_BYTES = 8 * 1024 * 1024;
 const CLOSE_GRACE_MS = 2_000;
 /**
  * A worker's young generation, MB (V8's default for this heap size is 48: two 16 MB semi-spaces and
@@ -202,8 +215,8 @@ interface Slot {
 interface Runner {
   /** Jobs given and not finished. */
   load: number;
-  /** Jobs it may hold at once: a worker gets its next job before it finishes one (no idle round trip). */
-  readonly capacity: number;
+  /** It may take `job` now: a worker gets its next jobs before it finishes one (no idle round trip). */
+  takes(job: ThreadJob): boolean;
   start(slot: Slot): void;
   close(): Promise<void>;
 }
@@ -268,11 +281,12 @@ class Run {
   pump(): void {
     if (this.stopped) return;
     // the least loaded first, so that every worker has a job running before any gets a second
-    for (let load = 0; load < MAX_CAPACITY; ++load) {
+    for (let load = 0; load < MAX_HELD; ++load) {
       for (const runner of this.runners) {
         if (this.next >= this.order.length || this.order[this.next]! >= this.head + this.o.ahead) return;
-        if (runner.load > load || runner.load >= runner.capacity) continue;
-        const pos = this.order[this.next++]!;
+        const pos = this.order[this.next]!;
+        if (runner.load > load || !runner.takes(this.jobs[pos]!)) continue;
+        ++this.next;
         const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spill: null, chain: Promise.resolve(), result: null };
         this.slots.set(pos, slot);
         ++runner.load;
@@ -418,10 +432,20 @@ class Run {
   }
 }
 
+/**
+ * Whether a worker holding `held` jobs (the one it runs and those queued behind it) takes one more,
+ * after which it would hold `queued` input bytes beyond the one it runs.
+ */
+export function workerTakes(held: number, queued: number): boolean {
+  return held < MIN_HELD || (held < MAX_HELD && queued <= QUEUED_BYTES);
+}
+
 /** Jobs in the calling thread, one after another. */
 class MainRunner implements Runner {
   load = 0;
-  readonly capacity = 1;
+  takes(): boolean {
+    return this.load === 0;
+  }
   readonly opener = createPartOpener();
   readonly ac = new AbortController();
   current: Promise<unknown> = Promise.resolve();
@@ -450,7 +474,6 @@ class MainRunner implements Runner {
 /** One worker thread (lib/export/worker.ts); replaced when it dies in the middle of a job. */
 class WorkerRunner implements Runner {
   load = 0;
-  readonly capacity = MAX_CAPACITY;
   worker!: Worker;
   ready = false;
   /** The current worker has exited (it is not replaced once the run has failed). */
@@ -484,6 +507,17 @@ class WorkerRunner implements Runner {
     this.worker.postMessage(msg, transfer);
   }
 
+  takes(job: ThreadJob): boolean {
+    // the input it would hold beyond the job it runs (the first posted)
+    let queued = job.bytes ?? 0;
+    let running = true;
+    for (const slot of this.slots.values()) {
+      if (running) running = false;
+      else queued += slot.job.bytes ?? 0;
+    }
+    return workerTakes(this.load, queued);
+  }
+
   start(slot: Slot): void {
     this.slots.set(slot.pos, slot);
     this.post({ type: 'job', id: slot.pos, job: slot.job });
@@ -497,12 +531,14 @@ class WorkerRunner implements Runner {
       case 'piece': {
         const slot = this.slots.get(msg.id);
         if (!slot) return;
+        const size = msg.bytes.byteLength;
         this.run.piece(slot, new Uint8Array(msg.bytes)).then(
           (stored) => {
             if (this.closing) return;
-            // the piece back to fill again, or a spare one of the run's if the piece is held
-            const spent = stored ?? this.run.spare.takeSpare();
-            this.post(spent ? { type: 'ack', bytes: spent } : { type: 'ack' }, spent ? [spent] : undefined);
+            // the piece back to fill again, or, for a full piece held here, a spare one of the run's
+            // (a short piece was a copy: the worker's buffer was not used up)
+            const spent = stored ?? (size === this.run.o.pieceBytes ? this.run.spare.takeSpare() : undefined);
+            this.post(spent ? { type: 'ack', size, bytes: spent } : { type: 'ack', size }, spent ? [spent] : undefined);
           },
           () => {},
         );
