@@ -531,13 +531,14 @@ class WorkerRunner implements Runner {
       case 'piece': {
         const slot = this.slots.get(msg.id);
         if (!slot) return;
-        const size = msg.bytes.byteLength;
-        this.run.piece(slot, new Uint8Array(msg.bytes)).then(
+        const bytes = new Uint8Array(msg.bytes);
+        const size = bytes.byteLength;
+        this.run.piece(slot, bytes).then(
           (stored) => {
             if (this.closing) return;
             // the piece back to fill again, or, for a full piece held here, a spare one of the run's
             // (a short piece was a copy: the worker's buffer was not used up)
-            const spent = stored ?? (size === this.run.o.pieceBytes ? this.run.spare.takeSpare() : undefined);
+            const spent = stored ?? (this.run.spare.isWhole(bytes) ? this.run.spare.takeSpare() : undefined);
             this.post(spent ? { type: 'ack', size, bytes: spent } : { type: 'ack', size }, spent ? [spent] : undefined);
           },
           () => {},
