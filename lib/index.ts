@@ -9,14 +9,15 @@ export { createChain } from './core/chain.js';
 export { createTokenizer, type Tokenizer, type TokenizerOptions } from './core/tokenizer.js';
 export { createDecoder, type DecoderOptions } from './core/decoder.js';
 export { createFilter, ALL_KINDS, DEFAULT_KINDS, type FilterOptions } from './core/filter.js';
-export { createOrder, type OrderOptions, type Entry } from './core/order.js';
+export { createOrder, type OrderOptions } from './core/order/order.js';
+export type { Entry } from './core/order/entry.js';
 export { createDedupe, type DedupeOptions } from './core/dedupe.js';
 export { createSessions, type SessionsOptions } from './core/sessions.js';
 export { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 export { createRoleMapper, meMatcher, sanitizeName, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
 export { createChunker, type ChunkerOptions } from './core/chunker.js';
 export { createSerializer, toOpenAiLine, type SerializerOptions } from './core/serializer.js';
-export { createMemorySpill, type SpillStore } from './core/spill.js';
+export { createMemorySpill, type SpillStore } from './core/order/spill.js';
 export type { Stage, Output } from './core/stage.js';
 
 export { createTokenizerStream } from './streams/tokenizer.js';
@@ -40,11 +41,11 @@ export { openExport, type OpenedExport, type OpenExportOptions } from './export/
 export { selectThreads, resolveOwner, ALL_SECTIONS, DEFAULT_SECTIONS, type SelectOptions, type Selection } from './export/select.js';
 export { convertThreads, prestartWorkers, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
 export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobOptions, type JobResult } from './export/thread-job.js';
-export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader, type ThreadSection } from './sources/export-index.js';
-export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './sources/e2ee-join.js';
+export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader, type ThreadSection } from './export/export-index.js';
+export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './export/e2ee-join.js';
 export { listFolder } from './sources/folder.js';
 export { openZip, ZipError, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipOptions } from './sources/zip.js';
-export { detectOwner, type OwnerResult } from './sources/owner.js';
+export { detectOwner, type OwnerResult } from './export/owner.js';
 export type { ExportEntry } from './sources/entry.js';
 
 export { repairMojibake, toMojibake } from './text/mojibake.js';

@@ -26,7 +26,7 @@ import { createChunker, type ChunkerOptions } from './core/chunker.js';
 import { createDecoder, type DecoderOptions } from './core/decoder.js';
 import { createDedupe, type DedupeOptions } from './core/dedupe.js';
 import { ALL_KINDS, createFilter, DEFAULT_KINDS, type FilterOptions } from './core/filter.js';
-import { createOrder, type OrderOptions } from './core/order.js';
+import { createOrder, type OrderOptions } from './core/order/order.js';
 import { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
 import { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 import { createSerializer, type SerializerOptions } from './core/serializer.js';
@@ -76,7 +76,7 @@ export interface PipelineOptions {
   /**
    * Join consecutive documents with the same thread id into one conversation (the parts of a
    * thread). `all`: every document of the input is one conversation, whatever its id (an export's
-   * joined E2EE thread, see lib/sources/e2ee-join.ts). Default true; the langchain preset never joins.
+   * joined E2EE thread, see lib/export/e2ee-join.ts). Default true; the langchain preset never joins.
    */
   joinParts?: boolean | 'all';
   /** Where skipped and left-out records are counted. Default: a new Report. */

@@ -18,7 +18,7 @@ import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { OptionError, UsageError, UnknownSenderError } from '../../lib/errors.js';
 import { ALL_SECTIONS, DEFAULT_SECTIONS, noThreadsError, resolveOwner, selectThreads } from '../../lib/export/select.js';
 import { closestName } from '../../lib/text/closest.js';
-import type { ThreadSection } from '../../lib/sources/export-index.js';
+import type { ThreadSection } from '../../lib/export/export-index.js';
 import type { OpenedExport } from '../../lib/export/open-export.js';
 import { say, type Io } from '../io.js';
 import { withOutput } from '../output.js';
@@ -183,7 +183,7 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
  * that cannot be read says so later, when it is converted.
  */
 async function participantsOf(inputs: readonly string[]): Promise<string[]> {
-  const { readThreadHeader } = await import('../../lib/sources/thread-header.js');
+  const { readThreadHeader } = await import('../../lib/export/thread-header.js');
   const { fileEntry } = await import('../../lib/sources/folder.js');
   const names = new Set<string>();
   for (const input of inputs) {

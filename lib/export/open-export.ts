@@ -2,9 +2,9 @@
  * openExport(inputs): a whole export as threads, whatever it came as — folders (the export root or
  * any folder below it), `.zip` parts read in place, single `.json` files — in any mix. The first
  * pass of DESIGN.md "Whole exports and parallelism": list every entry, classify and group the
- * parts of each thread (lib/sources/export-index.ts); nothing is parsed until asked, except the
+ * parts of each thread (lib/export/export-index.ts); nothing is parsed until asked, except the
  * headers of `e2ee_cutover` and E2EE download threads when both are present: their participants
- * decide which E2EE chat continues which cutover thread (lib/sources/e2ee-join.ts), and the index
+ * decide which E2EE chat continues which cutover thread (lib/export/e2ee-join.ts), and the index
  * lists each such pair as one thread, for the selection, the jobs and `inspect` alike.
  */
 import { stat } from 'node:fs/promises';
@@ -12,8 +12,8 @@ import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { UsageError } from '../errors.js';
 import type { ExportEntry } from '../sources/entry.js';
-import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from '../sources/e2ee-join.js';
-import { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from '../sources/export-index.js';
+import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from './e2ee-join.js';
+import { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
 import { fileEntry, listFolder } from '../sources/folder.js';
 import { createInflateBudget, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
 

@@ -5,14 +5,14 @@
  * conversations a person actually had. `filtered_threads` (what Messenger judged spam) and
  * `message_requests` (strangers, mostly never answered) are left out unless asked for.
  *
- * A joined thread (an `e2ee_cutover` thread and its E2EE download, lib/sources/e2ee-join.ts) lies
+ * A joined thread (an `e2ee_cutover` thread and its E2EE download, lib/export/e2ee-join.ts) lies
  * in both sections: it is kept when either is selected, and then only its halves in selected
  * sections are read (`--sections e2ee` gives the E2EE chat alone, as without the join). `--thread`
  * matches it by the folder name, title or participants of either half read.
  */
 import { UsageError } from '../errors.js';
-import { detectOwner } from '../sources/owner.js';
-import { SKIP_REASONS, type ExportIndex, type ThreadHeader, type ThreadPlan, type ThreadSection } from '../sources/export-index.js';
+import { detectOwner } from './owner.js';
+import { SKIP_REASONS, type ExportIndex, type ThreadHeader, type ThreadPlan, type ThreadSection } from './export-index.js';
 import type { OpenedExport } from './open-export.js';
 
 export const ALL_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover', 'e2ee'];
@@ -82,7 +82,7 @@ export async function selectThreads(opened: OpenedExport, options: SelectOptions
 }
 
 /**
- * The export owner: the one participant of every thread (lib/sources/owner.ts), over the Facebook
+ * The export owner: the one participant of every thread (lib/export/owner.ts), over the Facebook
  * and E2EE threads, or over Instagram's when there are no others (Instagram names people by another
  * display name). No single answer: a usage error listing the candidates, so the user gives --me.
  */

@@ -14,7 +14,7 @@ import { FbstreamError, IoError, OptionError } from '../errors.js';
 import { createPipelineCore, type PipelineOptions } from '../pipeline.js';
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
-import type { ThreadPlan } from '../sources/export-index.js';
+import type { ThreadPlan } from './export-index.js';
 import { fileSource, tokenizeSources, type Source } from '../sources/files.js';
 import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
 
@@ -32,7 +32,7 @@ export interface ThreadJob {
   bytes?: number;
   /**
    * Every document of the job is one conversation, whatever its thread id: a thread the export
-   * joined from an `e2ee_cutover` thread and its E2EE download (lib/sources/e2ee-join.ts), whose
+   * joined from an `e2ee_cutover` thread and its E2EE download (lib/export/e2ee-join.ts), whose
    * documents carry different ids. Default false: documents join when their ids agree.
    */
   joinAll?: boolean;

@@ -1,6 +1,6 @@
 /**
  * Folder source: every file below a folder as an {@link ExportEntry}, for the export index
- * (lib/sources/export-index.ts) to classify. Nothing is read here but directory listings and
+ * (lib/export/export-index.ts) to classify. Nothing is read here but directory listings and
  * `stat`s; bytes are read when an entry is opened.
  *
  * Symbolic links: a link to a folder is never followed (it could lead out of the tree or into a

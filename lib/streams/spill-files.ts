@@ -1,6 +1,6 @@
 /**
  * A SpillStore in temporary files: one file per sorted run, a sequence of length-prefixed blocks
- * (lib/core/spill-codec.ts), in a private folder under the system temp dir (or `dir`). The order
+ * (lib/core/order/spill-codec.ts), in a private folder under the system temp dir (or `dir`). The order
  * stage's packed blocks are written as they are (`writeBlocks`). Synchronous I/O in large blocks:
  * the order stage runs inside a Transform, and its reads happen between batches it hands downstream.
  * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
@@ -8,10 +8,10 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Entry } from '../core/order.js';
-import type { SpillStore } from '../core/spill.js';
+import type { Entry } from '../core/order/entry.js';
+import type { SpillStore } from '../core/order/spill.js';
 import { IoError } from '../errors.js';
-import { BLOCK_ROWS, SpillCodec } from '../core/spill-codec.js';
+import { BLOCK_ROWS, SpillCodec } from '../core/order/spill-codec.js';
 
 const READ_BLOCK = 64 * 1024;
 

@@ -18,7 +18,7 @@ import { yazlZip } from '../support/zip.js';
 import { writeThreadParts } from '../../bench/generate.js';
 import { reference } from '../support/reference-pipeline.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox', import.meta.url));
 const ME = 'Ada Lovelace';
 const THREADS = readdirSync(INBOX).sort(); // alice … heidi; dave_1004 (4th) has a broken message_2.json
 const BAD = 'dave_1004';

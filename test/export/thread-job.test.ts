@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { createPartOpener, jobsFromPlans, PiecePool, runThreadJob, type JobOptions, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
-import { buildExportIndex } from '../../lib/sources/export-index.js';
+import { buildExportIndex } from '../../lib/export/export-index.js';
 import { listFolder } from '../../lib/sources/folder.js';
 import { openZip } from '../../lib/sources/zip.js';
 import { flipByte, offsetOf, yazlZip } from '../support/zip.js';
 import { reference } from '../support/reference-pipeline.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox', import.meta.url));
 const ME = 'Ada Lovelace';
 
 function partsOf(thread: string): string[] {

@@ -10,7 +10,7 @@ import t from 'tap';
 import type { ThreadJob } from '../../lib/export/thread-job.js';
 import type { FromWorker, ToWorker } from '../../lib/export/worker.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox', import.meta.url));
 const WORKER = new URL('../../lib/export/worker.ts', import.meta.url);
 // dave_1004 fails halfway; the others are short threads, one short piece each
 const THREADS = readdirSync(INBOX)

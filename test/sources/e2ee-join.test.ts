@@ -1,11 +1,11 @@
 /**
- * lib/sources/e2ee-join.ts, the pure match: an E2EE download thread joins the one `e2ee_cutover`
+ * lib/export/e2ee-join.ts, the pure match: an E2EE download thread joins the one `e2ee_cutover`
  * thread with the same participants; anything less than a certain one-to-one match stays apart.
  */
 import t from 'tap';
 import type { ExportEntry } from '../../lib/sources/entry.js';
-import { joinE2eeThreads } from '../../lib/sources/e2ee-join.js';
-import type { ThreadHeader, ThreadPlan, ThreadSection } from '../../lib/sources/export-index.js';
+import { joinE2eeThreads } from '../../lib/export/e2ee-join.js';
+import type { ThreadHeader, ThreadPlan, ThreadSection } from '../../lib/export/export-index.js';
 
 function entry(name: string): ExportEntry {
   return { input: 'x', path: name, name, size: 1, open: () => { throw new Error('not read'); } };

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { exitCodeOf, FbstreamError } from '../../lib/errors.js';
 import type { InPlaceReader } from '../../lib/sources/entry.js';
-import { readThreadHeader } from '../../lib/sources/thread-header.js';
+import { readThreadHeader } from '../../lib/export/thread-header.js';
 import { createInflateBudget, openZip, type ZipArchive, type ZipEntry, type ZipProblem } from '../../lib/sources/zip.js';
 import { CORRUPT_DEFLATE, flipByte, offsetOf, rawZip, S_IFLNK, writeRawZip, yazlZip, type RawEntry } from '../support/zip.js';
 

@@ -1,6 +1,6 @@
 /**
  * What the order stage holds of a thread, packed: messages are encoded into spill-codec blocks
- * (lib/core/spill-codec.ts) as they arrive, not kept as objects.
+ * (lib/core/order/spill-codec.ts) as they arrive, not kept as objects.
  *
  * Why: a thread is held until it ends, since it arrives newest-first and leaves oldest-first. Held
  * as objects, every message lived through two young-generation collections and was promoted: on a
@@ -18,8 +18,8 @@
  * mark-compacts, tens of MB of RSS on a whole export. Decoding copies everything out of a block
  * (strings and numbers), so a slab given back is referenced by nothing.
  */
-import type { Message } from '../types.js';
-import type { Entry } from './order.js';
+import type { Message } from '../../types.js';
+import type { Entry } from './entry.js';
 import { BLOCK_ROWS, type SpillCodec } from './spill-codec.js';
 
 /** First and last (timestamp, seq) of a run in its sorted order: what the merge needs. */

@@ -31,11 +31,11 @@
  * error no later stage can undo, while not joining costs at most one session boundary. E2EE threads
  * continue `e2ee_cutover` threads with no overlap; they are not joined with them here, by path:
  * their participants are only known from the headers, so openExport joins them after this index
- * (lib/sources/e2ee-join.ts), into a plan whose `joined` lists the two.
+ * (lib/export/e2ee-join.ts), into a plan whose `joined` lists the two.
  */
 import { basename, resolve } from 'node:path';
 import type { Dialect } from '../types.js';
-import type { ExportEntry } from './entry.js';
+import type { ExportEntry } from '../sources/entry.js';
 
 export { readThreadHeader, createHeaderReader, type ThreadHeader, type ReadThreadHeaderOptions } from './thread-header.js';
 
@@ -53,7 +53,7 @@ export interface ThreadPlan {
   missingParts: number[];
   /**
    * Set on one conversation made of several threads of the index: an `e2ee_cutover` thread and its
-   * continuation in the E2EE download (lib/sources/e2ee-join.ts), in reading order; `parts` are
+   * continuation in the E2EE download (lib/export/e2ee-join.ts), in reading order; `parts` are
    * theirs, one after the other, and key, section, dialect and missingParts the first one's.
    */
   joined?: ThreadPlan[];

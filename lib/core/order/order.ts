@@ -1,7 +1,7 @@
 /**
  * Order: each thread chronological, stable on (timestamp, position).
  *
- * Messages are held, packed (lib/core/packed-messages.ts), up to a memory budget; past it, the
+ * Messages are held, packed (lib/core/order/packed-messages.ts), up to a memory budget; past it, the
  * held ones are sorted and spilled to a SpillStore as a run, and the thread is released by a k-way
  * merge of its runs, lazily, batch by batch. Memory does not grow with the size of a thread.
  *
@@ -10,18 +10,19 @@
  * its end, so each document is held apart until then and merged into the previous one when the
  * ids agree. `joinParts: 'all'` joins every document, whatever its id: for a caller that knows its
  * input is one conversation whose documents carry different ids (an export's `e2ee_cutover` thread
- * and its continuation in the E2EE download, lib/sources/e2ee-join.ts).
+ * and its continuation in the E2EE download, lib/export/e2ee-join.ts).
  *
  * Ties: `file` keeps the order of arrival (LangChain's stable sort); `auto` reverses it for a
  * thread that arrives newest-first (Meta's order), so that equal timestamps read as they were sent.
  */
-import type { Message, ThreadInfo } from '../types.js';
+import type { Message, ThreadInfo } from '../../types.js';
 import { mergeRuns, type RunInfo } from './merge-runs.js';
 import { PackedMessages } from './packed-messages.js';
 import { SpillCodec } from './spill-codec.js';
 import type { SpillStore } from './spill.js';
-import { BATCH_SIZE, type Output, type Stage } from './stage.js';
-import { OptionError } from '../errors.js';
+import type { Entry } from './entry.js';
+import { BATCH_SIZE, type Output, type Stage } from '../stage.js';
+import { OptionError } from '../../errors.js';
 
 export interface OrderOptions {
   /** Bytes of packed messages held before they are spilled as a run. Default 4 MiB. */
@@ -39,12 +40,6 @@ export interface NormalizedOrderOptions {
   readonly ties: 'auto' | 'file';
   readonly joinParts: boolean | 'all';
   readonly spill: SpillStore<Entry> | undefined;
-}
-
-/** A message and its arrival number: what runs hold. */
-export interface Entry {
-  msg: Message;
-  seq: number;
 }
 
 export const DEFAULT_ORDER_MEMORY = 4 * 1024 * 1024;

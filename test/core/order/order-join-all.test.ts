@@ -1,14 +1,14 @@
 /**
- * lib/core/order.ts, `joinParts: 'all'`: every document is one conversation whatever its thread id
+ * lib/core/order/order.ts, `joinParts: 'all'`: every document is one conversation whatever its thread id
  * (an export's joined E2EE thread: the cutover parts, then the E2EE file, ids differ), in memory
  * and through spill runs alike.
  */
 import t from 'tap';
-import { createOrder, type OrderOptions } from '../../lib/core/order.js';
-import { createMemorySpill } from '../../lib/core/spill.js';
-import type { Message } from '../../lib/types.js';
-import { msg, threadInfo } from '../support/messages.js';
-import { runStage } from '../support/stage.js';
+import { createOrder, type OrderOptions } from '../../../lib/core/order/order.js';
+import { createMemorySpill } from '../../../lib/core/order/spill.js';
+import type { Message } from '../../../lib/types.js';
+import { msg, threadInfo } from '../../support/messages.js';
+import { runStage } from '../../support/stage.js';
 
 const order = (batches: Message[][], options: OrderOptions = {}) => runStage(createOrder(options), batches);
 

@@ -10,7 +10,7 @@ export interface SpillStore<T> {
   write(run: Iterable<T>): number;
   /**
    * A store that keeps runs as spill-codec blocks can take the order stage's packed blocks as they
-   * are (lib/core/packed-messages.ts): `codec` is the one they must be encoded with.
+   * are (lib/core/order/packed-messages.ts): `codec` is the one they must be encoded with.
    */
   readonly codec?: SpillCodec;
   /** Persist a run given as `codec` blocks in arrival order; `reverse`: the run is their rows backwards. */

@@ -1,5 +1,5 @@
 /**
- * How the order stage's held and spilled entries are stored (lib/core/packed-messages.ts, run
+ * How the order stage's held and spilled entries are stored (lib/core/order/packed-messages.ts, run
  * files): blocks of up to BLOCK_ROWS entries, each
  *
  *   [uint32 n][n × 4 float64: timestamp, seq, index, tag][UTF-8 JSON array: n texts, then extras]
@@ -10,8 +10,8 @@
  * life of the store (a thread has a handful of senders, and they come back as shared strings, not
  * one copy a message) and a flag for the rare extras (attachments, reactions, a session number).
  */
-import type { Entry } from './order.js';
-import type { Message, ThreadInfo } from '../types.js';
+import type { Entry } from './entry.js';
+import type { Message, ThreadInfo } from '../../types.js';
 
 export const BLOCK_ROWS = 256;
 const NUMS = 4;

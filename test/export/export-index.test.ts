@@ -14,11 +14,11 @@ import {
   SKIP_REASONS,
   type ExportIndex,
   type ExportIndexOptions,
-} from '../../lib/sources/export-index.js';
+} from '../../lib/export/export-index.js';
 import { listFolder } from '../../lib/sources/folder.js';
 import { toMojibake } from '../../lib/text/mojibake.js';
 
-const FIXTURES = new URL('../fixtures/exports/', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/exports', import.meta.url).pathname;
 const fx = (...p: string[]) => join(FIXTURES, ...p);
 const FB25 = fx('fb-2025', 'your_facebook_activity', 'messages');
 

@@ -1,5 +1,5 @@
 /**
- * lib/core/packed-messages.ts: what the order stage holds comes back whole and in (timestamp,
+ * lib/core/order/packed-messages.ts: what the order stage holds comes back whole and in (timestamp,
  * seq × tieSign) order, whether it arrived sorted (read forwards or backwards, block by block) or
  * not (sorted), across partial blocks and joined documents; and a store given its blocks as they
  * are (lib/streams/spill-files.ts `writeBlocks`) reads the same run back.
@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import t from 'tap';
 import fc from 'fast-check';
-import type { Entry } from '../../lib/core/order.js';
-import { PackedMessages } from '../../lib/core/packed-messages.js';
-import { BLOCK_ROWS, SpillCodec } from '../../lib/core/spill-codec.js';
-import { createFileSpill } from '../../lib/streams/spill-files.js';
-import { msg, threadInfo } from '../support/messages.js';
+import type { Entry } from '../../../lib/core/order/entry.js';
+import { PackedMessages } from '../../../lib/core/order/packed-messages.js';
+import { BLOCK_ROWS, SpillCodec } from '../../../lib/core/order/spill-codec.js';
+import { createFileSpill } from '../../../lib/streams/spill-files.js';
+import { msg, threadInfo } from '../../support/messages.js';
 
 const th = threadInfo();
 

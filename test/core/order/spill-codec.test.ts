@@ -1,16 +1,16 @@
 /**
- * The spill store's block format (lib/core/spill-codec.ts): every field of every entry comes
+ * The spill store's block format (lib/core/order/spill-codec.ts): every field of every entry comes
  * back as it went, through the codec alone and through run files on disk.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import fc from 'fast-check';
-import type { Entry } from '../../lib/core/order.js';
-import { SpillCodec } from '../../lib/core/spill-codec.js';
-import { createFileSpill } from '../../lib/streams/spill-files.js';
-import type { Message, MessageKind } from '../../lib/types.js';
-import { threadInfo } from '../support/messages.js';
+import type { Entry } from '../../../lib/core/order/entry.js';
+import { SpillCodec } from '../../../lib/core/order/spill-codec.js';
+import { createFileSpill } from '../../../lib/streams/spill-files.js';
+import type { Message, MessageKind } from '../../../lib/types.js';
+import { threadInfo } from '../../support/messages.js';
 
 const KINDS: MessageKind[] = ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'];
 const th = threadInfo();

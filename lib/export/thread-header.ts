@@ -8,7 +8,7 @@ import { DEFAULT_MAX_VALUE_LENGTH } from '../core/tokenizer.js';
 import { DataError, FbstreamError, IoError, LimitError } from '../errors.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { Token } from '../types.js';
-import type { ExportEntry, InPlaceReader } from './entry.js';
+import type { ExportEntry, InPlaceReader } from '../sources/entry.js';
 
 /** What {@link readThreadHeader} learns from the start of a thread file. */
 export interface ThreadHeader {

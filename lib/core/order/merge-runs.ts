@@ -10,7 +10,7 @@
  * The last run may be kept in memory instead of being written (`entries`).
  */
 import { MinHeap } from './heap.js';
-import type { Entry } from './order.js';
+import type { Entry } from './entry.js';
 import type { RunSpan } from './packed-messages.js';
 import type { SpillStore } from './spill.js';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import t from 'tap';
 import fc from 'fast-check';
-import { createOrder, type OrderOptions } from '../../lib/core/order.js';
-import { createMemorySpill } from '../../lib/core/spill.js';
-import type { Message } from '../../lib/types.js';
-import { msg, threadInfo } from '../support/messages.js';
-import { drain, runStage } from '../support/stage.js';
+import { createOrder, type OrderOptions } from '../../../lib/core/order/order.js';
+import { createMemorySpill } from '../../../lib/core/order/spill.js';
+import type { Message } from '../../../lib/types.js';
+import { msg, threadInfo } from '../../support/messages.js';
+import { drain, runStage } from '../../support/stage.js';
 
 const order = (batches: Message[][], options: OrderOptions = {}) => runStage(createOrder(options), batches);
 const texts = (ms: Message[]) => ms.map((m) => m.text);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import t from 'tap';
 import fc from 'fast-check';
-import { mergeRuns, runInfo, type RunInfo } from '../../lib/core/merge-runs.js';
-import type { Entry } from '../../lib/core/order.js';
-import { createMemorySpill } from '../../lib/core/spill.js';
-import { msg, threadInfo } from '../support/messages.js';
+import { mergeRuns, runInfo, type RunInfo } from '../../../lib/core/order/merge-runs.js';
+import type { Entry } from '../../../lib/core/order/entry.js';
+import { createMemorySpill } from '../../../lib/core/order/spill.js';
+import { msg, threadInfo } from '../../support/messages.js';
 
 const th = threadInfo();
 const entry = (ts: number, seq: number): Entry => ({ msg: msg(th, 's', ts), seq });
