@@ -5,10 +5,14 @@
  */
 export { createPipeline, createPipelineCore, textFrom, type Pipeline, type PipelineCore, type PipelineOptions, type Preset } from './pipeline.js';
 export { createChain } from './core/chain.js';
+export {
+  normalizeConvertOptions, stageSettings, CONVERT_OPTIONS, ALL_KINDS, DEFAULT_KINDS, ALL_SECTIONS, DEFAULT_SECTIONS,
+  type ConvertOptions, type NormalizedConvertOptions, type StageSettings, type ThreadSection,
+} from './options.js';
 
 export { createTokenizer, type Tokenizer, type TokenizerOptions } from './core/tokenizer.js';
 export { createDecoder, type DecoderOptions } from './core/decoder.js';
-export { createFilter, ALL_KINDS, DEFAULT_KINDS, type FilterOptions } from './core/filter.js';
+export { createFilter, type FilterOptions } from './core/filter.js';
 export { createOrder, type OrderOptions } from './core/order/order.js';
 export type { Entry } from './core/order/entry.js';
 export { createDedupe, type DedupeOptions } from './core/dedupe.js';
@@ -38,10 +42,10 @@ export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
 
 // whole exports: folders and zip parts, indexed; threads converted in worker threads
 export { openExport, type OpenedExport, type OpenExportOptions } from './export/open-export.js';
-export { selectThreads, resolveOwner, ALL_SECTIONS, DEFAULT_SECTIONS, type SelectOptions, type Selection } from './export/select.js';
+export { selectThreads, resolveOwner, type SelectOptions, type Selection } from './export/select.js';
 export { convertThreads, prestartWorkers, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
 export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobOptions, type JobResult } from './export/thread-job.js';
-export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader, type ThreadSection } from './export/export-index.js';
+export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader } from './export/export-index.js';
 export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './export/e2ee-join.js';
 export { listFolder } from './sources/folder.js';
 export { openZip, ZipError, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipOptions } from './sources/zip.js';

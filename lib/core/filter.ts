@@ -9,10 +9,9 @@ import type { Report } from '../report.js';
 import type { Message, MessageKind } from '../types.js';
 import type { Stage } from './stage.js';
 import { OptionError } from '../errors.js';
+import { ALL_KINDS, DEFAULT_KINDS } from '../options.js';
 import { classifyNotice } from '../formats/notices.js';
 
-export const ALL_KINDS: readonly MessageKind[] = ['text', 'media', 'sticker', 'share', 'call', 'unsent', 'notice', 'reaction', 'empty'];
-export const DEFAULT_KINDS: readonly MessageKind[] = ['text', 'share', 'media'];
 
 export interface FilterOptions {
   /** Kinds kept. Default text, share, media. */

@@ -35,11 +35,12 @@
  */
 import { basename, resolve } from 'node:path';
 import type { Dialect } from '../types.js';
+import type { ThreadSection } from '../options.js';
 import type { ExportEntry } from '../sources/entry.js';
 
 export { readThreadHeader, createHeaderReader, type ThreadHeader, type ReadThreadHeaderOptions } from './thread-header.js';
 
-export type ThreadSection = 'inbox' | 'archived_threads' | 'filtered_threads' | 'message_requests' | 'e2ee_cutover' | 'e2ee';
+export type { ThreadSection } from '../options.js';
 
 export interface ThreadPlan {
   /** `inbox/alice_123` (as the files' `thread_path`), `e2ee/Alice_40`, or a loose thread folder's name. Unique with `dialect`. */

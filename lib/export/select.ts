@@ -14,9 +14,8 @@ import { UsageError } from '../errors.js';
 import { detectOwner } from './owner.js';
 import { SKIP_REASONS, type ExportIndex, type ThreadHeader, type ThreadPlan, type ThreadSection } from './export-index.js';
 import type { OpenedExport } from './open-export.js';
+import { DEFAULT_SECTIONS } from '../options.js';
 
-export const ALL_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover', 'e2ee'];
-export const DEFAULT_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'e2ee_cutover', 'e2ee'];
 
 export interface SelectOptions {
   /** Sections kept (threads in no known section — a loose thread folder — are always kept). */
