@@ -66,7 +66,7 @@ import { ChildError, MARK, runChild, usageOf } from './child.js';
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const PRELOAD_JS = join(HERE, 'rss-preload.js');
 const CLI_JS = fileURLToPath(new URL('../cli/fbstream.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The line bench/rss-preload.ts writes to stderr. */
 const MANIFEST = 'fbstream-bench-export.json';
 

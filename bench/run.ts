@@ -45,7 +45,7 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const VARIANT_JS = join(HERE, 'variant.js');
 const PRELOAD_JS = join(HERE, 'rss-preload.js');
 const CLI_JS = fileURLToPath(new URL('../cli/fbstream.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Past this, readFileSync(utf8) + JSON.parse cannot work: V8's longest string is ~512 MiB. */
 const PARSE_LIMIT = 500e6;
 const CHECK_SIZE = 20e6;

@@ -100,6 +100,55 @@ export class IoError extends FbstreamError {
   }
 }
 
+// --- zip archives (lib/sources/zip.ts) ---
+
+/** Where a zip fault is: the archive as given, the entry name as stored, a byte offset in the entry. */
+export interface ZipPlace {
+  archive: string;
+  entry?: string;
+  offset?: number;
+}
+
+/**
+ * `FBS_ZIP_INVALID` (the archive cannot be listed), `FBS_ZIP_UNSAFE` (entry name, link or duplicate
+ * refused), `FBS_ZIP_UNSUPPORTED` (encrypted, unknown compression), `FBS_ZIP_CORRUPT` (entry data
+ * fails its checks), `FBS_EMPTY_INPUT` (an empty file given as a zip).
+ */
+export type ZipErrorCode = Extract<ErrorCode, 'FBS_ZIP_INVALID' | 'FBS_ZIP_UNSAFE' | 'FBS_ZIP_UNSUPPORTED' | 'FBS_ZIP_CORRUPT' | 'FBS_EMPTY_INPUT'>;
+
+/** A zip archive or entry we cannot (or will not) read: exit 1. Names the archive and the entry. */
+export class ZipError extends DataError {
+  readonly archive: string;
+  readonly entry?: string;
+  constructor(code: ZipErrorCode, what: string, place: ZipPlace, options?: { cause?: unknown }) {
+    super(code, what, zipPosition(place), options);
+    this.archive = place.archive;
+    if (place.entry !== undefined) this.entry = place.entry;
+  }
+}
+
+/** A zip-bomb guard fired (`FBS_LIMIT`): a declared ratio, or the budget of inflated bytes. */
+export class ZipLimitError extends LimitError {
+  readonly archive: string;
+  readonly entry?: string;
+  constructor(what: string, place: ZipPlace) {
+    super(what, zipPosition(place));
+    this.archive = place.archive;
+    if (place.entry !== undefined) this.entry = place.entry;
+  }
+}
+
+/** `archive.zip:entry/name.json`, the entry name escaped where it could rewrite a terminal line. */
+export function zipPosition(place: ZipPlace): Position {
+  const source = place.entry === undefined ? place.archive : `${place.archive}:${showEntryName(place.entry)}`;
+  return place.offset === undefined ? { source } : { source, offset: place.offset };
+}
+
+/** Entry names are shown, never used: escape control and bidirectional characters. */
+export function showEntryName(name: string): string {
+  return name.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function describePosition(p: Position): string {
   let s = p.source;
   if (p.offset !== undefined) s += ` at byte ${p.offset}`;

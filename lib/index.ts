@@ -3,11 +3,11 @@
  * out) and its Transform (`createXStream`); `createPipeline` wires the Transforms in order,
  * `createPipelineCore` the cores, as one core (`createChain`).
  */
-export { createPipeline, createPipelineCore, textFrom, type Pipeline, type PipelineCore, type PipelineOptions, type Preset } from './pipeline.js';
+export { createPipeline, createPipelineCore, textFrom, type Pipeline, type PipelineCore, type PipelineOptions } from './pipeline.js';
 export { createChain } from './core/chain.js';
 export {
   normalizeConvertOptions, stageSettings, CONVERT_OPTIONS, ALL_KINDS, DEFAULT_KINDS, ALL_SECTIONS, DEFAULT_SECTIONS,
-  type ConvertOptions, type NormalizedConvertOptions, type StageSettings, type ThreadSection,
+  type ConvertOptions, type NormalizedConvertOptions, type StageOptions, type StageSettings, type ThreadSection, type Preset, normalizeStageOptions,
 } from './options.js';
 
 export { createTokenizer, type Tokenizer, type TokenizerOptions } from './core/tokenizer.js';
@@ -44,7 +44,7 @@ export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
 export { openExport, type OpenedExport, type OpenExportOptions } from './export/open-export.js';
 export { selectThreads, resolveOwner, type SelectOptions, type Selection } from './export/select.js';
 export { convertThreads, prestartWorkers, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
-export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobOptions, type JobResult } from './export/thread-job.js';
+export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobResult } from './export/thread-job.js';
 export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader } from './export/export-index.js';
 export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './export/e2ee-join.js';
 export { listFolder } from './sources/folder.js';

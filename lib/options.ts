@@ -66,23 +66,32 @@ export interface ConvertOptions {
   tmpDir?: string;
 }
 
-/** What every stage needs, resolved: plain data (it is posted to worker threads as it is). */
-export interface StageSettings {
-  readonly me: string;
-  readonly preset: Preset;
-  readonly window: number;
-  readonly overlap: number;
-  readonly merge: boolean;
-  readonly mergeGapMs: number | null;
-  readonly sessionGapMs: number | null;
-  readonly names: boolean;
-  readonly system: string | null;
-  readonly kinds: readonly MessageKind[];
-  readonly sinceMs: number | null;
-  readonly untilMs: number | null;
-  readonly memoryBytes: number;
-  readonly tmpDir: string | null;
+/**
+ * A thread pipeline's options, in the units the stages use (ms, bytes): what {@link createPipeline}
+ * takes. `normalizeStageOptions` fills in the defaults; its result is plain data, posted to worker
+ * threads as it is, and normalising it again gives the same.
+ */
+export interface StageOptions {
+  /** The sender whose turns become `assistant` (a repaired, real name). */
+  me: string;
+  preset?: Preset;
+  window?: number;
+  overlap?: number;
+  merge?: boolean;
+  mergeGapMs?: number;
+  sessionGapMs?: number;
+  names?: boolean;
+  system?: string;
+  kinds?: readonly MessageKind[];
+  sinceMs?: number;
+  untilMs?: number;
+  /** Bytes of messages the order stage holds per thread before it spills. Default 4 MiB. */
+  memoryBytes?: number;
+  tmpDir?: string;
 }
+
+type Filled = 'me' | 'preset' | 'window' | 'overlap' | 'merge' | 'names' | 'kinds' | 'memoryBytes';
+export type StageSettings = Readonly<Required<Pick<StageOptions, Filled>> & Omit<StageOptions, Filled>>;
 
 /** A whole run, resolved. `me` is null until an export's owner is found. */
 export interface NormalizedConvertOptions {
@@ -93,7 +102,7 @@ export interface NormalizedConvertOptions {
   readonly groups: boolean;
   readonly thread: readonly string[];
   readonly jobs: number;
-  /** Everything but `me` of {@link StageSettings}; see {@link stageSettings}. */
+  /** The pipeline's settings but `me` (see {@link stageSettings}). */
   readonly stages: Omit<StageSettings, 'me'>;
 }
 
@@ -129,42 +138,67 @@ const D = CONVERT_OPTIONS;
  */
 export function normalizeConvertOptions(options: ConvertOptions = {}): NormalizedConvertOptions {
   const o = options;
-  const preset = oneOf('preset', o.preset ?? D.preset.default, D.preset.choices);
-  const window = integerAtLeast('window', o.window ?? D.window.default, 1);
-  const overlap = integerAtLeast('overlap', o.overlap ?? D.overlap.default, 0);
-  if (overlap >= window) throw new OptionError('--overlap', `must be less than --window (${window})`, overlap);
   const since = dateOf('since', o.since);
   const until = dateOf('until', o.until);
-  if (since !== null && until !== null && since >= until) {
+  if (since !== undefined && until !== undefined && since >= until) {
     throw new OptionError('--until', `must be after --since (${o.since}): messages are kept from --since up to, not including, --until`, o.until);
   }
-  const kinds = o.kinds ?? DEFAULT_KINDS;
-  for (const k of kinds) if (!ALL_KINDS.includes(k)) throw new OptionError('--kinds', `each must be one of ${ALL_KINDS.join(', ')}`, k);
-  const stages: Omit<StageSettings, 'me'> = Object.freeze({
-    preset,
-    window,
-    overlap,
-    merge: bool('merge', o.merge ?? D.merge.default),
-    mergeGapMs: positive('merge-gap', o.mergeGap, 'a number of minutes > 0', 60_000),
-    sessionGapMs: positive('session-gap', o.sessionGap, 'a number of hours > 0', 3_600_000),
-    names: bool('names', o.names ?? D.names.default),
-    system: optionalString('system', o.system),
-    kinds: Object.freeze([...kinds]),
-    sinceMs: since,
-    untilMs: until,
-    memoryBytes: sortMemoryBytes(o.sortMemory ?? D.sortMemory.default),
-    tmpDir: optionalString('tmp-dir', o.tmpDir),
+  const { me: _, ...stages } = normalizeStageOptions({
+    me: 'nobody',
+    ...(o.preset !== undefined && { preset: o.preset }),
+    ...(o.window !== undefined && { window: o.window }),
+    ...(o.overlap !== undefined && { overlap: o.overlap }),
+    ...(o.merge !== undefined && { merge: o.merge }),
+    ...(o.mergeGap !== undefined && { mergeGapMs: positive('merge-gap', o.mergeGap, 'a number of minutes > 0') * 60_000 }),
+    ...(o.sessionGap !== undefined && { sessionGapMs: positive('session-gap', o.sessionGap, 'a number of hours > 0') * 3_600_000 }),
+    ...(o.names !== undefined && { names: o.names }),
+    ...(o.system !== undefined && { system: o.system }),
+    ...(o.kinds !== undefined && { kinds: o.kinds }),
+    ...(since !== undefined && { sinceMs: since }),
+    ...(until !== undefined && { untilMs: until }),
+    ...(o.sortMemory !== undefined && { memoryBytes: Math.round(positiveAtLeast('sort-memory', o.sortMemory, 1, 'a number of MB >= 1') * 1024 * 1024) }),
+    ...(o.tmpDir !== undefined && { tmpDir: o.tmpDir }),
   });
   return Object.freeze({
     inputs: Object.freeze(stringList('inputs', o.inputs ?? [])),
-    me: meOf(o.me),
+    me: o.me === undefined ? null : meOf(o.me),
     out: optionalString('out', o.out),
     sections: Object.freeze(sectionsOf(o.sections)),
     groups: bool('groups', o.groups ?? D.groups.default),
     thread: Object.freeze(stringList('thread', o.thread ?? [])),
     jobs: o.jobs === undefined ? availableParallelism() : integerAtLeast('jobs', o.jobs, 1),
-    stages,
+    stages: Object.freeze(stages),
   });
+}
+
+/** Every default and rule of a thread pipeline. Idempotent. */
+export function normalizeStageOptions(o: StageOptions): StageSettings {
+  const window = integerAtLeast('window', o.window ?? D.window.default, 1);
+  const overlap = integerAtLeast('overlap', o.overlap ?? D.overlap.default, 0);
+  if (overlap >= window) throw new OptionError('--overlap', `must be less than --window (${window})`, overlap);
+  if (o.sinceMs !== undefined && o.untilMs !== undefined && o.sinceMs >= o.untilMs) {
+    throw new OptionError('--until', `must be after --since (${new Date(o.sinceMs).toISOString()}): messages are kept from --since up to, not including, --until`, new Date(o.untilMs).toISOString());
+  }
+  const kinds = o.kinds ?? DEFAULT_KINDS;
+  if (!Array.isArray(kinds)) throw new OptionError('--kinds', 'must be a list of message kinds', kinds);
+  for (const k of kinds) if (!ALL_KINDS.includes(k)) throw new OptionError('--kinds', `each must be one of ${ALL_KINDS.join(', ')}`, k);
+  const settings: StageSettings = {
+    me: meOf(o.me),
+    preset: oneOf('preset', o.preset ?? D.preset.default, D.preset.choices),
+    window,
+    overlap,
+    merge: bool('merge', o.merge ?? D.merge.default),
+    names: bool('names', o.names ?? D.names.default),
+    kinds: Object.freeze([...kinds]),
+    memoryBytes: integerAtLeast('memoryBytes', o.memoryBytes ?? D.sortMemory.default * 1024 * 1024, 1024),
+    ...(o.mergeGapMs !== undefined && { mergeGapMs: positive('merge-gap', o.mergeGapMs, 'a number of ms > 0') }),
+    ...(o.sessionGapMs !== undefined && { sessionGapMs: positive('session-gap', o.sessionGapMs, 'a number of ms > 0') }),
+    ...(o.system !== undefined && { system: string('system', o.system) }),
+    ...(o.sinceMs !== undefined && { sinceMs: finite('since', o.sinceMs) }),
+    ...(o.untilMs !== undefined && { untilMs: finite('until', o.untilMs) }),
+    ...(o.tmpDir !== undefined && { tmpDir: string('tmp-dir', o.tmpDir) }),
+  };
+  return Object.freeze(settings);
 }
 
 /** The settings a thread's pipeline runs with, once `me` is known. */
@@ -181,15 +215,18 @@ export function integerAtLeast(name: string, value: unknown, min: number): numbe
   return value;
 }
 
-function positive(name: string, value: unknown, rule: string, unitMs: number): number | null {
-  if (value === undefined) return null;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new OptionError(`--${name}`, `must be ${rule}`, value);
-  return Math.round(value * unitMs);
+function positive(name: string, value: unknown, rule: string): number {
+  return positiveAtLeast(name, value, Number.MIN_VALUE, rule);
 }
 
-function sortMemoryBytes(value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 1) || !Number.isFinite(value)) throw new OptionError('--sort-memory', 'must be a number of MB >= 1', value);
-  return Math.round(value * 1024 * 1024);
+function positiveAtLeast(name: string, value: unknown, min: number, rule: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !(value >= min)) throw new OptionError(`--${name}`, `must be ${rule}`, value);
+  return value;
+}
+
+function finite(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`--${name}`, 'must be a time in ms since the epoch', value);
+  return value;
 }
 
 function bool(name: string, value: unknown): boolean {
@@ -203,7 +240,10 @@ function oneOf<T extends string>(name: string, value: unknown, choices: readonly
 }
 
 function optionalString(name: string, value: unknown): string | null {
-  if (value === undefined) return null;
+  return value === undefined ? null : string(name, value);
+}
+
+function string(name: string, value: unknown): string {
   if (typeof value !== 'string') throw new OptionError(`--${name}`, 'must be a string', value);
   return value;
 }
@@ -213,8 +253,7 @@ function stringList(name: string, value: unknown): string[] {
   return [...(value as string[])];
 }
 
-function meOf(value: unknown): string | null {
-  if (value === undefined) return null;
+function meOf(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '') throw new OptionError('--me', 'must be a name', value);
   return value;
 }
@@ -230,8 +269,8 @@ function sectionsOf(value: readonly string[] | undefined): ThreadSection[] {
 }
 
 /** `YYYY-MM-DD` is midnight UTC; anything else Date.parse reads. */
-function dateOf(name: string, value: unknown): number | null {
-  if (value === undefined) return null;
+function dateOf(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
   const ms = typeof value !== 'string' ? NaN : /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Date.parse(value);
   if (Number.isNaN(ms)) throw new OptionError(`--${name}`, 'must be a date (YYYY-MM-DD or ISO 8601)', value);
   return ms;

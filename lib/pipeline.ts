@@ -26,54 +26,23 @@ import { createChunker, type ChunkerOptions } from './core/chunker.js';
 import { createDecoder, type DecoderOptions } from './core/decoder.js';
 import { createDedupe, type DedupeOptions } from './core/dedupe.js';
 import { createFilter, type FilterOptions } from './core/filter.js';
-import { ALL_KINDS, DEFAULT_KINDS } from './options.js';
+import { ALL_KINDS, normalizeStageOptions, type StageOptions, type StageSettings } from './options.js';
 import { createOrder, type OrderOptions } from './core/order/order.js';
-import { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
+import { createRoleMapper, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
 import { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 import { createSerializer, type SerializerOptions } from './core/serializer.js';
 import { createSessions, type SessionsOptions } from './core/sessions.js';
 import { recordsOf, type Stage } from './core/stage.js';
-import { OptionError, UnknownSenderError } from './errors.js';
 import { Report } from './report.js';
-import { toMojibake } from './text/mojibake.js';
 import type { MessageKind, ThreadInfo, TokenChunk } from './types.js';
-import { closestName } from './text/closest.js';
+import { checkMe, isMeFor, meNames } from './me.js';
 
-export type Preset = 'default' | 'langchain';
-
-export interface PipelineOptions {
-  /** The sender whose turns become `assistant` (a repaired, real name). */
-  me: string;
-  /** Default `default`. */
-  preset?: Preset;
-  /** Start with a tokenizer (bytes in). False: the pipeline takes token chunks (see tokenizeFiles). Default true. */
+/** {@link StageOptions} (lib/options.ts) and how the pipeline is fed. */
+export interface PipelineOptions extends StageOptions {
+  /** Start with a tokenizer (bytes in). False: the pipeline takes token chunks (see tokenizeSources). Default true. */
   tokenizer?: boolean;
   /** Name of the input in errors, with the tokenizer. Default `<input>`. */
   source?: string;
-  /** Turns per example. Default 8. */
-  window?: number;
-  /** Turns shared by consecutive examples. Default 2. */
-  overlap?: number;
-  /** Merge consecutive messages of one sender into one turn. Default true. */
-  merge?: boolean;
-  /** Merge only across silences up to this long (ms). Default: no limit. */
-  mergeGapMs?: number;
-  /** Start a new session after a silence this long (ms). Default: none, a thread is one session. */
-  sessionGapMs?: number;
-  /** Message kinds kept (default text, share, media). */
-  kinds?: readonly MessageKind[];
-  /** Keep messages at or after this time (ms since the epoch). */
-  sinceMs?: number;
-  /** Keep messages before this time (ms since the epoch). */
-  untilMs?: number;
-  /** Add `name` to other speakers' turns in group chats. Default false. */
-  names?: boolean;
-  /** System message at the start of every example. */
-  system?: string;
-  /** Memory budget of the order stage, bytes, before it spills to temporary files. Default 4 MiB. */
-  memoryBytes?: number;
-  /** Folder for the order stage's temporary files. Default: the system temp dir. */
-  tmpDir?: string;
   /**
    * Join consecutive documents with the same thread id into one conversation (the parts of a
    * thread). `all`: every document of the input is one conversation, whatever its id (an export's
@@ -105,7 +74,7 @@ export interface PipelineCore extends Omit<Pipeline, 'streams'> {
 }
 
 export function createPipeline(options: PipelineOptions): Pipeline {
-  const { plan, ...rest } = planPipeline(options);
+  const { plan, ...rest } = planPipeline(normalizeStageOptions(options), options);
   const streams: Transform[] = [];
   if (options.tokenizer ?? true) {
     const { report } = rest;
@@ -124,7 +93,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 }
 
 export function createPipelineCore(options: Omit<PipelineOptions, 'tokenizer' | 'source'>): PipelineCore {
-  const { plan, ...rest } = planPipeline(options);
+  const { plan, ...rest } = planPipeline(normalizeStageOptions(options), options);
   const stages: Stage<never, unknown>[] = [
     createDecoder(plan.decoder),
     createFilter(plan.filter),
@@ -159,16 +128,12 @@ interface StagePlan {
   serializer: SerializerOptions;
 }
 
-function planPipeline(options: PipelineOptions): Omit<Pipeline, 'streams'> & { plan: StagePlan } {
-  const preset = options.preset ?? 'default';
-  if (preset !== 'default' && preset !== 'langchain') {
-    throw new OptionError('preset', `must be "default" or "langchain"`, preset);
-  }
-  const lc = preset === 'langchain';
-  const report = options.report ?? new Report();
+function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinParts' | 'report'>): Omit<Pipeline, 'streams'> & { plan: StagePlan } {
+  const lc = options.preset === 'langchain';
+  const report = feed.report ?? new Report();
   // LangChain compares the name as written in the file, mojibake and all; accept the real name too
-  const me = lc ? [...new Set([options.me, toMojibake(options.me)])] : options.me;
-  const isMe = meMatcher(me, !lc);
+  const me = meNames(options.me, options.preset);
+  const isMe = isMeFor(options.me, options.preset);
   const stats = { assistantTurns: 0, threads: 0, examples: 0, people: new Set<string>() };
   const onThread = (t: ThreadInfo) => {
     ++stats.threads;
@@ -179,14 +144,14 @@ function planPipeline(options: PipelineOptions): Omit<Pipeline, 'streams'> & { p
   const plan: StagePlan = {
     decoder: { repair: !lc, e2ee: !lc, report },
     filter: {
-      ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds ?? DEFAULT_KINDS, report }),
+      ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds, report }),
       ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
       ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
     },
     order: {
       ties: lc ? 'file' : 'auto',
-      joinParts: lc ? false : (options.joinParts ?? true),
-      ...(options.memoryBytes !== undefined && { memoryBytes: options.memoryBytes }),
+      joinParts: lc ? false : (feed.joinParts ?? true),
+      memoryBytes: options.memoryBytes,
       ...(options.tmpDir !== undefined && { dir: options.tmpDir }),
     },
     // LangChain keeps copies; we emit a message found twice (overlapping exports) once
@@ -194,12 +159,12 @@ function planPipeline(options: PipelineOptions): Omit<Pipeline, 'streams'> & { p
     sessions: options.sessionGapMs !== undefined && !lc ? { gapMs: options.sessionGapMs } : null,
     runMerger: lc
       ? { strip: 'merge' }
-      : { merge: options.merge ?? true, ...(options.mergeGapMs !== undefined && { maxGapMs: options.mergeGapMs }) },
-    roleMapper: { me, normalize: !lc, names: !lc && (options.names ?? false), onThread },
+      : { merge: options.merge, ...(options.mergeGapMs !== undefined && { maxGapMs: options.mergeGapMs }) },
+    roleMapper: { me, normalize: !lc, names: !lc && options.names, onThread },
     chunker: lc
       ? {
-          window: options.window ?? 8,
-          overlap: options.overlap ?? 2,
+          window: options.window,
+          overlap: options.overlap,
           requireAssistant: 'session',
           sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
           trimTrailingUser: false,
@@ -207,8 +172,8 @@ function planPipeline(options: PipelineOptions): Omit<Pipeline, 'streams'> & { p
           tail: 'drop',
         }
       : {
-          window: options.window ?? 8,
-          overlap: options.overlap ?? 2,
+          window: options.window,
+          overlap: options.overlap,
           ...(options.system !== undefined && { system: options.system }),
         },
     serializer: { stats },
@@ -219,10 +184,7 @@ function planPipeline(options: PipelineOptions): Omit<Pipeline, 'streams'> & { p
     report,
     stats,
     checkMe() {
-      if (stats.assistantTurns > 0) return;
-      const people = [...stats.people].sort();
-      if (people.some(isMe)) return;
-      throw new UnknownSenderError(options.me, people, closestName(options.me, people));
+      if (stats.assistantTurns === 0) checkMe(options.me, [...stats.people], options.preset);
     },
   };
 }

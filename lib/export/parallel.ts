@@ -45,7 +45,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { IoError, OptionError } from '../errors.js';
-import { createPipeline } from '../pipeline.js';
+import { normalizeStageOptions, type StageOptions, type StageSettings } from '../options.js';
 import { Report, SAMPLES_PER_REASON } from '../report.js';
 import {
   checkPieceBytes,
@@ -53,16 +53,14 @@ import {
   DEFAULT_PIECE_BYTES,
   failedResult,
   jobError,
-  pickJobOptions,
   PiecePool,
   runThreadJob,
-  type JobOptions,
   type JobResult,
   type ThreadJob,
 } from './thread-job.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
-export interface ConvertThreadsOptions extends JobOptions {
+export interface ConvertThreadsOptions extends StageOptions {
   /** Threads converted at once: the calling thread and jobs - 1 workers (jobs workers with resourceLimits). */
   jobs: number;
   /** Stops the run: workers closed, temporary files removed; the promise rejects with the reason. */
@@ -180,7 +178,7 @@ function normalize(options: ConvertThreadsOptions): Normalized {
 /** Convert `jobs` (threads) into `sink`, in job order, with `options.jobs` workers. */
 export async function convertThreads(jobs: readonly ThreadJob[], options: ConvertThreadsOptions, sink: ThreadSink, hooks: ConvertHooks = {}): Promise<RunSummary> {
   const o = normalize(options);
-  createPipeline({ ...pickJobOptions(options), tokenizer: false }); // options checked here, before any worker
+  const settings = normalizeStageOptions(options); // checked here, before any worker
   options.signal?.throwIfAborted();
   let runDir: string;
   try {
@@ -188,7 +186,7 @@ export async function convertThreads(jobs: readonly ThreadJob[], options: Conver
   } catch (err) {
     throw new IoError(`cannot create a temporary folder: ${(err as Error).message}`, { cause: err });
   }
-  const run = new Run(jobs, { ...pickJobOptions(options), tmpDir: runDir }, o, runDir, sink, hooks, options.resourceLimits);
+  const run = new Run(jobs, { ...settings, tmpDir: runDir }, o, runDir, sink, hooks, options.resourceLimits);
   const onAbort = () => run.fail(options.signal!.reason ?? new DOMException('This operation was aborted', 'AbortError'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -252,7 +250,7 @@ class Run {
 
   constructor(
     readonly jobs: readonly ThreadJob[],
-    readonly jobOptions: JobOptions,
+    readonly jobOptions: StageSettings,
     readonly o: Normalized,
     readonly dir: string,
     sink: ThreadSink,

@@ -1,6 +1,6 @@
 /**
  * One thread of a whole export as a unit of work (DESIGN.md "Whole exports and parallelism"): a
- * serializable description ({@link ThreadJob}, {@link JobOptions}) that can cross to a worker
+ * serializable description ({@link ThreadJob}, the {@link StageOptions}) that can cross to a worker
  * thread, and {@link runThreadJob}, which runs the whole per-thread pipeline in whatever thread it
  * is called from (open parts → tokenize → decode → order → … → serialize) and hands the finished
  * NDJSON back as bytes, in pieces of at most `pieceBytes`, under backpressure.
@@ -11,7 +11,8 @@
  */
 import { recordsOf, type Output } from '../core/stage.js';
 import { FbstreamError, IoError, OptionError } from '../errors.js';
-import { createPipelineCore, type PipelineOptions } from '../pipeline.js';
+import { createPipelineCore } from '../pipeline.js';
+import type { StageOptions } from '../options.js';
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from './export-index.js';
@@ -51,21 +52,6 @@ export function partRefOf(entry: ExportEntry): PartRef {
 /** The threads of an export index as jobs, in the index's order. */
 export function jobsFromPlans(plans: readonly ThreadPlan[]): ThreadJob[] {
   return plans.map((plan, index) => ({ index, key: plan.key, parts: plan.parts.map(partRefOf), bytes: plan.parts.reduce((n, e) => n + e.size, 0), ...(plan.joined && { joinAll: true }) }));
-}
-
-/** The options of {@link createPipeline} that can cross to a worker (no report, no tokenizer flag). */
-export type JobOptions = Pick<
-  PipelineOptions,
-  'me' | 'preset' | 'window' | 'overlap' | 'merge' | 'mergeGapMs' | 'sessionGapMs' | 'kinds' | 'sinceMs' | 'untilMs' | 'names' | 'system' | 'memoryBytes' | 'tmpDir'
->;
-
-const JOB_OPTION_KEYS = ['me', 'preset', 'window', 'overlap', 'merge', 'mergeGapMs', 'sessionGapMs', 'kinds', 'sinceMs', 'untilMs', 'names', 'system', 'memoryBytes', 'tmpDir'] as const;
-
-/** Only the {@link JobOptions} keys of `options` that are set (a structured-clone-safe copy). */
-export function pickJobOptions(options: JobOptions): JobOptions {
-  const out: Record<string, unknown> = {};
-  for (const key of JOB_OPTION_KEYS) if (options[key] !== undefined) out[key] = key === 'kinds' ? [...options.kinds!] : options[key];
-  return out as unknown as JobOptions;
 }
 
 /** A report as plain data: `[reason, count, samples]` per reason, in the order first noted. */
@@ -216,12 +202,12 @@ export function checkPieceBytes(value: unknown): number {
  * Run one thread's pipeline. Resolves with the counts, or with `error` set when the thread's data
  * or files fail; rejects only on a bad option, on abort, or when `emit` rejects (the output failed).
  */
-export async function runThreadJob(job: ThreadJob, options: JobOptions, emit: Emit, env: JobEnv = {}): Promise<JobResult> {
+export async function runThreadJob(job: ThreadJob, options: StageOptions, emit: Emit, env: JobEnv = {}): Promise<JobResult> {
   const pieceBytes = checkPieceBytes(env.pieceBytes ?? DEFAULT_PIECE_BYTES);
   const signal = env.signal;
   const report = new Report();
   // a bad option is the caller's mistake, not the thread's: it throws
-  const p = createPipelineCore({ ...pickJobOptions(options), report, ...(job.joinAll && { joinParts: 'all' as const }) });
+  const p = createPipelineCore({ ...options, report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
   const out = new PieceWriter(pieceBytes, emit, env.pieces, signal);
   try {

@@ -19,10 +19,11 @@
  * then answers `closed`; the main thread terminates the worker after that.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobOptions, type JobResult, type ThreadJob } from './thread-job.js';
+import type { StageSettings } from '../options.js';
+import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type ThreadJob } from './thread-job.js';
 
 export interface WorkerInit {
-  options: JobOptions;
+  options: StageSettings;
   pieceBytes: number;
   /** Output that may be in flight unacknowledged, in full pieces (`credit` × `pieceBytes` bytes). */
   credit: number;

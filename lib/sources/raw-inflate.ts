@@ -1,20 +1,18 @@
 /**
  * Synchronous streaming raw inflate, straight into the caller's buffer, through node:zlib's own
  * handle. Node has no public API for it: `inflateRawSync` wants the whole input at once, and a
- * zlib stream inflates on the thread pool (a round trip per chunk, measured in zip.ts). The
- * handle under every zlib stream does have one: `writeSync(flush, in, inOff, inLen, out, outOff,
- * outLen)`, which `inflateRawSync` itself runs on, with the counts left in `_writeState`
- * ([availOut, availIn]). minizlib (node-tar's) drives the same handle through `_processChunk`,
- * which hands back new buffers that minizlib copies again; inflating into the reader's own buffer
- * instead reads the 2 GB bench export's zips in ~2.2 s rather than ~3.3 (one core, CRC-32
- * included), and leaves no 32 KiB buffer per 32 KiB of JSON for the garbage collector.
+ * zlib stream inflates on the thread pool (a round trip per chunk). The handle under every zlib
+ * stream does have one: `writeSync(flush, in, inOff, inLen, out, outOff, outLen)`, which
+ * `inflateRawSync` itself runs on, with the counts left in `_writeState` ([availOut, availIn]).
+ * Inflating into the reader's own buffer reads zipped exports markedly faster than a stream and
+ * leaves no buffer per chunk for the garbage collector (docs/performance.md).
  *
- * Private API, so checked when an inflater is made: where this Node's handle differs,
- * {@link createRawInflater} returns null and the caller reads the entry as a stream instead.
- * The handle's own CHECKs abort the process on bad arguments (a closed handle, bounds past a
- * buffer), so {@link RawInflater.inflate} checks them first.
+ * Private API, so trusted only by behaviour: {@link createRawInflater} first inflates a known
+ * sample through it, and where that fails or differs it returns null for the rest of the process
+ * (the caller then reads entries as zlib streams). The handle's own CHECKs abort the process on
+ * bad arguments (a closed handle, bounds past a buffer), so {@link RawInflater.inflate} checks them first.
  */
-import { constants, createInflateRaw } from 'node:zlib';
+import { constants, createInflateRaw, deflateRawSync } from 'node:zlib';
 
 interface ZlibHandle {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
@@ -35,7 +33,7 @@ export interface InflateStep {
   consumed: number;
 }
 
-export class RawInflater {
+export class RawInflater implements Inflater {
   readonly #zlib: ZlibInternals;
   readonly #handle: ZlibHandle;
   readonly #state: Uint32Array;
@@ -79,8 +77,72 @@ export class RawInflater {
   }
 }
 
-/** A raw (zip method 8) inflater, or null where node:zlib's handle is not as expected. */
-export function createRawInflater(): RawInflater | null {
+/** What the zip reader needs of an inflater; {@link RawInflater} is the one that counts. */
+export interface Inflater {
+  inflate(input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, last: boolean): InflateStep;
+  close(): void;
+}
+
+/** FBSTREAM_NO_RAW_INFLATE=1 turns the raw path off (zip entries are then inflated by zlib streams); read once. */
+const RAW_INFLATE_OFF = process.env['FBSTREAM_NO_RAW_INFLATE'] === '1';
+
+/**
+ * A raw (zip method 8) inflater, or null: switched off, or the raw path failed its check on this
+ * Node (see {@link verifiedInflaters}).
+ */
+export const createRawInflater: () => RawInflater | null = verifiedInflaters(newRawInflater, !RAW_INFLATE_OFF);
+
+/**
+ * `make`, trusted only once its first inflater inflated {@link SAMPLE} to the right bytes: until
+ * then, and forever after a failure (wrong bytes, a throw, null), the result gives null.
+ * `enabled` false: null from the start, `make` never called.
+ */
+export function verifiedInflaters<T extends Inflater>(make: () => T | null, enabled = true): () => T | null {
+  let works = enabled ? undefined : false;
+  return () => {
+    works ??= inflatesSample(make);
+    return works ? make() : null;
+  };
+}
+
+/** JSON-like text (back references) and noise (literals): fed 500 bytes at a time into a 1000-byte buffer. */
+const SAMPLE_TEXT = Buffer.concat([
+  Buffer.from(Array.from({ length: 200 }, (_, i) => `{"sender_name": "Zo\u00c3\u00ab", "content": "caf\u00c3\u00a9 ${i}"}`).join(',')),
+  Buffer.from(Array.from({ length: 2000 }, (_, i) => (Math.imul(i + 1, 2654435761) >>> 24) & 0xff)),
+]);
+const SAMPLE = deflateRawSync(SAMPLE_TEXT);
+
+/** True when `make` gives an inflater that turns SAMPLE back into SAMPLE_TEXT, step by step, with counts that add up. */
+function inflatesSample(make: () => Inflater | null): boolean {
+  let inflater: Inflater | null = null;
+  try {
+    inflater = make();
+    if (!inflater) return false;
+    const out = Buffer.alloc(1000);
+    const got = Buffer.alloc(SAMPLE_TEXT.length);
+    let filled = 0;
+    for (let at = 0, end = 0; ; ) {
+      if (at === end && end < SAMPLE.length) end = Math.min(SAMPLE.length, end + 500);
+      const { produced, consumed } = inflater.inflate(SAMPLE, at, end - at, out, 0, end === SAMPLE.length);
+      if (produced === 0 && consumed === 0) break;
+      if (!(produced >= 0 && consumed >= 0 && consumed <= end - at && filled + produced <= got.length)) return false;
+      if (produced > 0) filled += out.copy(got, filled, 0, produced);
+      at += consumed;
+    }
+    return filled === got.length && got.equals(SAMPLE_TEXT);
+  } catch {
+    return false;
+  } finally {
+    try {
+      inflater?.close();
+    } catch {
+      // a failed inflater is dropped either way
+    }
+  }
+}
+
+/** A raw inflater over a new InflateRaw's handle; null where node:zlib's handle is not as expected. */
+function newRawInflater(): RawInflater | null {
   // the smallest chunkSize: the stream's own output buffer is never used
   return rawInflaterOf(createInflateRaw({ chunkSize: constants.Z_MIN_CHUNK }));
 }

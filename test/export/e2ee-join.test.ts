@@ -7,6 +7,7 @@
  * match) stay apart and are reported. From folders and from zip parts; `--jobs 1` and `2`
  * byte-identical.
  */
+import type { StageOptions } from '../../lib/options.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,7 +21,7 @@ import type { ThreadHeader, ThreadPlan, ThreadSection } from '../../lib/export/e
 import { openExport, type OpenExportOptions } from '../../lib/export/open-export.js';
 import { convertThreads } from '../../lib/export/parallel.js';
 import { resolveOwner, selectThreads, type SelectOptions } from '../../lib/export/select.js';
-import { jobsFromPlans, type JobOptions } from '../../lib/export/thread-job.js';
+import { jobsFromPlans } from '../../lib/export/thread-job.js';
 import type { ExportEntry } from '../../lib/sources/entry.js';
 import { metaJson } from '../support/messages.js';
 import { reference } from '../support/reference-pipeline.js';
@@ -94,7 +95,7 @@ t.test('ambiguous or uncertain: nothing joined', async (t) => {
 const ADA = 'Ada Lovelace';
 const ZOE = 'Zoë Martin';
 const T0 = 1_700_000_000_000;
-const OPTIONS: JobOptions = { me: ADA, window: 4, overlap: 1 };
+const OPTIONS: StageOptions = { me: ADA, window: 4, overlap: 1 };
 
 interface Msg { sender: string; ts: number; text: string }
 

@@ -18,7 +18,7 @@ import {
 import { listFolder } from '../../lib/sources/folder.js';
 import { toMojibake } from '../../lib/text/mojibake.js';
 
-const FIXTURES = new URL('../fixtures/exports', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/exports/', import.meta.url).pathname;
 const fx = (...p: string[]) => join(FIXTURES, ...p);
 const FB25 = fx('fb-2025', 'your_facebook_activity', 'messages');
 

@@ -4,7 +4,7 @@ import { buildExportIndex, readThreadHeader, type ThreadHeader, type ThreadPlan 
 import { listFolder } from '../../lib/sources/folder.js';
 import { detectOwner, PLACEHOLDER_NAMES } from '../../lib/export/owner.js';
 
-const FIXTURES = new URL('../fixtures/exports', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/exports/', import.meta.url).pathname;
 
 /** The first pass over fixture exports: index, then the header of each thread's first part. */
 async function headers(...exports: string[]): Promise<{ plan: ThreadPlan; header: ThreadHeader }[]> {

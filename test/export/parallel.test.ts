@@ -4,6 +4,7 @@
  * thread larger than the main thread's buffer. Workers run lib/export/worker.ts through the same
  * TypeScript loader as this file (tap's, inherited with process.execArgv).
  */
+import type { StageOptions } from '../../lib/options.js';
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import t, { type Test } from 'tap';
 import { convertThreads, prestartWorkers, type ConvertThreadsOptions, type RunSummary } from '../../lib/export/parallel.js';
-import type { JobOptions, PartRef, ThreadJob } from '../../lib/export/thread-job.js';
+import type { PartRef, ThreadJob } from '../../lib/export/thread-job.js';
 import { yazlZip } from '../support/zip.js';
 import { writeThreadParts } from '../../bench/generate.js';
 import { reference } from '../support/reference-pipeline.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox', import.meta.url));
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const ME = 'Ada Lovelace';
 const THREADS = readdirSync(INBOX).sort(); // alice … heidi; dave_1004 (4th) has a broken message_2.json
 const BAD = 'dave_1004';
@@ -106,7 +107,7 @@ t.test('jobs 1, 2, 3: the same bytes, in job order; the bad thread left out and 
   const dir = tempDir(t);
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
-  const options: JobOptions = { me: ME, window: 4, overlap: 1, tmpDir: tmp };
+  const options: StageOptions = { me: ME, window: 4, overlap: 1, tmpDir: tmp };
   const jobs = fixtureJobs();
   let want = '';
   for (const thread of THREADS) if (thread !== BAD) want += await reference(partsOf(join(INBOX, thread)), options);
@@ -163,7 +164,7 @@ t.test('jobs 1, 2, 3: the same bytes, in job order; the bad thread left out and 
 });
 
 t.test('a thread that emitted bytes before failing is left out whole (langchain, one session per file)', async (t) => {
-  const options: JobOptions = { me: ME, preset: 'langchain', window: 2, overlap: 0 };
+  const options: StageOptions = { me: ME, preset: 'langchain', window: 2, overlap: 0 };
   const jobs = fixtureJobs();
   // jobs 1: the ordering is the same code with workers (they only move where pieces come from)
   const one = await run(jobs, { ...options, jobs: 1, pieceBytes: 64, bufferBytes: 2000 });
@@ -183,7 +184,7 @@ t.test('a thread larger than the buffer spills, and comes out whole and in order
   ];
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
-  const options: JobOptions = { me: 'Ada Lovelace', tmpDir: tmp, memoryBytes: 1_000_000 };
+  const options: StageOptions = { me: 'Ada Lovelace', tmpDir: tmp, memoryBytes: 1_000_000 };
   const pieceBytes = 32 * 1024;
   const bufferBytes = 128 * 1024;
   let spilled: string[] = [];

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { openExport } from '../../lib/export/open-export.js';
 import { resolveOwner, selectThreads } from '../../lib/export/select.js';
 
-const EXPORTS = fileURLToPath(new URL('../fixtures/exports', import.meta.url));
+const EXPORTS = fileURLToPath(new URL('../fixtures/exports/', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../examples/export', import.meta.url));
 
 t.test('default sections leave out filtered threads and message requests', async (t) => {

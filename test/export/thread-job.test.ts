@@ -2,19 +2,20 @@
  * lib/export/thread-job.ts: one thread's whole pipeline, run in the calling thread, its NDJSON
  * handed out in bounded pieces; failures returned, not thrown; zip archives opened once per opener.
  */
+import type { StageOptions } from '../../lib/options.js';
 import { mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { createPartOpener, jobsFromPlans, PiecePool, runThreadJob, type JobOptions, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
+import { createPartOpener, jobsFromPlans, PiecePool, runThreadJob, type PartRef, type ThreadJob } from '../../lib/export/thread-job.js';
 import { buildExportIndex } from '../../lib/export/export-index.js';
 import { listFolder } from '../../lib/sources/folder.js';
 import { openZip } from '../../lib/sources/zip.js';
 import { flipByte, offsetOf, yazlZip } from '../support/zip.js';
 import { reference } from '../support/reference-pipeline.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox', import.meta.url));
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const ME = 'Ada Lovelace';
 
 function partsOf(thread: string): string[] {
@@ -30,7 +31,7 @@ function fileJob(thread: string, index = 0): ThreadJob {
 }
 
 
-async function collect(job: ThreadJob, options: JobOptions, env: Parameters<typeof runThreadJob>[3] = {}) {
+async function collect(job: ThreadJob, options: StageOptions, env: Parameters<typeof runThreadJob>[3] = {}) {
   const pieces: Uint8Array[] = [];
   const result = await runThreadJob(job, options, (b) => void pieces.push(b), env);
   return { result, pieces, text: Buffer.concat(pieces).toString('utf8') };
@@ -43,7 +44,7 @@ function tempDir(t: Test): string {
 }
 
 t.test('a multi-part thread gives the bytes of the one-pipeline path, in pieces of at most pieceBytes', async (t) => {
-  const options: JobOptions = { me: ME, window: 4, overlap: 1 };
+  const options: StageOptions = { me: ME, window: 4, overlap: 1 };
   for (const thread of ['bob_1002', 'eve_1005', 'frank_1006']) {
     const want = await reference(partsOf(thread), options);
     t.ok(want.length > 0, `${thread}: the reference has examples`);
@@ -63,7 +64,7 @@ t.test('a multi-part thread gives the bytes of the one-pipeline path, in pieces 
 });
 
 t.test('pieces: full pieces are the buffers it takes; a buffer given back is filled again; the last goes back at the end', async (t) => {
-  const options: JobOptions = { me: ME, window: 4, overlap: 1 };
+  const options: StageOptions = { me: ME, window: 4, overlap: 1 };
   const want = await reference(partsOf('bob_1002'), options);
   const pieceBytes = 64;
   const given = new Set<ArrayBuffer>();
@@ -154,7 +155,7 @@ t.test('zip parts: same bytes as files; one opener opens each archive once', asy
     key: `inbox/${thread}`,
     parts: partsOf(thread).map((p) => ({ kind: 'zip', archive, entry: `messages/inbox/${thread}/${p.slice(p.lastIndexOf('message_'))}` })),
   });
-  const options: JobOptions = { me: ME };
+  const options: StageOptions = { me: ME };
   const opener = createPartOpener();
   t.teardown(() => opener.close());
   const bob = await collect(zipJob('bob_1002'), options, { opener });

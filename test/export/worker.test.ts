@@ -2,6 +2,7 @@
  * lib/export/worker.ts, spoken to directly: its credit counts output bytes in flight, not pieces.
  * Runs the worker through the same TypeScript loader as this file (Worker inherits execArgv).
  */
+import { normalizeStageOptions } from '../../lib/options.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import t from 'tap';
 import type { ThreadJob } from '../../lib/export/thread-job.js';
 import type { FromWorker, ToWorker } from '../../lib/export/worker.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox', import.meta.url));
+const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const WORKER = new URL('../../lib/export/worker.ts', import.meta.url);
 // dave_1004 fails halfway; the others are short threads, one short piece each
 const THREADS = readdirSync(INBOX)
@@ -28,7 +29,7 @@ function start(pieceBytes: number, credit: number) {
     if (waiter?.until()) waiter.resolve();
   });
   const post = (msg: ToWorker) => worker.postMessage(msg);
-  post({ type: 'init', init: { options: { me: 'Ada Lovelace' }, pieceBytes, credit } });
+  post({ type: 'init', init: { options: normalizeStageOptions({ me: 'Ada Lovelace' }), pieceBytes, credit } });
   for (const job of jobs) post({ type: 'job', id: job.index, job });
   const pieces = () => got.flatMap((m) => (m.type === 'piece' ? [m] : []));
   const dones = () => got.filter((m) => m.type === 'done').length;

@@ -25,3 +25,10 @@ t.test('system and reaction notices are recognised, ordinary text is not', async
     t.equal(classifyNotice(text), null, text.slice(0, 40));
   }
 });
+
+t.test('the French twins of Instagram notices are notices too', async (t) => {
+  t.equal(classifyNotice('A aimé un message'), 'reaction');
+  t.equal(classifyNotice('Vous avez envoyé une pièce jointe.'), 'notice');
+  t.equal(classifyNotice('Zoë a envoyé une pièce jointe.'), 'notice');
+  for (const text of ['Tu as aimé mon message ?', 'la pièce jointe est où', 'aimé un message hier']) t.equal(classifyNotice(text), null, text);
+});

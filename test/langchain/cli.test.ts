@@ -10,9 +10,9 @@ import {
   asMultiset, referenceFile, referenceFolder, type ExampleLine, type OpenAiMessage, type ReferenceOptions,
 } from '../support/langchain-reference.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ROOT + 'dist/cli/fbstream.js';
-const FIXTURES = fileURLToPath(new URL('../fixtures/langchain', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/langchain/', import.meta.url));
 
 const u = (content: string): OpenAiMessage => ({ role: 'user', content });
 const a = (content: string): OpenAiMessage => ({ role: 'assistant', content });

@@ -14,7 +14,7 @@ import {
   asMultiset, referenceFile, referenceFolder, type ExampleLine, type OpenAiMessage, type ReferenceOptions,
 } from '../support/langchain-reference.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/langchain', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/langchain/', import.meta.url));
 const EXPORT = FIXTURES + 'export';
 
 const u = (content: string): OpenAiMessage => ({ role: 'user', content });

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { IoError, UsageError } from '../../lib/errors.js';
 import { FOLDER_SKIP, listFolder } from '../../lib/sources/folder.js';
 
-const FIXTURES = new URL('../fixtures/exports', import.meta.url).pathname;
+const FIXTURES = new URL('../fixtures/exports/', import.meta.url).pathname;
 
 async function tempTree(t: Test, files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'fbstream-folder-'));

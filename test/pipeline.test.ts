@@ -1,3 +1,4 @@
+/** lib/pipeline.ts: the stages wired together, as streams (createPipeline) and as one core (createPipelineCore). */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,12 +6,13 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import t from 'tap';
-import { splitAt } from '../support/chunks.js';
+import { splitAt } from './support/chunks.js';
 import fc from 'fast-check';
-import { createPipeline, createPipelineCore, textFrom, type PipelineOptions } from '../../lib/pipeline.js';
-import { createTokenizer } from '../../lib/core/tokenizer.js';
-import { drain } from '../support/stage.js';
-import { metaJson } from '../support/messages.js';
+import { createPipeline, createPipelineCore, textFrom, type PipelineOptions } from '../lib/pipeline.js';
+import { createTokenizer } from '../lib/core/tokenizer.js';
+import { drain } from './support/stage.js';
+import { metaJson } from './support/messages.js';
+import { Report } from '../lib/report.js';
 
 /** A newest-first thread with mojibake, runs of one sender, media and notices. */
 function thread(n: number, path = 'inbox/zoe_1', t0 = 1_600_000_000_000): string {
@@ -132,4 +134,43 @@ t.test('textFrom: the core as text read on demand, the same as the streams', asy
   }
   t.equal(out, whole);
   t.equal(pulled, 4);
+});
+
+/* Instagram's duplicated notices through the whole pipeline (lib/core/dedupe.ts, lib/core/filter.ts). */
+
+const DUP = 'duplicate messages left out';
+
+/** An Instagram thread, newest first, with a bilingual reaction notice and two texts in one millisecond. */
+function instagramThread(): string {
+  const T = 1_700_000_000_000;
+  const newestFirst = [
+    { sender_name: 'zoë.m', timestamp_ms: T + 5000, content: 'ok, tomorrow then' },
+    { sender_name: 'ada.codes', timestamp_ms: T + 4000, content: 'A aimé un message' },
+    { sender_name: 'ada.codes', timestamp_ms: T + 4000, content: 'Liked a message' },
+    { sender_name: 'ada.codes', timestamp_ms: T + 3000, content: 'second line, same millisecond' },
+    { sender_name: 'ada.codes', timestamp_ms: T + 3000, content: 'first line' },
+    { sender_name: 'zoë.m', timestamp_ms: T + 1000, content: 'are you coming?' },
+  ];
+  return metaJson({ participants: [{ name: 'zoë.m' }, { name: 'ada.codes' }], messages: newestFirst, title: 'zoë.m', thread_path: 'inbox/zoem_1784' });
+}
+
+async function convert(options: Partial<Parameters<typeof createPipeline>[0]>): Promise<{ lines: { messages: { role: string; content: string }[] }[]; report: Report }> {
+  const p = createPipeline({ me: 'ada.codes', source: 'message_1.json', window: 20, merge: false, ...options });
+  let text = '';
+  await pipeline([Readable.from([Buffer.from(instagramThread())]), ...p.streams, new Writable({ objectMode: true, write: (s: string, _e, cb) => ((text += s), cb()) })]);
+  return { lines: text.trim().split('\n').map((l) => JSON.parse(l)), report: p.report };
+}
+
+t.test('Instagram notices, kept: the bilingual notice once, both texts of one millisecond', async (t) => {
+  const { lines, report } = await convert({ kinds: ['text', 'reaction'] });
+  t.equal(lines.length, 1);
+  t.same(lines[0]!.messages.map((m) => m.content), ['are you coming?', 'first line', 'second line, same millisecond', 'Liked a message']);
+  t.equal(report.count(DUP), 1);
+});
+
+t.test('Instagram notices, defaults: neither language of the notice becomes training text', async (t) => {
+  const { lines, report } = await convert({});
+  t.same(lines[0]!.messages.map((m) => m.content), ['are you coming?', 'first line', 'second line, same millisecond']);
+  t.equal(report.count('left out: reaction messages'), 2);
+  t.equal(report.count(DUP), 0);
 });
