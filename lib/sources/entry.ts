@@ -20,6 +20,8 @@ export interface ExportEntry {
   open(options?: { chunkBytes?: number }): Readable | Promise<Readable>;
   /** The bytes read synchronously, when this entry can be (see {@link InPlaceReader}). */
   readInPlace?(): InPlaceReader | null;
+  /** Set on something listed only to be counted as not read (a FIFO, a device, a broken link): why. Never opened. */
+  skip?: string;
 }
 
 /**

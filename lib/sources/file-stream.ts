@@ -12,7 +12,7 @@
  * Anything but a regular file (a FIFO, `<(cat x.json)`, a character device) is read the usual way,
  * through the thread pool: `readSync` would block the whole process until its writer writes.
  */
-import { close, closeSync, fstat, open, openSync, read, readSync, statSync } from 'node:fs';
+import { close, closeSync, constants, fstat, fstatSync, open, openSync, read, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { InPlaceReader } from './entry.js';
 
@@ -86,7 +86,12 @@ export function createFileStream(path: string, options: FileStreamOptions = {}):
 export function readFileInPlace(path: string): InPlaceReader | null {
   // stat first: opening a FIFO blocks until a writer comes, and closing it again could lose that writer
   if (!statSync(path).isFile()) return null;
-  let fd: number | null = openSync(path, 'r');
+  // and open without blocking, then check again: the path may have become a FIFO since the stat
+  let fd: number | null = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return null;
+  }
   return {
     read: (into) => into.subarray(0, readSync(fd!, into, 0, into.length, null)),
     close() {

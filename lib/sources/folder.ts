@@ -5,7 +5,13 @@
  *
  * Symbolic links: a link to a folder is never followed (it could lead out of the tree or into a
  * loop); a link to a file is listed only when its target lies inside the folder. Everything left
- * out is reported through `onSkip`. The root itself may be a link.
+ * out (those links, FIFOs, sockets, devices) is listed as an entry with `skip` set, never opened,
+ * so that the export index counts it as not read, and reported through `onSkip`. The root itself
+ * may be a link.
+ *
+ * A folder below the root that cannot be listed (no permission, gone since its parent was listed)
+ * or a file that cannot be stat'ed is a problem for that folder or file only: with `onProblem`,
+ * it is reported there and left out, and the rest is listed; without, it rejects the whole listing.
  */
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { createFileStream, readFileInPlace } from './file-stream.js';
@@ -15,8 +21,20 @@ import { IoError, UsageError } from '../errors.js';
 import type { ExportEntry } from './entry.js';
 
 export interface ListFolderOptions {
-  /** Called for each file or folder left out, with its filesystem path and why. */
+  /** Called for each file or folder left out, with its filesystem path and why (one of {@link FOLDER_SKIP}). */
   onSkip?: (path: string, reason: string) => void;
+  /** Called for each folder or file below the root that cannot be read; without it, the listing rejects with that error. */
+  onProblem?: (problem: FolderProblem) => void;
+  /** Lists one folder; a seam for tests (a folder that fails). Default `readdirSync(dir, { withFileTypes: true })`. */
+  readdir?: (dir: string) => Dirent[];
+}
+
+/** A folder (or a file) below the root that could not be read, and is left out of the listing. */
+export interface FolderProblem {
+  /** Its filesystem path. */
+  path: string;
+  /** `FBS_IO`, its message naming the path and the system's reason. */
+  error: IoError;
 }
 
 /** Why {@link listFolder} leaves something out. */
@@ -24,7 +42,7 @@ export const FOLDER_SKIP = Object.freeze({
   linkedFolder: 'symbolic link to a folder (not followed)',
   linkOutside: 'symbolic link to a file outside the folder (not followed)',
   brokenLink: 'broken symbolic link',
-  special: 'not a regular file (device, socket or pipe)',
+  special: 'not a regular file (a FIFO, socket or device; not opened)',
 });
 
 /**
@@ -37,11 +55,12 @@ const FOLDERS_PER_TURN = 64;
 
 /**
  * Every regular file below `root`, sorted by path (code-unit order, so the same tree always gives
- * the same list). `path` is relative to `root` and `/`-separated; `name` is the filesystem path;
- * `open()` reads the file in 64 KB chunks.
+ * the same list), and every other thing found there with `skip` set. `path` is relative to `root`
+ * and `/`-separated; `name` is the filesystem path; `open()` reads the file in 64 KB chunks.
  */
 export async function listFolder(root: string, options: ListFolderOptions = {}): Promise<ExportEntry[]> {
-  const { onSkip } = options;
+  const { onSkip, onProblem } = options;
+  const readdir = options.readdir ?? ((dir: string) => readdirSync(dir, { withFileTypes: true }));
   let rootReal: string;
   try {
     if (!(await stat(root)).isDirectory()) throw new UsageError(`not a folder: ${root}`);
@@ -59,28 +78,47 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
     out.push(fileEntry(root, rel.join('/'), full, size));
   }
 
+  function leaveOut(rel: string[], full: string, reason: string): void {
+    out.push(skippedEntry(root, rel.join('/'), full, reason));
+    onSkip?.(full, reason);
+  }
+
+  function problem(path: string, what: string, err: unknown): void {
+    const error = new IoError(`cannot read ${what} ${path}: ${(err as Error).message}`, { cause: err });
+    if (!onProblem) throw error;
+    onProblem({ path, error });
+  }
+
   function visit(dir: string, rel: string[], d: Dirent): string[] | null {
     const full = join(dir, d.name);
     const here = [...rel, d.name];
     if (d.isDirectory()) return here;
     if (d.isFile()) {
-      add(here, full, statOrFail(full).size);
+      let size;
+      try {
+        size = statSync(full).size;
+      } catch (err) {
+        problem(full, 'file', err);
+        return null;
+      }
+      add(here, full, size);
       return null;
     }
+    // a FIFO, socket or device: listed to be counted, never opened (opening a FIFO blocks)
     if (!d.isSymbolicLink()) {
-      onSkip?.(full, FOLDER_SKIP.special);
+      leaveOut(here, full, FOLDER_SKIP.special);
       return null;
     }
     let target;
     try {
       target = statSync(full);
     } catch {
-      onSkip?.(full, FOLDER_SKIP.brokenLink);
+      leaveOut(here, full, FOLDER_SKIP.brokenLink);
       return null;
     }
-    if (target.isDirectory()) onSkip?.(full, FOLDER_SKIP.linkedFolder);
-    else if (!target.isFile()) onSkip?.(full, FOLDER_SKIP.special);
-    else if (!realpathSync(full).startsWith(inside)) onSkip?.(full, FOLDER_SKIP.linkOutside);
+    if (target.isDirectory()) leaveOut(here, full, FOLDER_SKIP.linkedFolder);
+    else if (!target.isFile()) leaveOut(here, full, FOLDER_SKIP.special);
+    else if (!realpathSync(full).startsWith(inside)) leaveOut(here, full, FOLDER_SKIP.linkOutside);
     else add(here, full, target.size);
     return null;
   }
@@ -89,9 +127,12 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   async function walk(dir: string, rel: string[]): Promise<void> {
     let entries: Dirent[];
     try {
-      entries = readdirSync(dir, { withFileTypes: true });
+      entries = readdir(dir);
     } catch (err) {
-      throw new IoError(`cannot read folder ${dir}: ${(err as Error).message}`, { cause: err });
+      // the root unreadable is the whole input: that is no partial result
+      if (rel.length === 0) throw new IoError(`cannot read folder ${dir}: ${(err as Error).message}`, { cause: err });
+      problem(dir, 'folder', err);
+      return;
     }
     const folders = entries.map((d) => visit(dir, rel, d));
     if (++listed % FOLDERS_PER_TURN === 0) await new Promise(setImmediate);
@@ -113,11 +154,11 @@ export function fileEntry(input: string, path: string, name: string, size: numbe
   return { input, path, name, size, open: (o) => createFileStream(name, o), readInPlace: () => readFileInPlace(name) };
 }
 
-function statOrFail(path: string) {
-  try {
-    return statSync(path);
-  } catch (err) {
-    throw new IoError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
+/** A file listed only to be counted as not read (`reason`): opening it is a bug, and says so. */
+function skippedEntry(input: string, path: string, name: string, reason: string): ExportEntry {
+  const refuse = (): never => {
+    throw new IoError(`${name} is not read: ${reason}`);
+  };
+  return { input, path, name, size: 0, skip: reason, open: refuse, readInPlace: refuse };
 }
 
