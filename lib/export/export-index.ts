@@ -61,7 +61,7 @@ export interface ThreadPlan {
 }
 
 export interface SkippedGroup {
-  /** One of {@link SKIP_REASONS}. */
+  /** One of {@link SKIP_REASONS}, or the source's own (`ExportEntry.skip`). */
   reason: string;
   count: number;
   /** The first few entries skipped for this reason (`name`s). */
@@ -137,6 +137,10 @@ export function buildExportIndex(entries: Iterable<ExportEntry>, options: Export
   const placed: { entry: ExportEntry; place: EntryPlace }[] = [];
   const byInput = new Map<string, ExportEntry[]>();
   for (const entry of entries) {
+    if (entry.skip !== undefined) {
+      skip(entry.skip, entry); // a FIFO, device or link its source would not read (lib/sources/folder.ts FOLDER_SKIP)
+      continue;
+    }
     let place = classify(fullPath(entry, bases), entry.path.split('/').filter(Boolean).length === 1);
     if ('skip' in place && place.skip !== SKIP_REASONS.notJson && place.skip !== SKIP_REASONS.html && options.given?.has(entry)) {
       place = { part: 1, key: basename(entry.path).replace(/\.json$/i, ''), section: null, dialect: 'classic' };
