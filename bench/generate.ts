@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * A deterministic generator of realistic Messenger exports (classic "Download Your Information"
- * JSON, FORMATS.md §1-§2), for tests and benchmarks. No dependencies; a seeded PRNG (sfc32).
+ * JSON, docs/formats.md), for tests and benchmarks. No dependencies; a seeded PRNG (sfc32).
  *
  * What the output looks like, as Meta writes it:
  * - `JSON.stringify(doc, null, 2)` layout (every field of a message on its own line) except that an

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench` (node dist/bench/run.js): throughput and peak memory of the whole pipeline
- * against the raw floors, in one run on one machine (DESIGN.md "Performance budget").
+ * against the raw floors, in one run on one machine (docs/benchmarks.md).
  *
  *   npm run bench [-- --sizes 100MB,1GB] [--runs N] [--dir DIR] [--keep] [--seed N]
  *   npm run bench -- --export [--export-size 200MB,2GB] [--zip-parts 2] [--media-ratio 1] [--export-jobs 1,2] ...

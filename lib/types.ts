@@ -1,5 +1,5 @@
 /**
- * The records that flow between stages (DESIGN.md, "The records that flow").
+ * The records that flow between stages (docs/architecture.md#records).
  * Stages pass arrays of these, never one object per stream chunk.
  */
 import type { Token } from 'stream-json/core/parser.js';

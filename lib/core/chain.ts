@@ -4,10 +4,8 @@
  * side, a callback per batch) is left out, so the records of a batch live only while it passes.
  *
  * Why (the CLI and every thread job of an export run the pipeline this way): between Transforms a
- * batch waits in buffers (two a side) and costs a callback per stage. Run as one, on a 2 GB export
- * with two jobs, the bytes surviving young-generation collections
- * fell from ~500 to ~240 MB per isolate and those promoted from ~50 to 15-30 MB (`--trace-gc-nvp`);
- * a 100 MB thread from a file takes ~8% less CPU.
+ * batch waits in buffers and costs a callback per stage, and more records outlive young-generation
+ * collections (docs/architecture.md#chain-and-transforms, docs/performance.md#the-chain).
  *
  * A stage's lazy output (the order stage's merge of spilled runs) stays lazy: the chain then
  * returns an iterable of batches that runs each batch through the rest of the chain as it is read.

@@ -61,10 +61,8 @@ export function normalizeChunkerOptions(options: ChunkerOptions = {}): Normalize
 }
 
 /**
- * Turns no window needs any more, dropped together. It was 1024: turns then lived through young-
- * generation collections, and whenever V8 ran those closer together (a worker waiting for its
- * output to be taken) they were promoted: in some two-job runs on a 2 GB export one isolate
- * promoted 250-600 MB instead of 15-30, and peak RSS was 30-70 MB higher (`--trace-gc-nvp`).
+ * Turns no window needs any more, dropped together. Often, so that passed turns do not live
+ * through young-generation collections and get promoted (docs/performance.md).
  */
 const COMPACT_AFTER = 64;
 

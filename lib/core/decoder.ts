@@ -17,7 +17,7 @@ import type { Dialect, Message, ThreadInfo, Token, TokenChunk, TokenOrValues } f
 import type { Stage } from './stage.js';
 
 export interface DecoderOptions {
-  /** Repair mojibake in every string read (FORMATS.md §2). Default true. */
+  /** Repair mojibake in every string read (docs/formats.md#mojibake). Default true. */
   repair?: boolean;
   /** Deepest nesting accepted. Default 256 (Meta's files nest 4 deep). */
   maxDepth?: number;
@@ -168,7 +168,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       return;
     }
     const key = keys[keys.length - 1]!;
-    // own data property even for "__proto__": no prototype change from input (RELIABILITY #7)
+    // own data property even for "__proto__": no prototype change from input (docs/reliability.md)
     if (key === '__proto__') Object.defineProperty(top, key, { value, enumerable: true, writable: true, configurable: true });
     else top[key!] = value;
   }
@@ -326,7 +326,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
 
 /**
  * stream-json's strings are slices of its input buffer: one held message would keep a whole
- * 16 KiB slice alive (2x the heap per held message, measured). Copy the ones long enough to be slices.
+ * 16 KiB slice alive (docs/performance.md#decoder-and-text). Copy those long enough to be slices.
  */
 function ownString(s: string): string {
   return s.length < 13 ? s : (' ' + s).slice(1);

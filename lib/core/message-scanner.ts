@@ -1,7 +1,7 @@
 /**
  * The fast path for the one big array of every thread file: a boundary scanner that finds the
  * elements of the top-level `"messages": [...]` and hands each chunk's worth to one `JSON.parse`
- * (DESIGN.md "Performance budget": stream-json's per-token work is the hot spot, JSON.parse is not).
+ * (docs/performance.md#tokenizer: stream-json's per-token work is the hot spot, JSON.parse is not).
  *
  * Everything else — the document's other keys, and any document this scanner does not recognise
  * (a `messages` key written with escapes, say) — still goes through stream-json, and the decoder
@@ -170,7 +170,7 @@ export class MessageScanner {
    * Anything the shortcut does not settle goes to the exact scan below, which then reports the
    * error at its place or applies the limits: no mark in the text, text longer than the longest
    * element allowed, a parse failure, or an element nested deeper than allowed (JSON.parse itself
-   * has no depth limit; checking the parsed values costs ~1% and keeps both paths' answers equal).
+   * has no depth limit; checking the parsed values is cheap and keeps both paths' answers equal).
    */
   #fastCut(buf: string, i: number, mark: string): { values: unknown[]; end: number } | null {
     const k = buf.lastIndexOf(mark);

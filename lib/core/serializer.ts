@@ -19,7 +19,7 @@ export interface SerializerOptions {
 /**
  * A joined string is cut once it reaches this many characters. Writing it flattens it, as UTF-16
  * when it holds an emoji; past 64 Ki characters that copy lands in V8's large-object space, a fresh
- * mmap faulted in page by page (a whole batch was often ~300 KB: 28% of a 100 MB run's mmaps).
+ * mmap faulted in page by page (docs/performance.md#serializer-and-large-strings).
  */
 const BATCH_CHARS = 16 * 1024;
 

@@ -2,8 +2,8 @@
  * Tokenizer: bytes -> one array of stream-json tokens per input chunk.
  *
  * stream-json's core parser is driven directly over whole chunks, with packed values and no
- * streamed values (half the tokens, DESIGN.md "Performance budget"); no stream object per token.
- * It adds what the parser lacks (RELIABILITY.md "Known traps"): positions in errors, a cap on the
+ * streamed values (half the tokens, docs/performance.md#tokenizer); no stream object per token.
+ * It adds what the parser lacks (docs/reliability.md): positions in errors, a cap on the
  * size of one value, a clear error on empty input, a counted policy for invalid UTF-8, and a BOM
  * policy (a byte-order mark at the start of a source is dropped; anywhere else it is a syntax error).
  */
@@ -54,10 +54,8 @@ type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 
 /**
  * The last parser made, kept alive. V8 keeps a function's optimized code only while some closure
- * runs it: every source gets a parser of its own, and when none was alive at a full collection,
- * the next one was optimized afresh. On a 2 GB export that was stream-json's parser, 135-220 ms of
- * TurboFan each time, 5 times in a one-job run, for 320 KB of headers in all; kept alive, twice
- * (`--trace-opt`). It holds only its own state, a few KiB at most.
+ * runs it, and every source gets a parser of its own: without this, a new parser after a full
+ * collection was optimized afresh (docs/performance.md#tokenizer). It holds a few KiB at most.
  */
 const keptAlive: { parser?: ParserFn } = {};
 

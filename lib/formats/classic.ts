@@ -1,7 +1,8 @@
 /**
- * The classic "Download Your Information" message (FORMATS.md §1); Instagram's is the same schema
- * (§4). Keys: sender_name, timestamp_ms, content?, type?, photos/videos/audio_files/files/gifs,
- * sticker, share, reactions, call_duration, missed, users, is_unsent.
+ * The classic "Download Your Information" message (docs/formats.md#classic-export); Instagram's is
+ * the same schema (docs/formats.md#instagram). Keys: sender_name, timestamp_ms, content?, type?,
+ * photos/videos/audio_files/files/gifs, sticker, share, reactions, call_duration, missed, users,
+ * is_unsent.
  */
 import type { Attachment, Message, MessageKind, Reaction } from '../types.js';
 import { classifyNotice } from './notices.js';

@@ -1,6 +1,7 @@
 /**
- * The end-to-end-encrypted chat download (FORMATS.md §3): camelCase keys, `text` instead of
- * `content`, `timestamp` in ms, `type` text|link|media|placeholder, unsent as placeholder+isUnsent.
+ * The end-to-end-encrypted chat download (docs/formats.md#e2ee-download): camelCase keys, `text`
+ * instead of `content`, `timestamp` in ms, `type` text|link|media|placeholder, unsent as
+ * placeholder+isUnsent.
  */
 import type { Attachment, MessageKind } from '../types.js';
 import { readReactions, textKind, type DecodedFields } from './classic.js';

@@ -1,15 +1,17 @@
 /**
  * System notices and reaction notices that Meta writes as ordinary `content`, in the account's
- * language (FORMATS.md §1). English, and the French forms of the notices Instagram writes twice,
- * once per language (FORMATS.md §4: "Liked a message" / "A aimé un message", "… sent an
- * attachment." / "… envoyé une pièce jointe."; unverified beyond these); other languages pass as text.
+ * language (docs/formats.md#classic-export). English, and the French forms of the notices Instagram
+ * writes twice, once per language (docs/formats.md#instagram: "Liked a message" / "A aimé un
+ * message", "… sent an attachment." / "… envoyé une pièce jointe."; unverified beyond these); other
+ * languages pass as text.
  *
  * Every message's text is checked, so the patterns avoid a leading `^.{1,N}` (V8 would retry it at
  * every length): a notice is recognised by its fixed words and, where it has one, its fixed end.
  *
  * Kinds are decided on the text as the file holds it, before the decoder repairs mojibake: the
  * French words arrive as `aimÃ©`. The prefilter accepts both spellings, and a candidate is repaired
- * (the same safe repair, FORMATS.md §2) before the patterns, which are written in real text.
+ * (the same safe repair, docs/formats.md#mojibake) before the patterns, which are written in real
+ * text.
  */
 import { repairMojibake } from '../text/mojibake.js';
 

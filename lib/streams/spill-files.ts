@@ -115,7 +115,7 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
 /**
  * A run file's entries, in order (`backwards`: each block's rows last first, for a run written
  * reversed). Module-level, not a method of each store: a job makes its own store, and V8 optimized
- * a generator made per store afresh for every large thread.
+ * a generator made per store afresh for every large thread (docs/performance.md#stages-as-classes).
  */
 function* readRun(path: string, codec: SpillCodec, backwards: boolean): Generator<Entry> {
   const fd = openSync(path, 'r');

@@ -24,8 +24,8 @@ export class StageTransform<In, Out> extends Transform {
   private resumePump: (() => void) | null = null;
 
   constructor(core: Stage<In, Out>, { flatten = false, ...options }: StageStreamOptions = {}) {
-    // a chunk here is a batch of up to ~1000 records: Node's object-mode default of 16 chunks a side
-    // would let each stage buffer 30,000 records (measured: a 64 MB heap ran out with eight stages)
+    // a chunk here is a batch of records: Node's object-mode default of 16 chunks a side would let
+    // each stage buffer thousands of records (docs/performance.md#batch-sizes-and-what-stages-hold)
     super({ highWaterMark: BATCHES_BUFFERED, ...options, readableObjectMode: true, writableObjectMode: true });
     this.core = core;
     this.flatten = flatten;

@@ -41,9 +41,8 @@ interface Cursor {
 }
 
 /**
- * The orders, one set per tie sign, made once: the merge is hot, and a comparator made afresh
- * per merge reached V8's optimized code as a new closure each time ("wrong call target", code
- * dropped as its closure died), so lazyMerge was re-optimized ~30 times per 2 GB export.
+ * The orders, one set per tie sign, made once: the merge is hot, and a comparator made afresh per
+ * merge made V8 re-optimize lazyMerge again and again (docs/performance.md#stages-as-classes).
  */
 interface RunOrder {
   /** (timestamp, seq × tieSign) order. */

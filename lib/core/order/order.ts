@@ -162,8 +162,7 @@ class Order implements Stage<Message[], Message> {
 
   /**
    * Spill past the budget. The budget counts packed bytes: a thread of a few MB of JSON is held
-   * whole and never written. (With messages held as objects, runs of half the budget once a thread
-   * had spilled were faster; packed, the budget's size no longer costs the garbage collector.)
+   * whole and never written.
    */
   #enforceBudget(): void {
     if (!this.#spill) return;

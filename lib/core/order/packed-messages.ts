@@ -3,20 +3,17 @@
  * (lib/core/order/spill-codec.ts) as they arrive, not kept as objects.
  *
  * Why: a thread is held until it ends, since it arrives newest-first and leaves oldest-first. Held
- * as objects, every message lived through two young-generation collections and was promoted: on a
- * 2 GB export the scavenger copied a quarter of all that was allocated (15% of the run), and the
- * old generation, grown to 4× its live size between mark-compacts, set the peak RSS. Packed, only
- * the block being filled (fewer than BLOCK_ROWS messages) is objects; the rest is bytes outside the
- * heap, which is also what a spilled run is made of: spilling writes the blocks as they are.
+ * as objects, every message lived through young-generation collections and was promoted
+ * (docs/performance.md#order-stage). Packed, only the block being filled (fewer than BLOCK_ROWS
+ * messages) is objects; the rest is bytes outside the heap, which is also what a spilled run is
+ * made of: spilling writes the blocks as they are.
  *
  * Real exports arrive sorted, one way or the other. Such a run leaves block by block, forwards or
  * backwards, never sorted and never all objects at once. Any other order is decoded and sorted.
  *
  * Blocks are cut from slabs that go back to a small free list once the run has been read or written
- * out: the held messages are the largest stream of buffers the pipeline makes (~40% of the input's
- * size), and left to the garbage collector they piled up as dead ArrayBuffers between
- * mark-compacts, tens of MB of RSS on a whole export. Decoding copies everything out of a block
- * (strings and numbers), so a slab given back is referenced by nothing.
+ * out: left to the garbage collector, they piled up as dead ArrayBuffers. Decoding copies
+ * everything out of a block (strings and numbers), so a slab given back is referenced by nothing.
  */
 import type { Message } from '../../types.js';
 import type { Entry } from './entry.js';
@@ -58,9 +55,8 @@ function giveBack(slabs: Buffer[]): void {
 }
 
 /**
- * Heap cost of a message not yet packed: object, fields and text. Measured on generated exports:
- * 211 bytes a message of 40 chars on average; the text counts 2 bytes a char, as text beyond
- * Latin-1 does, and the base keeps a margin.
+ * Heap cost of a message not yet packed: object, fields and text (measured on generated exports,
+ * docs/performance.md#order-stage); the text counts 2 bytes a char, and the base keeps a margin.
  */
 export function estimateBytes(m: Message): number {
   return 160 + 2 * (m.text?.length ?? 0) + (m.attachments ? 150 * m.attachments.length : 0) + (m.reactions ? 80 * m.reactions.length : 0);

@@ -43,7 +43,7 @@ class Table<T extends string> {
 export class SpillCodec {
   private readonly senders = new Table<string>();
   private readonly kinds = new Table<Message['kind']>();
-  /** Reused for every block: no new ~25 KiB buffer per block for the GC to find (RSS). */
+  /** Reused for every block: no new buffer per block for the GC to find (RSS). */
   private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   /**
