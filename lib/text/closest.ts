@@ -1,13 +1,19 @@
-/** The name closest to what the user typed (case-insensitive edit distance), if reasonably close. */
+/** Case and Unicode form do not count: "ZOË" typed decomposed is "Zoë". */
+const keyOf = (s: string) => s.toLowerCase().normalize('NFC');
+
+/** The name closest to what the user typed (case- and form-insensitive edit distance), if reasonably close. */
 export function closestName(typed: string, names: readonly string[]): string | undefined {
-  const a = typed.toLowerCase();
-  // "Ada" for "Ada Lovelace": a whole word of the name
-  const byWord = names.find((n) => n.toLowerCase().split(/\s+/).includes(a));
-  if (byWord) return byWord;
+  const a = keyOf(typed);
+  const keys = names.map(keyOf);
+  // the name itself in another case or form; else "Ada" for "Ada Lovelace": a whole word of the name
+  const exact = keys.indexOf(a);
+  if (exact !== -1) return names[exact];
+  const byWord = keys.findIndex((k) => k.split(/\s+/).includes(a));
+  if (byWord !== -1) return names[byWord];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const name of names) {
-    const d = editDistance(a, name.toLowerCase());
+  for (const [i, name] of names.entries()) {
+    const d = editDistance(a, keys[i]!);
     if (d < bestDistance) {
       bestDistance = d;
       best = name;
