@@ -48,14 +48,14 @@ export { runThreadJob, jobsFromPlans, type ThreadJob, type PartRef, type JobResu
 export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader } from './export/export-index.js';
 export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './export/e2ee-join.js';
 export { listFolder } from './sources/folder.js';
-export { openZip, ZipError, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipOptions } from './sources/zip.js';
+export { openZip, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipOptions } from './sources/zip.js';
 export { detectOwner, type OwnerResult } from './export/owner.js';
 export type { ExportEntry } from './sources/entry.js';
 
 export { repairMojibake, toMojibake } from './text/mojibake.js';
 export { Report } from './report.js';
 export {
-  FbstreamError, UsageError, OptionError, UnknownSenderError, DataError, LimitError, IoError,
+  FbstreamError, UsageError, OptionError, UnknownSenderError, DataError, LimitError, IoError, ZipError, ZipLimitError,
   exitCodeOf, type ErrorCode, type Position,
 } from './errors.js';
 export type * from './types.js';

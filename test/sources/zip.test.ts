@@ -373,6 +373,27 @@ t.test('in place: the same bytes through buffers of any size; data past the end 
   });
 });
 
+t.test('the data starts after the local header\'s own name and extra field, longer than the central one', async (t) => {
+  const content = Buffer.from(THREAD.repeat(30));
+  const timestamps = Buffer.concat([Buffer.from([0x55, 0x54, 33, 0]), Buffer.alloc(33, 0x7f)]);
+  const archive = file(
+    t,
+    'local-extra.zip',
+    rawZip([
+      { name: 'deflated.json', content, localExtra: timestamps },
+      { name: 'stored.json', content, method: 0, localExtra: timestamps },
+    ]),
+  );
+  for (const [how, read] of READS) {
+    await withZip(archive, async (zip) => {
+      for (const entry of zip.entries) {
+        const r = await read(entry);
+        t.ok(r.ended && r.bytes.equals(content), `${how}: ${entry.path} reads back`);
+      }
+    });
+  }
+});
+
 t.test('bytes after the end of the deflate stream are not read: the size and CRC-32 decide', async (t) => {
   const content = Buffer.from(THREAD.repeat(20));
   const deflated = deflateRawSync(content);
@@ -552,6 +573,10 @@ t.test('more than 65,535 entries', async (t) => {
   });
   const wrapped = file(t, 'wrapped-many.zip', rawZip(entries, { entryCount: n % 65_536 }));
   await t.rejects(openZip(wrapped), { code: 'FBS_ZIP_INVALID', message: /wrapped at 65,536/ }, 'a wrapped count without ZIP64 is caught, not silently short');
+  const toZero = file(t, 'wrapped-to-zero.zip', rawZip(entries.slice(0, 65_536), { entryCount: 0 }));
+  await t.rejects(openZip(toZero), { code: 'FBS_ZIP_INVALID', message: /declares 0 entries, yet \d+ bytes come before it \(a count wrapped at 65,536\?\)/ }, 'a count wrapped to 0 too');
+  const empty = file(t, 'empty-archive.zip', await yazlZip([]));
+  await withZip(empty, (zip) => t.same([zip.entries, zip.problems], [[], []], 'an empty archive is no wrapped count'));
 });
 
 t.test('close(): streams still reading error; reading after close errors', async (t) => {

@@ -30,6 +30,8 @@ export interface RawEntry {
   zip64?: boolean;
   /** Absolute offset of the local header; the bytes between the previous entry and it are a hole. */
   offset?: number;
+  /** An extra field in the local header only (writers may put other extra fields there than in the central directory). */
+  localExtra?: Buffer;
 }
 
 export interface RawZipOptions {
@@ -79,7 +81,7 @@ export function layoutZip(entries: readonly RawEntry[], options: RawZipOptions =
     local.writeUInt32LE(big ? U32 : compressed, 18);
     local.writeUInt32LE(big ? U32 : uncompressed, 22);
     local.writeUInt16LE(name.length, 26);
-    const localExtra = big ? zip64Extra([uncompressed, compressed]) : Buffer.alloc(0);
+    const localExtra = Buffer.concat([big ? zip64Extra([uncompressed, compressed]) : Buffer.alloc(0), e.localExtra ?? Buffer.alloc(0)]);
     local.writeUInt16LE(localExtra.length, 28);
     const header = Buffer.concat([local, name, localExtra]);
     segments.push({ offset, bytes: e.holeSize === undefined ? Buffer.concat([header, data]) : header });

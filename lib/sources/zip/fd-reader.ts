@@ -13,13 +13,12 @@ export const READ_CHUNK = 64 * 1024;
 
 export class FdReader extends yauzl.RandomAccessReader {
   readonly size: number;
-  /** Bytes read at once when yauzl asks for fewer (0: exactly what it asks); see {@link read}. */
-  readAhead = READ_CHUNK;
   /** The furthest byte yauzl asked for since {@link trackReads} (the end of what it listed). */
   furthest = -1;
   readonly closed: Promise<void>;
   readonly #fd: number;
   #window: { start: number; bytes: Buffer } | undefined;
+  #readAhead = true;
   #tracking = false;
   #inFlight = 0;
   #whenIdle: (() => void) | undefined;
@@ -63,7 +62,7 @@ export class FdReader extends yauzl.RandomAccessReader {
       w.bytes.copy(buffer, offset, position - w.start, position - w.start + length);
       return void process.nextTick(callback, null, length);
     }
-    const ahead = Math.min(this.readAhead, this.size - position);
+    const ahead = this.#readAhead ? Math.min(READ_CHUNK, this.size - position) : 0;
     if (length >= ahead) return this.readAt(buffer, offset, length, position, callback);
     const bytes = Buffer.allocUnsafe(ahead);
     this.readAt(bytes, 0, ahead, position, (err, n) => {
@@ -77,7 +76,7 @@ export class FdReader extends yauzl.RandomAccessReader {
 
   /** Drop the window and read exactly what is asked from now on. */
   stopReadingAhead(): void {
-    this.readAhead = 0;
+    this.#readAhead = false;
     this.#window = undefined;
   }
 

@@ -40,8 +40,8 @@ const CENTRAL_HEADER_BYTES = 46;
 const END_RECORD_BYTES = 22;
 const S_IFMT = 0o170000;
 const METHODS: Record<number, string> = { 1: 'shrink', 6: 'implode', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 98: 'ppmd' };
-/** Read ahead while local headers are located in file order: small entries share one read. */
-const LOCAL_HEADER_WINDOW = 4 * 1024;
+/** Local headers read at once: each is a small read, and they are many (one per JSON entry). */
+const LOCATE_CONCURRENCY = 8;
 
 /** List every entry; rejects (an archive-level ZipError) when the central directory cannot be read. */
 export async function listEntries(zipfile: yauzl.ZipFile, reader: FdReader, archive: string, rules: ListingRules): Promise<{ entries: ListedEntry[]; problems: ZipProblem[] }> {
@@ -128,16 +128,20 @@ async function checkNothingAfter(zipfile: yauzl.ZipFile, reader: FdReader, archi
   }
 }
 
-/** Each entry's `dataStart`, read in file order; a header that fails is that entry's error, not the archive's. */
+/** Each entry's `dataStart`, a few at a time; a header that fails is that entry's error, not the archive's. */
 async function locateData(zipfile: yauzl.ZipFile, reader: FdReader, archive: string, entries: readonly ListedEntry[]): Promise<void> {
-  reader.readAhead = LOCAL_HEADER_WINDOW;
-  const inFileOrder = [...entries].sort((a, b) => a.raw.relativeOffsetOfLocalHeader - b.raw.relativeOffsetOfLocalHeader);
-  for (const entry of inFileOrder) {
-    entry.dataStart = await new Promise<number | Error>((resolve) =>
-      zipfile.readLocalFileHeader(entry.raw, { minimal: true }, (err, header) => {
-        resolve(err ? readError(err, { archive, entry: entry.path }, "cannot reach the entry's data") : header.fileDataStart);
-      }),
-    );
-  }
+  // headers lie far apart (before each entry's data): a read-ahead window would read for nothing
   reader.stopReadingAhead();
+  let next = 0;
+  const locateSome = async (): Promise<void> => {
+    for (let entry = entries[next++]; entry; entry = entries[next++]) {
+      const listed = entry;
+      listed.dataStart = await new Promise<number | Error>((resolve) =>
+        zipfile.readLocalFileHeader(listed.raw, { minimal: true }, (err, header) => {
+          resolve(err ? readError(err, { archive, entry: listed.path }, "cannot reach the entry's data") : header.fileDataStart);
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: LOCATE_CONCURRENCY }, locateSome));
 }
