@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import t from 'tap';
-import { createRawInflater, rawInflaterOf, type RawInflater } from '../../lib/sources/raw-inflate.js';
+import { createRawInflater, rawInflaterOf, verifiedInflaters, type Inflater, type RawInflater } from '../../lib/sources/raw-inflate.js';
 
 function inflater(): RawInflater {
   const z = createRawInflater();
@@ -120,4 +120,61 @@ t.test('a zlib object without the handle we know gives null, and is closed', asy
   t.equal(rawInflaterOf({ close, _handle: {}, _writeState: new Uint32Array(2) } as never), null, 'no writeSync');
   t.equal(rawInflaterOf({ close, _handle: { writeSync() {} }, _writeState: [0, 0] } as never), null, 'no write state');
   t.equal(closed, 3);
+});
+
+t.test('the raw path is trusted once it inflated the known sample right, and never after it did not', async (t) => {
+  let made = 0;
+  const real = () => {
+    made++;
+    return inflater();
+  };
+  const create = verifiedInflaters(real);
+  const first = create();
+  t.ok(first, 'a working inflater once the sample came out right');
+  t.equal(made, 2, 'one inflater for the check, one for the caller');
+  first!.close();
+  create()!.close();
+  t.equal(made, 3, 'checked once, not per inflater');
+
+  /** Inflates, then changes one byte of what it produced: what a changed zlib handle could do. */
+  const wrongBytes = (): Inflater => {
+    const z = inflater();
+    return {
+      inflate(input, inOff, inLen, out, outOff, last) {
+        const step = z.inflate(input, inOff, inLen, out, outOff, last);
+        if (step.produced > 0) out[outOff] = out[outOff]! ^ 0x20;
+        return step;
+      },
+      close: () => z.close(),
+    };
+  };
+  const throwing = (): Inflater => ({
+    inflate() {
+      throw new TypeError('writeSync is not a function');
+    },
+    close() {},
+  });
+  /** Counts that do not add up: more consumed than it was given. */
+  const overcounting = (): Inflater => {
+    const z = inflater();
+    return { inflate: (...args) => ({ ...z.inflate(...args), consumed: args[2] + 1 }), close: () => z.close() };
+  };
+  for (const [what, make] of [['wrong bytes', wrongBytes], ['a throw', throwing], ['bad counts', overcounting], ['no inflater', () => null]] as const) {
+    let calls = 0;
+    const faulty = verifiedInflaters(() => {
+      calls++;
+      return make();
+    });
+    t.equal(faulty(), null, `${what}: null (the caller reads the entry as a stream)`);
+    t.equal(faulty(), null, `${what}: null again`);
+    t.equal(calls, 1, `${what}: the raw path is not tried again`);
+  }
+
+  let called = 0;
+  const off = verifiedInflaters(() => {
+    called++;
+    return inflater();
+  }, false);
+  t.equal(off(), null, 'switched off: null');
+  t.equal(called, 0, 'switched off: the raw path is never tried');
 });
