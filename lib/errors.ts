@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'FBS_USAGE'
   | 'FBS_INVALID_OPTION'
   | 'FBS_UNKNOWN_SENDER'
+  | 'FBS_NO_INPUT'
+  | 'FBS_NOTHING_TO_TRAIN'
   | 'FBS_OUTPUT_IS_INPUT'
   | 'FBS_JSON_SYNTAX'
   | 'FBS_EMPTY_INPUT'
@@ -63,6 +65,18 @@ export class UnknownSenderError extends UsageError {
     super(`--me "${me}" matches no sender or participant.${hint} Found: ${found}`, 'FBS_UNKNOWN_SENDER');
     this.me = me;
     this.participants = participants;
+  }
+}
+
+/**
+ * `me` is someone in the data, but wrote nothing the stages keep (only photos, calls, stickers):
+ * no example can teach their voice. Bad data for training, not a usage error: exit 1.
+ */
+export class NothingToTrainError extends FbstreamError {
+  readonly me: string;
+  constructor(me: string) {
+    super('FBS_NOTHING_TO_TRAIN', `nothing to train on: "${me}" is in the data but wrote no message that is kept (with text, in the selected dates and threads): no example can be made`);
+    this.me = me;
   }
 }
 
@@ -159,7 +173,7 @@ export function describePosition(p: Position): string {
 /** Exit code the CLI uses for an error (DESIGN.md: 1 data, 2 usage, 3 I/O). */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return 2;
-  if (err instanceof DataError) return 1;
+  if (err instanceof DataError || err instanceof NothingToTrainError) return 1;
   return 3;
 }
 

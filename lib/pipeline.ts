@@ -135,16 +135,21 @@ function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinP
   const me = meNames(options.me, options.preset);
   const isMe = isMeFor(options.me, options.preset);
   const stats = { assistantTurns: 0, threads: 0, examples: 0, people: new Set<string>() };
-  const onThread = (t: ThreadInfo) => {
-    ++stats.threads;
+  // who is in the data, even in threads whose messages are all left out (only photos, say)
+  const notePeople = (t: ThreadInfo) => {
     for (const p of t.participants) stats.people.add(p);
     if (t.senderCounts) for (const s of t.senderCounts.keys()) stats.people.add(s);
+  };
+  const onThread = (t: ThreadInfo) => {
+    ++stats.threads;
+    notePeople(t);
   };
 
   const plan: StagePlan = {
     decoder: { repair: !lc, e2ee: !lc, report },
     filter: {
       ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds, report }),
+      onThread: notePeople,
       ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
       ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
     },

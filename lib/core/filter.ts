@@ -6,7 +6,7 @@
  * every message that has a `content` key.
  */
 import type { Report } from '../report.js';
-import type { Message, MessageKind } from '../types.js';
+import type { Message, MessageKind, ThreadInfo } from '../types.js';
 import type { Stage } from './stage.js';
 import { OptionError } from '../errors.js';
 import { ALL_KINDS, DEFAULT_KINDS } from '../options.js';
@@ -23,6 +23,8 @@ export interface FilterOptions {
   /** Keep messages before this time (ms since epoch). */
   untilMs?: number;
   report?: Report;
+  /** Called with each thread as its first message arrives, kept or not (who is in the data). */
+  onThread?: (thread: ThreadInfo) => void;
 }
 
 export interface NormalizedFilterOptions {
@@ -31,6 +33,7 @@ export interface NormalizedFilterOptions {
   readonly sinceMs: number;
   readonly untilMs: number;
   readonly report: Report | undefined;
+  readonly onThread: ((thread: ThreadInfo) => void) | undefined;
 }
 
 export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedFilterOptions {
@@ -52,6 +55,7 @@ export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedF
     sinceMs,
     untilMs,
     report: options.report,
+    onThread: options.onThread,
   });
 }
 
@@ -63,9 +67,18 @@ export function createFilter(options?: FilterOptions): Stage<Message[], Message>
 
 /** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
 class Filter implements Stage<Message[], Message> {
+  #lastThread: ThreadInfo | null = null;
   constructor(readonly options: ReturnType<typeof normalizeFilterOptions>) {}
 
   push(batch: Message[]): Message[] {
+    const { onThread } = this.options;
+    if (onThread) {
+      for (const m of batch) {
+        if (m.thread === this.#lastThread) continue;
+        this.#lastThread = m.thread;
+        onThread(m.thread);
+      }
+    }
     return batch.filter((m) => this.#keep(m));
   }
 

@@ -188,11 +188,27 @@ t.test('-o FILE', async (t) => {
     t.notOk(looksLikeStackTrace(r.stderr));
   });
 
-  t.test('failure leaves an existing output file untouched', async (t) => {
+  t.test('a bad thread file among good ones is reported and left out; the good ones are written (exit 1)', async (t) => {
     const dir = tempDir(t);
     const out = join(dir, 'train.jsonl');
     writeFileSync(out, 'precious\n');
+    const good = await runCli([...ME, OTHER]);
+    t.equal(good.code, 0);
     const r = await runCli([...ME, OTHER, fixture('truncated.json'), '-o', out]);
+    t.equal(r.code, 1);
+    t.match(r.stderr, /error: .*truncated\.json left out: .*truncated\.json at byte \d+/, 'the bad file named, with where');
+    t.equal(readFileSync(out, 'utf8'), good.stdout, 'the good thread written, as alone');
+    t.same(readdirSync(dir), ['train.jsonl'], 'no temporary file left');
+    const both = await runCli([...ME, fixture('truncated.json'), OTHER]);
+    t.equal(both.code, 1);
+    t.equal(both.stdout, good.stdout, 'whatever the order');
+  });
+
+  t.test('a run that fails leaves an existing output file untouched', async (t) => {
+    const dir = tempDir(t);
+    const out = join(dir, 'train.jsonl');
+    writeFileSync(out, 'precious\n');
+    const r = await runCli([...ME, '-o', out], { stdin: readFileSync(fixture('truncated.json')) });
     t.equal(r.code, 1);
     t.equal(readFileSync(out, 'utf8'), 'precious\n', 'old content kept');
     t.same(readdirSync(dir), ['train.jsonl'], 'no temporary file left');

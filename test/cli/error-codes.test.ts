@@ -16,7 +16,7 @@ import { createDecoder } from '../../lib/core/decoder.js';
 import { createPipeline } from '../../lib/pipeline.js';
 import { resolveInputs, tokenizeSources } from '../../lib/sources/files.js';
 import { createAtomicFile } from '../../lib/sinks/atomic-file.js';
-import { runConvert, type ConvertArgs } from '../../cli/commands/convert.js';
+import { convert } from '../../lib/convert.js';
 import { openZip } from '../../lib/sources/zip.js';
 import { rawZip } from '../support/zip.js';
 
@@ -43,13 +43,15 @@ function decodeAll(input: string, decoderOptions?: Parameters<typeof createDecod
   decoder.flush();
 }
 
-/** A Io for running a command handler in-process. */
-function memoryIo() {
-  return { stdin: Readable.from([]), stdout: new PassThrough(), stderr: new PassThrough(), stderrIsTTY: false, signals: new EventEmitter() };
-}
-
-function convertArgs(over: Partial<ConvertArgs>): ConvertArgs {
-  return { inputs: [], me: 'Ada Lovelace', window: 8, overlap: 2, merge: true, preset: 'default', names: false, sortMemory: 24, quiet: true, ...over } as ConvertArgs;
+/** A thread whose messages are all photos and calls: nothing with text. */
+function mediaOnlyThread(dir: string): string {
+  const path = join(dir, 'message_1.json');
+  const messages = [
+    { sender_name: 'Ada Lovelace', timestamp_ms: 2000, photos: [{ uri: 'photos/1.jpg' }] },
+    { sender_name: 'Charles Babbage', timestamp_ms: 1000, call_duration: 60, content: 'Charles started a call.' },
+  ];
+  writeFileSync(path, JSON.stringify({ participants: [{ name: 'Ada Lovelace' }, { name: 'Charles Babbage' }], messages }));
+  return path;
 }
 
 /** What a scenario needs of its test: somewhere to register cleanup. */
@@ -73,6 +75,23 @@ const rows: Row[] = [
     lib: () => resolveInputs([fixture('does-not-exist.json')]),
     cli: () => ({ args: [THREAD] }), // no --me
     stderr: /--me/,
+  },
+  {
+    code: 'FBS_NO_INPUT',
+    exit: 2,
+    lib: () => convert({ inputs: [fixture('does-not-exist.json')] }),
+    cli: () => ({ args: [fixture('does-not-exist.json')] }), // missing, and no --me: the missing file is said first
+    stderr: /does-not-exist\.json: no such file/,
+  },
+  {
+    code: 'FBS_NOTHING_TO_TRAIN',
+    exit: 1,
+    lib: (t) => {
+      const dir = tempDir(t);
+      return convert({ inputs: [mediaOnlyThread(dir)], me: 'Ada Lovelace' }, { stdout: new PassThrough() });
+    },
+    cli: (dir) => ({ args: [...ME, mediaOnlyThread(dir)] }),
+    stderr: /nothing to train on: "Ada Lovelace"/,
   },
   {
     code: 'FBS_INVALID_OPTION',
@@ -99,7 +118,7 @@ const rows: Row[] = [
       const dir = tempDir(t);
       const input = join(dir, 'message_1.json');
       copyFileSync(THREAD, input);
-      return runConvert(convertArgs({ inputs: [input], out: input }), memoryIo());
+      return convert({ inputs: [input], out: input, me: 'Ada Lovelace' }, { stdout: new PassThrough() });
     },
     cli: (dir) => {
       const input = join(dir, 'message_1.json');

@@ -246,3 +246,21 @@ t.test('two exports of different dates: overlapping messages come out once', asy
   t.match(text, /A later message, only in the newer export\./, 'the newer message is there');
   t.match(r.stderr, /duplicate messages left out: 4/, 'the four text messages both exports hold');
 });
+
+t.test('every thread failing: their own errors and exit 1, not "--me matches no sender"', async (t) => {
+  const dir = tempDir(t);
+  cpSync(EXAMPLE, join(dir, 'export'), { recursive: true });
+  const threads = files(join(dir, 'export')).filter((f) => f.endsWith('.json'));
+  for (const f of threads) {
+    const text = readFileSync(f, 'utf8');
+    writeFileSync(f, text.slice(0, text.indexOf('"messages"') + 30)); // participants intact, messages cut
+  }
+  for (const me of [['--me', 'Ada Lovelace'], []]) {
+    const r = await runCli([join(dir, 'export'), ...me, '--jobs', '1']);
+    t.equal(r.code, 1, `exit 1 ${me.join(' ') || '(the owner)'}`);
+    t.notMatch(r.stderr, /matches no sender/);
+    t.equal(r.stderr.match(/error: inbox\/\S+ left out: .*message_\d+\.json at byte \d+/g)?.length, 3, 'each thread named with its error');
+    t.equal(r.stdout, '');
+    t.notOk(looksLikeStackTrace(r.stderr));
+  }
+});

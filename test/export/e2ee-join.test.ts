@@ -295,7 +295,7 @@ t.test('inspect counts the joined thread once; the command line says what it joi
   t.match(human.out(), /not joined \(same participants, no one-to-one match\): e2ee_cutover\/samlee_2001, e2ee_cutover\/samlee_2002, e2ee\/Sam Lee_7/);
 
   const cli = fakeIo();
-  const args: ConvertArgs = { inputs, window: 4, overlap: 1, merge: true, preset: 'default', names: false, sortMemory: 16, quiet: false, jobs: 1 };
+  const args: ConvertArgs = { inputs, window: 4, overlap: 1, quiet: false, jobs: 1 };
   t.equal(await runConvert(args, cli.io), 0);
   t.equal(cli.out(), await expected(t));
   t.match(cli.err(), /5 of 5 threads, as Ada Lovelace/);

@@ -121,10 +121,11 @@ if (!existsSync(CLI)) {
     t.equal(f.stdout, '', 'no lines');
   });
 
-  t.test('--me in the data but with no session that has an assistant: exit 0, no lines', async (t) => {
+  t.test('--me in the data but with no session that has an assistant: no lines, and said so (exit 1)', async (t) => {
     // Zoë is a participant; her only message has no content
     const r = await fbstream([...optionArgs({ me: 'Zoë', window: 1, overlap: 0 }), FIXTURES + 'no-assistant.json']);
-    t.equal(r.code, 0, 'exit 0');
+    t.equal(r.code, 1, 'exit 1: nothing to train on, not a usage error');
     t.equal(r.stdout, '', 'no lines');
+    t.match(r.stderr, /nothing to train on: "Zoë"/);
   });
 }
