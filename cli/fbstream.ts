@@ -24,7 +24,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .example('$0 facebook-ada-*.zip -o train.jsonl', 'A whole export: zip parts or folder')
     .example('$0 messages/ --preset langchain --me "Ada Lovelace"', "What LangChain's walkthrough gives")
     .example('$0 inspect facebook-ada-*.zip', 'What an export holds')
-    .epilogue('Exit codes: 0 ok, 1 bad input data, 2 usage error, 3 I/O failure, 130/143 interrupted.')
+    .epilogue('Exit codes: 0 ok, 1 bad input data (what failed is left out and named), 2 usage error, 3 I/O failure, 129/130/143 interrupted.')
     .strictOptions()
     .strictCommands()
     .version(pkg.version)
