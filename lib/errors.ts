@@ -170,7 +170,7 @@ export function describePosition(p: Position): string {
   return s;
 }
 
-/** Exit code the CLI uses for an error (DESIGN.md: 1 data, 2 usage, 3 I/O). */
+/** Exit code the CLI uses for an error (1 data, 2 usage, 3 I/O; README "Errors and exit codes"). */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return 2;
   if (err instanceof DataError || err instanceof NothingToTrainError) return 1;

@@ -7,7 +7,7 @@
  * no streams between them: what the CLI runs (lib/core/chain.ts says why).
  *
  * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, better
- * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: FORMATS.md §5).
+ * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: docs/formats.md#langchain).
  */
 import type { Transform } from 'node:stream';
 import { createDecoderStream } from './streams/decoder.js';

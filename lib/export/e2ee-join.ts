@@ -1,6 +1,6 @@
 /**
  * The E2EE chat download continues the `e2ee_cutover` threads of the Facebook export with no
- * overlap (FORMATS.md §3): a complete history needs both. {@link joinE2eeThreads} makes each such
+ * overlap (docs/formats.md#e2ee-download): a complete history needs both. {@link joinE2eeThreads} makes each such
  * pair one conversation, read in one job (its documents joined whatever their ids, ordered
  * chronologically across both), and listed once.
  *

@@ -1,5 +1,5 @@
 /**
- * Who exported the data: the participant present in every thread (FORMATS.md §1). The export never
+ * Who exported the data: the participant present in every thread (docs/formats.md#classic-export). The export never
  * says so; the CLI uses this when `--me` is not given, and exits 2 with the candidates when there
  * is no single answer.
  *
