@@ -112,6 +112,11 @@ const PART = /^message_(\d+)\.json$/i;
 const HTML_PART = /^message_\d+\.html?$/i;
 const E2EE_FILE = /^.+_\d+\.json$/i;
 
+/** `message_N.html`: a thread file of an export downloaded as HTML (`path` inside the export). */
+export function isHtmlThreadPart(path: string): boolean {
+  return HTML_PART.test(basename(path));
+}
+
 /** Where one entry belongs. `root` (the folder holding `messages/`) is set while the platform is still open. */
 export type EntryPlace =
   | { part: number; key: string; section: ThreadSection | null; dialect: Dialect; root?: string[] }

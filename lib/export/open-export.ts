@@ -1,7 +1,7 @@
 /**
  * openExport(inputs): a whole export as threads, whatever it came as — folders (the export root or
  * any folder below it), `.zip` parts read in place, single `.json` files — in any mix. The first
- * pass of DESIGN.md "Whole exports and parallelism": list every entry, classify and group the
+ * pass of the export flow (docs/architecture.md): list every entry, classify and group the
  * parts of each thread (lib/export/export-index.ts); nothing is parsed until asked, except the
  * headers of `e2ee_cutover` and E2EE download threads when both are present: their participants
  * decide which E2EE chat continues which cutover thread (lib/export/e2ee-join.ts), and the index
@@ -10,12 +10,12 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
-import { UsageError } from '../errors.js';
+import { DataError, UsageError } from '../errors.js';
 import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from './e2ee-join.js';
-import { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
+import { buildExportIndex, isHtmlThreadPart, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
 import { fileEntry, listFolder } from '../sources/folder.js';
-import { createInflateBudget, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
+import { createInflateBudget, isJsonPath, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
 
 export interface OpenExportOptions {
   /** Decide Instagram vs Facebook for a root-level `messages/` layout. Default: from the export. */
@@ -31,8 +31,8 @@ export interface OpenedExport {
   index: ExportIndex;
   /** E2EE and `e2ee_cutover` threads left apart: several share one participant set. */
   ambiguousE2ee: E2eeAmbiguity[];
-  /** Zip entries refused (unsafe names, links, duplicates, encryption, bombs), one line each. */
-  problems: ZipProblem[];
+  /** What was left out: zip entries refused (unsafe names, links, duplicates, encryption, bombs), inputs that cannot be read. */
+  problems: ExportProblem[];
   /** Participants and title of a thread, from the start of its first part (cached). */
   header(plan: ThreadPlan): Promise<ThreadHeader>;
   /** Headers of many threads, a few files at a time. */
@@ -41,12 +41,33 @@ export interface OpenedExport {
   close(): Promise<void>;
 }
 
+/** A whole input left out (a zip part that is not a zip, or is truncated); the error names it. */
+export interface InputProblem {
+  kind: 'unreadable-input';
+  /** The input as given. */
+  input: string;
+  error: DataError;
+}
+
+export type ExportProblem = ZipProblem | InputProblem;
+
 const HEADER_CONCURRENCY = 8;
 
+/**
+ * The zip entries listed: JSON, and the HTML thread files of an export downloaded as HTML, so that
+ * the index tells it apart (`htmlOnly`) as it does for the unpacked folder; those are never read.
+ */
+const listedInZips = (path: string) => isJsonPath(path) || isHtmlThreadPart(path);
+
+/**
+ * A zip part that cannot be read as a zip (not one, truncated, empty) goes to `problems` and the
+ * other inputs are read; it rejects with that part's error when no thread is found anywhere else.
+ */
 export async function openExport(inputs: readonly string[], options: OpenExportOptions = {}): Promise<OpenedExport> {
   const archives: ZipArchive[] = [];
   const entries: ExportEntry[] = [];
   const given = new Set<ExportEntry>();
+  const unreadable: InputProblem[] = [];
   const budget = createInflateBudget(options.maxZipBytes);
   try {
     for (const input of inputs) {
@@ -54,7 +75,12 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
       if (!info) throw new UsageError(`cannot read input ${input}: no such file or folder`);
       if (info.isDirectory()) entries.push(...(await listFolder(input)));
       else if (/\.zip$/i.test(input)) {
-        const zip = await openZip(input, { budget });
+        const zip = await openZip(input, { budget, include: listedInZips }).catch((err: unknown) => {
+          if (!(err instanceof DataError)) throw err;
+          unreadable.push({ kind: 'unreadable-input', input, error: err });
+          return null;
+        });
+        if (!zip) continue;
         archives.push(zip);
         entries.push(...zip.entries);
       } else {
@@ -69,6 +95,10 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
     throw err;
   }
   let index = buildExportIndex(entries, { given, ...(options.platform && { platform: options.platform }) });
+  if (index.threads.length === 0 && unreadable.length > 0) {
+    await Promise.all(archives.map((z) => z.close()));
+    throw unreadable[0]!.error;
+  }
   const cache = new Map<ThreadPlan, Promise<ThreadHeader>>();
   const header = (plan: ThreadPlan) => {
     let h = cache.get(plan);
@@ -95,7 +125,7 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
   return {
     index,
     ambiguousE2ee,
-    problems: archives.flatMap((z) => z.problems),
+    problems: [...unreadable, ...archives.flatMap((z) => z.problems)],
     header,
     headers,
     async close() {
