@@ -22,14 +22,8 @@ export const ALL_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_thread
 /** The conversations a person had: not what Messenger judged spam, not unanswered requests. */
 export const DEFAULT_SECTIONS: readonly ThreadSection[] = ['inbox', 'archived_threads', 'e2ee_cutover', 'e2ee'];
 
-/** What a conversion is asked to do. Every field is optional; the CLI flag is the kebab-case name. */
-export interface ConvertOptions {
-  /** Export folders, `.zip` parts, thread files; none or `-`: standard input. */
-  inputs?: readonly string[];
-  /** Your name as the export writes it: your messages become assistant turns. Default for an export: its owner. */
-  me?: string;
-  /** Write to this file (complete or not at all), a device or FIFO in place; `-` or none: standard output. */
-  out?: string;
+/** Options the CLI, a conversion and a thread pipeline take in the same units. */
+export interface CommonOptions {
   /** `langchain`: LangChain's Facebook Messenger walkthrough, exactly. Default `default`. */
   preset?: Preset;
   /** Turns per example. Default 8. */
@@ -38,16 +32,28 @@ export interface ConvertOptions {
   overlap?: number;
   /** Merge consecutive messages of one sender into one turn. Default true. */
   merge?: boolean;
-  /** Merge a sender's messages only within this many minutes. Default: no limit. */
-  mergeGap?: number;
-  /** Start a new conversation after this many hours of silence. Default: none. */
-  sessionGap?: number;
   /** Add each speaker's name to user turns in group chats. Default false. */
   names?: boolean;
   /** System message to start every example with. */
   system?: string;
   /** Message kinds kept. Default text, share, media. */
   kinds?: readonly MessageKind[];
+  /** Folder for temporary files. Default: the system's. */
+  tmpDir?: string;
+}
+
+/** What a conversion is asked to do. Every field is optional; the CLI flag is the kebab-case name. */
+export interface ConvertOptions extends CommonOptions {
+  /** Export folders, `.zip` parts, thread files; none or `-`: standard input. */
+  inputs?: readonly string[];
+  /** Your name as the export writes it: your messages become assistant turns. Default for an export: its owner. */
+  me?: string;
+  /** Write to this file (complete or not at all), a device or FIFO in place; `-` or none: standard output. */
+  out?: string;
+  /** Merge a sender's messages only within this many minutes. Default: no limit. */
+  mergeGap?: number;
+  /** Start a new conversation after this many hours of silence. Default: none. */
+  sessionGap?: number;
   /** Only messages from this date on (`YYYY-MM-DD`, midnight UTC, or ISO 8601). */
   since?: string;
   /** Only messages before this date. */
@@ -62,8 +68,6 @@ export interface ConvertOptions {
   jobs?: number;
   /** MB of messages held per thread before sorting spills to temporary files. Default 4. */
   sortMemory?: number;
-  /** Folder for temporary files. Default: the system's. */
-  tmpDir?: string;
 }
 
 /**
@@ -71,23 +75,19 @@ export interface ConvertOptions {
  * takes. `normalizeStageOptions` fills in the defaults; its result is plain data, posted to worker
  * threads as it is, and normalising it again gives the same.
  */
-export interface StageOptions {
+export interface StageOptions extends CommonOptions {
   /** The sender whose turns become `assistant` (a repaired, real name). */
   me: string;
-  preset?: Preset;
-  window?: number;
-  overlap?: number;
-  merge?: boolean;
+  /** `mergeGap` in ms. */
   mergeGapMs?: number;
+  /** `sessionGap` in ms. */
   sessionGapMs?: number;
-  names?: boolean;
-  system?: string;
-  kinds?: readonly MessageKind[];
+  /** `since` in ms since the epoch. */
   sinceMs?: number;
+  /** `until` in ms since the epoch. */
   untilMs?: number;
-  /** Bytes of messages the order stage holds per thread before it spills. Default 4 MiB. */
+  /** `sortMemory` in bytes. Default 4 MiB. */
   memoryBytes?: number;
-  tmpDir?: string;
 }
 
 type Filled = 'me' | 'preset' | 'window' | 'overlap' | 'merge' | 'names' | 'kinds' | 'memoryBytes';
