@@ -210,8 +210,10 @@ function flag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
+/** `name`: a CLI flag's camelCase name (shown as the flag), or a library-only option (shown as it is). */
 export function integerAtLeast(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(flag(name), `must be an integer >= ${min}`, value);
+  const shown = name in CONVERT_OPTIONS ? flag(name) : name;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(shown, `must be an integer >= ${min}`, value);
   return value;
 }
 
