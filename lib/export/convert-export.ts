@@ -20,9 +20,13 @@ export async function convertExport(o: NormalizedConvertOptions, io: ConvertIo):
   const opened = await openExport(o.inputs);
   try {
     const { index } = opened;
-    // entries refused at listing (unsafe names, links, encryption): said, as the export's other skips
-    for (const p of opened.problems) say(`skipped ${p.error.message}`);
+    // a whole input that cannot be read is left out and fails the run (exit 1); entries refused at
+    // listing (unsafe names, links, encryption) are said, as the export's other skips
     const problems: LeftOut[] = [];
+    for (const p of opened.problems) {
+      if (p.kind === 'unreadable-input') problems.push({ what: p.input, code: p.error.code, message: p.error.message });
+      else say(`skipped ${p.error.message}`);
+    }
     if (index.threads.length === 0) throw noThreadsError(index, o.inputs);
     await refuseOverwritingInput(o.out, [...o.inputs, ...index.threads.flatMap((t) => t.parts.map((p) => p.name))]);
     const me = o.me ?? (await resolveOwner(opened));

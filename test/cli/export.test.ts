@@ -264,3 +264,19 @@ t.test('every thread failing: their own errors and exit 1, not "--me matches no 
     t.notOk(looksLikeStackTrace(r.stderr));
   }
 });
+
+t.test('a truncated zip part among several: named and left out, the other part written (exit 1)', async (t) => {
+  const dir = tempDir(t);
+  const good = join(dir, 'facebook-ada-1.zip');
+  const bad = join(dir, 'facebook-ada-2.zip');
+  await zipFolder(EXAMPLE, good);
+  await zipFolder(EXAMPLE, bad);
+  writeFileSync(bad, readFileSync(bad).subarray(0, 300));
+  const alone = await runCli([good, '-q']);
+  t.equal(alone.code, 0);
+  const r = await runCli([good, bad]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /error: .*facebook-ada-2\.zip left out: .*facebook-ada-2\.zip/);
+  t.equal(r.stdout, alone.stdout, 'the good part as alone');
+  t.notOk(looksLikeStackTrace(r.stderr));
+});
