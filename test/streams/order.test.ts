@@ -39,6 +39,6 @@ t.test('an error inside the core (no folder for its runs) reaches the stream and
   const input = filtered();
   const missing = join(tempDir(t), 'missing', 'folder');
   const run = await failingRun(createOrderStream({ memoryBytes: 1024, dir: missing }), input.map((m) => [m]));
-  failedOnce(t, run, { code: 'FBS_IO', message: /temporary folder/ });
+  failedOnce(t, run, { code: 'FBS_IO' });
   t.equal(run.records, 0, 'nothing released: the thread was not complete');
 });
