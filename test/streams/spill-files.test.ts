@@ -59,7 +59,7 @@ t.test('remove: a merged run\'s file goes at once, the others stay readable', as
   store.remove(a);
   t.equal(readdirSync(store.dir!).length, 1);
   t.same(readAll(store, b), kept(entries(10, 4)));
-  t.throws(() => readAll(store, a), { code: 'FBS_IO' }, 'a removed run is an I/O error, not an empty run');
+  t.throws(() => readAll(store, a), 'a removed run is an error, not an empty run');
 });
 
 t.test('no place for the folder: a coded I/O error, and nothing made', async (t) => {
