@@ -1,46 +1,12 @@
 /**
  * Worker-thread entry of `convertThreads` (lib/export/parallel.ts): runs one thread job at a time
- * with {@link runThreadJob} and posts its NDJSON back as transferred pieces.
- *
- * Protocol (jobs run one at a time, in the order sent; the main thread sends the next one before
- * the current one is done, so that the worker never waits for a round trip):
- *   main → worker  `init` {init} (first, once)   `job` {id, job}   `ack` {size, bytes?} (one per piece stored, with its size; with the piece's buffer, transferred back, once it is in a spill file)   `close`
- *   worker → main  `ready` (after init)   `piece` {id, bytes: ArrayBuffer, transferred}   `done` {id, result}   `closed`
- * The options come in a message, not as workerData, so that a worker can be started before they
- * are known (prestartWorkers in parallel.ts); it posts nothing before `init`, so nothing is lost
- * while no one listens.
- * Credit-based backpressure: at most `credit` × `pieceBytes` bytes are unacknowledged, so a worker
- * whose output the main thread cannot take yet (a slow sink, a spill file) stops, and memory stays
- * bounded. Counted in bytes, not pieces: every thread ends with a short piece, and a worker running
- * short threads used up a count of 4 pieces within one turn of the busy main thread (a 2 GB export
- * at --jobs 2: 272 waits, 0.64 s in all; counted in bytes, 115 waits, 0.02 s).
- * `close` aborts the job in progress (its streams are destroyed, its sort files removed), closes
- * the zip archives this worker opened (each listed once per worker and kept open between jobs),
- * then answers `closed`; the main thread terminates the worker after that.
+ * with {@link runThreadJob} and posts its NDJSON back as transferred pieces, under the protocol of
+ * lib/export/protocol.ts (credit-based backpressure, `close` aborting the job in progress).
+ * The zip archives it opens are each listed once per worker and kept open between jobs.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import type { StageSettings } from '../options.js';
+import { READ_REPORT_BYTES, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type ThreadJob } from './thread-job.js';
-
-export interface WorkerInit {
-  options: StageSettings;
-  pieceBytes: number;
-  /** Output that may be in flight unacknowledged, in full pieces (`credit` × `pieceBytes` bytes). */
-  credit: number;
-}
-
-/** An ack may bring a piece's buffer back, for the worker's next pieces (see Run.piece). */
-export type ToWorker = { type: 'init'; init: WorkerInit } | { type: 'job'; id: number; job: ThreadJob } | { type: 'ack'; size: number; bytes?: ArrayBuffer } | { type: 'close' };
-
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'piece'; id: number; bytes: ArrayBuffer }
-  /** Input bytes read since the last report (at most every READ_REPORT_BYTES, and at the end). */
-  | { type: 'read'; id: number; bytes: number }
-  | { type: 'done'; id: number; result: JobResult }
-  | { type: 'closed'; error?: string };
-
-const READ_REPORT_BYTES = 4 * 1024 * 1024;
 
 function main(): void {
   const port = parentPort;

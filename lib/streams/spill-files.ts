@@ -1,31 +1,19 @@
 /**
  * A SpillStore in temporary files: one file per sorted run, a sequence of length-prefixed blocks
- * (lib/core/order/spill-codec.ts), in a private folder under the system temp dir (or `dir`). The order
- * stage's packed blocks are written as they are (`writeBlocks`). Synchronous I/O in large blocks:
- * the order stage runs inside a Transform, and its reads happen between batches it hands downstream.
- * Files are removed when merged, on close (end, error, destroy), and at process exit at the latest.
+ * (lib/core/order/spill-codec.ts), in a private folder (lib/temp-files.ts) under the system temp dir
+ * (or `dir`). The order stage's packed blocks are written as they are (`writeBlocks`). Synchronous
+ * I/O in large blocks: the order stage runs inside a Transform, and its reads happen between
+ * batches it hands downstream. Files are removed when merged, the folder on close (end, error,
+ * destroy), and at process exit at the latest.
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import type { Entry } from '../core/order/entry.js';
 import type { SpillStore } from '../core/order/spill.js';
 import { IoError } from '../errors.js';
 import { BLOCK_ROWS, SpillCodec } from '../core/order/spill-codec.js';
+import { createTempFolderSync, ioError, type TempFolder } from '../temp-files.js';
 
 const READ_BLOCK = 64 * 1024;
-
-/** Folders still on disk; removed at exit if nobody closed them (a crash, a forgotten destroy). */
-const live = new Set<string>();
-let exitHook = false;
-function track(dir: string): void {
-  live.add(dir);
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const d of live) rmSync(d, { recursive: true, force: true });
-  });
-}
 
 export interface FileSpillOptions {
   /** Parent folder for the private temp folder. Default: the system temp dir. */
@@ -33,24 +21,15 @@ export interface FileSpillOptions {
 }
 
 export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entry> & Required<Pick<SpillStore<Entry>, 'codec' | 'writeBlocks'>> & { readonly dir: string | null } {
-  let dir: string | null = null;
+  let folder: TempFolder | null = null;
   let next = 0;
   const codec = new SpillCodec();
 
   /** Runs written by writeBlocks whose rows are read backwards. */
   const reversed = new Set<number>();
 
-  const pathOf = (handle: number) => join(dir!, `run-${handle}.bin`);
-  const ensureDir = () => {
-    if (dir) return dir;
-    try {
-      dir = mkdtempSync(join(options.dir ?? tmpdir(), 'fbstream-'));
-    } catch (err) {
-      throw new IoError(`cannot create a temporary folder for sorting: ${(err as Error).message}`, { cause: err });
-    }
-    track(dir);
-    return dir;
-  };
+  const pathOf = (handle: number) => folder!.file(`run-${handle}.bin`);
+  const ensureDir = () => (folder ??= createTempFolderSync('fbstream-', options.dir));
 
   /** A new run file, filled by `fill`; its handle. */
   const writeRun = (fill: (fd: number) => void): number => {
@@ -62,7 +41,7 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
       fd = openSync(path, 'w');
       fill(fd);
     } catch (err) {
-      throw new IoError(`cannot write temporary sort file ${path}: ${(err as Error).message}`, { cause: err });
+      throw ioError('write', path, err);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
@@ -71,7 +50,7 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
 
   return {
     get dir() {
-      return dir;
+      return folder?.path ?? null;
     },
     codec,
     write(run) {
@@ -100,14 +79,13 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
     },
     remove(handle) {
       reversed.delete(handle);
-      if (dir) rmSync(pathOf(handle), { force: true });
+      if (folder) rmSync(pathOf(handle), { force: true });
     },
     close() {
-      if (!dir) return;
-      rmSync(dir, { recursive: true, force: true });
-      live.delete(dir);
+      if (!folder) return;
+      folder.removeSync();
       reversed.clear();
-      dir = null;
+      folder = null;
     },
   };
 }
@@ -118,7 +96,12 @@ export function createFileSpill(options: FileSpillOptions = {}): SpillStore<Entr
  * a generator made per store afresh for every large thread (docs/performance.md#stages-as-classes).
  */
 function* readRun(path: string, codec: SpillCodec, backwards: boolean): Generator<Entry> {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw ioError('read', path, err);
+  }
   const header = Buffer.allocUnsafe(4);
   let body = Buffer.allocUnsafe(READ_BLOCK);
   try {

@@ -1,6 +1,6 @@
-/** Which threads start first (startOrder), and how many a worker holds (workerTakes): lib/export/parallel.ts. */
+/** Which threads start first (startOrder), and how many a worker holds (workerTakes): lib/export/scheduler.ts. */
 import t from 'tap';
-import { startOrder, workerTakes } from '../../lib/export/parallel.js';
+import { startOrder, workerTakes } from '../../lib/export/scheduler.js';
 import type { ThreadJob } from '../../lib/export/thread-job.js';
 
 const jobs = (sizes: (number | undefined)[]): ThreadJob[] =>

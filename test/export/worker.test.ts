@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import type { ThreadJob } from '../../lib/export/thread-job.js';
-import type { FromWorker, ToWorker } from '../../lib/export/worker.js';
+import type { FromWorker, ToWorker } from '../../lib/export/protocol.js';
 
 const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const WORKER = new URL('../../lib/export/worker.ts', import.meta.url);

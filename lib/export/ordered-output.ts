@@ -1,0 +1,248 @@
+/**
+ * The ordered output sink of `convertThreads` (lib/export/parallel.ts): each thread's output held
+ * while it runs and waits for its turn, then written whole, in job order.
+ *
+ * A thread's pieces are kept in memory while the run holds at most `bufferBytes`; past it, the
+ * thread's further pieces are appended to its own file in the run's private temporary folder
+ * (lib/temp-files.ts), written out after its memory pieces when its turn comes. A spill file is
+ * open only while its thread runs, and removed once written or dropped.
+ */
+import { once } from 'node:events';
+import { WriteStream } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import { IoError } from '../errors.js';
+import { ioError, type TempFolder } from '../temp-files.js';
+import { PiecePool, type JobResult, type ThreadJob } from './thread-job.js';
+
+/** Where output goes: a byte stream (not ended here) or a function awaited for each piece. */
+export type ThreadSink = Writable | ((bytes: Uint8Array) => Promise<void>);
+
+/** A thread's output while it waits for its turn: pieces in memory, then (past the budget) a file. */
+export interface Slot {
+  pos: number;
+  job: ThreadJob;
+  pieces: Uint8Array[];
+  held: number;
+  spill: Spill | null;
+  /** Stores of this slot's pieces, in order. */
+  chain: Promise<void>;
+  result: JobResult | null;
+}
+
+/** Piece buffers kept for reuse in the calling thread (see OrderedOutput.spare). */
+const SPARE_PIECES = 4;
+const EMPTY = new Uint8Array(0);
+
+export class OrderedOutput {
+  /** Bytes of output held in memory, over every slot. */
+  held = 0;
+  /** Pieces appended to spill files. */
+  spills = 0;
+  /** Bytes written to the sink. */
+  bytes = 0;
+  /** The run is over: nothing more is stored or written. */
+  stopped = false;
+  readonly writer: Writer;
+  /**
+   * Piece buffers the run is done with, filled again by the job in this thread or sent back to a
+   * worker with an ack. Pieces held in memory and then written, and each job's last buffer (see
+   * JobEnv.pieces), were otherwise left to the GC: hundreds of new 1 MiB buffers on a large export
+   * and tens of MB of dead ArrayBuffers at the peak (docs/performance.md).
+   */
+  readonly spare: PiecePool;
+  /** Reused to copy spill files to the sink (allocated at the first). */
+  #readBuffer: Buffer | null = null;
+
+  constructor(
+    sink: ThreadSink,
+    readonly folder: TempFolder,
+    readonly pieceBytes: number,
+    readonly bufferBytes: number,
+    readonly onBytes?: (n: number) => void,
+  ) {
+    this.writer = writerFor(sink);
+    this.spare = new PiecePool(pieceBytes, SPARE_PIECES);
+  }
+
+  /**
+   * Store a piece of `slot`'s output: kept in memory within the budget, else appended to the
+   * slot's spill file. Resolves with the piece's buffer when the run is done with it (written to
+   * the spill file), for the job to fill again: without it, every 1 MiB piece was garbage that only
+   * a GC gave back. Null when the piece is held in memory. Called in order for each slot.
+   */
+  async store(slot: Slot, bytes: Uint8Array): Promise<ArrayBuffer | null> {
+    if (this.stopped) return null;
+    if (slot.spill === null && this.held + bytes.byteLength <= this.bufferBytes) {
+      slot.pieces.push(bytes);
+      slot.held += bytes.byteLength;
+      this.held += bytes.byteLength;
+      return null;
+    }
+    slot.spill ??= new Spill(this.folder.file(`thread-${slot.pos}.ndjson`));
+    ++this.spills;
+    await slot.spill.append(bytes);
+    return this.spare.isWhole(bytes) ? (bytes.buffer as ArrayBuffer) : null;
+  }
+
+  /** Forget what `slot` holds (a failed thread, or the run stopped). */
+  drop(slot: Slot): void {
+    this.held -= slot.held;
+    slot.pieces = [];
+    slot.held = 0;
+    const spill = slot.spill;
+    slot.spill = null;
+    spill?.remove().catch(() => {});
+  }
+
+  /** Write `slot`'s whole output (its turn has come): its memory pieces, then its spill file. */
+  async write(slot: Slot): Promise<void> {
+    const pieces = slot.pieces;
+    for (let i = 0; i < pieces.length; ++i) {
+      const bytes = pieces[i]!;
+      pieces[i] = EMPTY; // released as written
+      slot.held -= bytes.byteLength;
+      this.held -= bytes.byteLength;
+      // a sink that keeps what it is given gets the piece itself; else it is filled again
+      if (!this.writer.handsToOs || !this.spare.isWhole(bytes)) await this.out(bytes);
+      else {
+        await this.out(bytes, true);
+        this.spare.give(bytes.buffer as ArrayBuffer);
+      }
+    }
+    slot.pieces = [];
+    if (slot.spill) {
+      const spill = slot.spill;
+      slot.spill = null;
+      // one buffer for every spill file: a new one per chunk made hundreds of MB of ArrayBuffers on
+      // a large export, and the main thread's garbage collector ran after them (docs/performance.md)
+      this.#readBuffer ??= Buffer.allocUnsafe(this.pieceBytes);
+      await spill.copyTo(this.#readBuffer, (bytes) => this.out(bytes, true));
+      await spill.remove();
+    }
+  }
+
+  /** Write `bytes`; `borrowed`: they are reused once this resolves, so wait until the sink is done with them. */
+  async out(bytes: Uint8Array, borrowed = false): Promise<void> {
+    if (this.stopped) return;
+    await (borrowed ? this.writer.writeBorrowed(bytes) : this.writer.write(bytes));
+    this.bytes += bytes.byteLength;
+    this.onBytes?.(bytes.byteLength);
+  }
+
+  /** The run is over: stop storing and writing, and leave the sink as it was. */
+  stop(): void {
+    this.stopped = true;
+    this.writer.release();
+  }
+}
+
+/** A thread's output past the memory budget: appended in order, read back once, removed. */
+class Spill {
+  #fh: Promise<FileHandle> | null = null;
+  #closed = false;
+
+  constructor(readonly path: string) {}
+
+  async append(bytes: Uint8Array): Promise<void> {
+    try {
+      const fh = await (this.#fh ??= open(this.path, 'wx'));
+      let off = 0;
+      while (off < bytes.byteLength) off += (await fh.write(bytes, off, bytes.byteLength - off)).bytesWritten;
+    } catch (err) {
+      throw ioError('write', this.path, err);
+    }
+  }
+
+  /** Hand the file's bytes to `write`, read into `buffer` a chunk at a time (`write` must be done with each before it resolves). */
+  async copyTo(buffer: Buffer, write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
+    await this.seal();
+    let fh: FileHandle;
+    try {
+      fh = await open(this.path, 'r');
+    } catch (err) {
+      throw ioError('read', this.path, err);
+    }
+    try {
+      for (;;) {
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await fh.read(buffer, 0, buffer.length, null));
+        } catch (err) {
+          throw ioError('read', this.path, err);
+        }
+        if (bytesRead === 0) return;
+        await write(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** No more appends: the file handle is closed (reopened by copyTo). */
+  async seal(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const fh = await this.#fh?.catch(() => null);
+    await fh?.close();
+  }
+
+  async remove(): Promise<void> {
+    await this.seal().catch(() => {});
+    await rm(this.path, { force: true });
+  }
+}
+
+export interface Writer {
+  /** Honours the sink's backpressure and errors; `bytes` are the sink's from then on. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Resolves once the sink is done with `bytes` (written out), so that the caller may reuse them. */
+  writeBorrowed(bytes: Uint8Array): Promise<void>;
+  /** writeBorrowed() costs no copy: the sink hands the bytes to the OS. */
+  readonly handsToOs: boolean;
+  /** The run is over: stop waiting, and leave the stream's listeners as they were. */
+  release(): void;
+}
+
+export function writerFor(sink: ThreadSink): Writer {
+  // a function sink may keep what it is given: it gets a copy of borrowed bytes (new Uint8Array
+  // copies; a Buffer's slice() would not)
+  if (typeof sink === 'function') return { write: sink, writeBorrowed: (bytes) => sink(new Uint8Array(bytes)), handsToOs: false, release: () => {} };
+  // only a stream that hands chunks to the OS is done with them when their callback comes; any
+  // other (a PassThrough passes the chunk itself on) gets a copy
+  const handsToOs = sink instanceof WriteStream || sink instanceof Socket || sink === process.stdout || sink === process.stderr;
+  let failed: Error | null = null;
+  const onError = (err: Error) => void (failed ??= err);
+  sink.on('error', onError);
+  let waiting: AbortController | null = null;
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    if (failed) throw failed;
+    if (sink.destroyed || sink.writableEnded) throw new IoError('cannot write the output: the stream is closed');
+    if (sink.write(bytes)) return;
+    const ac = (waiting = new AbortController());
+    const closed = once(sink, 'close', { signal: ac.signal }).then(() => {
+      throw failed ?? new IoError('cannot write the output: the stream closed');
+    });
+    try {
+      await Promise.race([once(sink, 'drain', { signal: ac.signal }), closed]);
+    } finally {
+      waiting = null;
+      ac.abort();
+    }
+    if (failed) throw failed;
+  };
+  const writeBorrowed = (bytes: Uint8Array): Promise<void> => {
+    if (!handsToOs) return write(new Uint8Array(bytes));
+    if (failed) return Promise.reject(failed);
+    if (sink.destroyed || sink.writableEnded) return Promise.reject(new IoError('cannot write the output: the stream is closed'));
+    // the callback comes once the bytes are written out, or with the error that stopped them
+    return new Promise((resolve, reject) => sink.write(bytes, (err) => (err ? reject(failed ?? err) : resolve())));
+  };
+  // the run is over: stop waiting for a drain that may never come, and leave the stream as it was
+  const release = () => {
+    waiting?.abort();
+    sink.removeListener('error', onError);
+  };
+  return { write, writeBorrowed, handsToOs, release };
+}
