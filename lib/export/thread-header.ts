@@ -14,9 +14,14 @@ import type { ExportEntry, InPlaceReader } from '../sources/entry.js';
 export interface ThreadHeader {
   /** Repaired names, in file order (`""` and `"Facebook user"` kept as they are). */
   participants: string[];
-  /** `title`, or the E2EE `threadName`, when it comes before the messages (classic files put it after). */
+  /**
+   * `title`, or the E2EE `threadName`, wherever it is in the file. Classic files put it after the
+   * messages: found there in a file's last bytes, and in a group chat's zip entry or stream by
+   * reading it through; a one-to-one chat read so is titled by the other participant's name, which
+   * is among `participants` already, and is left without.
+   */
   title?: string;
-  /** `thread_path`, when it comes before the messages. */
+  /** `thread_path`, where `title` is found. */
   threadPath?: string;
   /** More than two participants, or `thread_type: "RegularGroup"` when seen. */
   isGroup: boolean;
@@ -33,9 +38,12 @@ export interface ReadThreadHeaderOptions {
  * Read only the beginning of `entry`: the top-level keys before `messages` (participants come
  * first in every dialect seen). Reading stops, and the file or stream is closed, as soon as
  * `messages` starts with the participants known; a file that puts them after the messages is read
- * on, skipping the messages, until they come. Read in place when the entry can be (files, zip
- * entries), else as a stream. Errors: `FBS_JSON_SYNTAX`, `FBS_EMPTY_INPUT`, `FBS_NOT_A_THREAD`
- * (DataError, naming the entry), `FBS_IO` (IoError).
+ * on, skipping the messages, until they come. A title after the messages is read from the end
+ * (see {@link ThreadHeader.title}). Read in place when the entry can be (files, zip entries), else
+ * as a stream. Errors: `FBS_JSON_SYNTAX`, `FBS_EMPTY_INPUT`, `FBS_NOT_A_THREAD` (DataError, naming
+ * the entry; `offset`: the end of the slice of at most 512 characters the fault was found in),
+ * `FBS_IO` (IoError). A fault after the header
+ * (in the messages, at the end) is the thread's conversion's to report: the header is returned.
  */
 export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHeaderOptions = {}): Promise<ThreadHeader> {
   const reader = createHeaderReader(entry.name, options);
@@ -45,8 +53,12 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
     inPlace = entry.readInPlace?.();
     if (inPlace) return headerInPlace(inPlace, reader);
     stream = await entry.open({ chunkBytes: HEADER_CHUNK });
-    for await (const chunk of stream) {
-      if (reader.push(chunk as Uint8Array | string)) return reader.end();
+    const chunks = stream[Symbol.asyncIterator]();
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      const chunk = next.value as Uint8Array | string;
+      if (!reader.push(chunk)) continue;
+      if (reader.titleAfter && reader.isGroup) await readThroughStream(chunks, reader, chunk);
+      break;
     }
     return reader.end();
   } catch (err) {
@@ -66,10 +78,63 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
  * No await between a read and the push that decodes it, so the buffer cannot be overwritten early.
  */
 function headerInPlace(source: InPlaceReader, reader: HeaderReader): ThreadHeader {
+  let bytes: Uint8Array;
   for (;;) {
-    const bytes = source.read(headerBuffer);
-    if (bytes.length === 0 || reader.push(bytes)) return reader.end();
+    bytes = source.read(headerBuffer);
+    if (bytes.length === 0) return reader.end();
+    if (reader.push(bytes)) break;
   }
+  // the title after the messages: a file's last bytes are one read away (a file can have a few GB
+  // of messages first); a zip entry's only by inflating it through, done for group chats alone
+  if (reader.titleAfter && source.readTail) {
+    reader.tail(source.readTail(tailBuffer.subarray(0, SHORT_TAIL)));
+    if (reader.titleAfter) reader.tail(source.readTail(tailBuffer));
+  } else if (reader.titleAfter && reader.isGroup) {
+    readThroughInPlace(source, reader, bytes);
+  }
+  return reader.end();
+}
+
+/** Read on to the end after `last` (the bytes read last), keeping the last {@link TAIL_BYTES}, and take the keys after the messages from them. */
+function readThroughInPlace(source: InPlaceReader, reader: HeaderReader, last: Uint8Array): void {
+  let kept = keepLast(tailBuffer, last, 0);
+  for (;;) {
+    let bytes;
+    try {
+      bytes = source.read(throughBuffer);
+    } catch {
+      return; // the rest cannot be read: the thread's conversion says why
+    }
+    if (bytes.length === 0) break;
+    kept = keepLast(tailBuffer, bytes, kept);
+  }
+  reader.tail(tailBuffer.subarray(0, kept));
+}
+
+async function readThroughStream(chunks: AsyncIterator<unknown>, reader: HeaderReader, first: Uint8Array | string): Promise<void> {
+  const last = Buffer.allocUnsafe(TAIL_BYTES); // its own: other headers are read between two chunks
+  let kept = keepLast(last, typeof first === 'string' ? Buffer.from(first) : first, 0);
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      const chunk = next.value as Uint8Array | string;
+      kept = keepLast(last, typeof chunk === 'string' ? Buffer.from(chunk) : chunk, kept);
+    }
+  } catch {
+    return; // as above
+  }
+  reader.tail(last.subarray(0, kept));
+}
+
+/** Append `bytes` to the `kept` bytes at the start of `into`, keeping the last `into.length`; the new count. */
+function keepLast(into: Buffer, bytes: Uint8Array, kept: number): number {
+  if (bytes.length >= into.length) {
+    into.set(bytes.subarray(bytes.length - into.length));
+    return into.length;
+  }
+  const drop = Math.max(0, kept + bytes.length - into.length);
+  if (drop) into.copyWithin(0, drop, kept);
+  into.set(bytes, kept - drop);
+  return kept - drop + bytes.length;
 }
 
 const NONE = Symbol.for('object-stream.none');
@@ -84,18 +149,31 @@ const HEADER_SLICE = 512;
 /** Read size asked of a file (and the buffer read in place into): headers are small, and hundreds of threads are read for them. */
 const HEADER_CHUNK = 16 * 1024;
 const headerBuffer = Buffer.allocUnsafe(HEADER_CHUNK);
+/** The end of a file read for a title after the messages: that title is in the last few hundred bytes. */
+const SHORT_TAIL = 1024;
+/** ...unless the keys after it are longer (a long `magic_words`): then this much is read. */
+const TAIL_BYTES = 64 * 1024;
+const tailBuffer = Buffer.allocUnsafe(TAIL_BYTES);
+/** Read size when a whole entry is read through for its end. */
+const throughBuffer = Buffer.allocUnsafe(256 * 1024);
 type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 const enum Mode { Start, Key, Value, Skip, Build, Done }
 
 type HeaderReader = ReturnType<typeof createHeaderReader>;
 
-/** The pure part of {@link readThreadHeader}: feed bytes until `push` returns true or the input ends, then `end()`. */
-export function createHeaderReader(source: string, options: ReadThreadHeaderOptions = {}) {
+/**
+ * The pure part of {@link readThreadHeader}: feed bytes until `push` returns true or the input
+ * ends; then, while `titleAfter`, the file's last bytes to `tail`; then `end()`. `whole`: read the
+ * whole document, which need not have messages (the keys at the end of a file, made a document).
+ */
+export function createHeaderReader(source: string, options: ReadThreadHeaderOptions & { whole?: boolean } = {}) {
   const repair = options.repair ?? true ? repairMojibake : (s: string) => s;
+  const whole = options.whole ?? false;
   const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as ParserFn;
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   const meta: Record<string, unknown> = {};
   let bytes = 0;
+  let parsedBytes = 0; // the end of the text given to the parser: where a fault it finds is at most
   let quietChars = 0;
   let sawText = false;
   let atStart = true;
@@ -108,6 +186,7 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
   const done = () => mode === Mode.Done;
 
   function feed(text: string): void {
+    parsedBytes += Buffer.byteLength(text);
     if (atStart && text.length) {
       atStart = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -117,12 +196,12 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
     try {
       out = parse(text);
     } catch (err) {
-      throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${(err as Error).message}`, { source, offset: bytes }, { cause: err });
+      throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${(err as Error).message}`, { source, offset: parsedBytes }, { cause: err });
     }
     if (out === NONE) {
       quietChars += text.length;
       if (quietChars > DEFAULT_MAX_VALUE_LENGTH) {
-        throw new LimitError(`a single JSON value is longer than ${DEFAULT_MAX_VALUE_LENGTH} characters`, { source, offset: bytes });
+        throw new LimitError(`a single JSON value is longer than ${DEFAULT_MAX_VALUE_LENGTH} characters`, { source, offset: parsedBytes });
       }
       return;
     }
@@ -136,7 +215,7 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
   function step(t: Token): void {
     switch (mode) {
       case Mode.Start:
-        if (t.name !== 'startObject') throw new DataError('FBS_NOT_A_THREAD', 'not a Messenger thread: the document is not an object', { source, offset: bytes });
+        if (t.name !== 'startObject') throw new DataError('FBS_NOT_A_THREAD', 'not a Messenger thread: the document is not an object', { source, offset: parsedBytes });
         mode = Mode.Key;
         return;
       case Mode.Key:
@@ -144,7 +223,7 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
           key = t.value;
           mode = Mode.Value;
           if (key === 'messages') hasMessages = true;
-          if (key === 'messages' && meta['participants'] !== undefined) mode = Mode.Done;
+          if (key === 'messages' && meta['participants'] !== undefined && !whole) mode = Mode.Done;
           return;
         }
         mode = Mode.Done; // endObject: the whole document was read
@@ -179,7 +258,7 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
         return;
       case 'startObject':
       case 'startArray':
-        if (stack.length >= MAX_HEADER_DEPTH) throw new LimitError(`nesting deeper than ${MAX_HEADER_DEPTH} in "${key}"`, { source, offset: bytes });
+        if (stack.length >= MAX_HEADER_DEPTH) throw new LimitError(`nesting deeper than ${MAX_HEADER_DEPTH} in "${key}"`, { source, offset: parsedBytes });
         stack.push(t.name === 'startObject' ? Object.create(null) : []);
         keys.push('');
         return;
@@ -260,14 +339,78 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
         }
       }
       if (!done()) throw new DataError('FBS_JSON_SYNTAX', 'invalid JSON: the input ends inside a document', { source, offset: bytes });
-      if (!hasMessages) throw new DataError('FBS_NOT_A_THREAD', 'not a Messenger thread: the document has no "messages" array', { source, offset: bytes });
+      if (!hasMessages && !whole) throw new DataError('FBS_NOT_A_THREAD', 'not a Messenger thread: the document has no "messages" array', { source, offset: bytes });
       return header();
     },
     /** Bytes fed so far. */
     get bytesRead() {
       return bytes;
     },
+    /** Reading stopped at the messages with no title yet: a classic file has it after them (give `tail` the file's end). */
+    get titleAfter(): boolean {
+      return done() && hasMessages && !whole && meta['title'] === undefined && meta['threadName'] === undefined;
+    },
+    /** A group chat, as far as read: more than two participants, or `thread_type` says so. */
+    get isGroup(): boolean {
+      return (Array.isArray(meta['participants']) && meta['participants'].length > 2) || meta['thread_type'] === 'RegularGroup';
+    },
+    /**
+     * The last bytes of the file: its top-level keys after the messages fill what is not known yet.
+     * A fault there is left to the thread's conversion (the header read so far stands).
+     */
+    tail(end: Uint8Array): void {
+      const members = membersAtEnd(end);
+      if (members === null) return;
+      try {
+        const rest = createHeaderReader(source, { whole: true });
+        rest.push(members);
+        rest.end();
+        for (const [k, v] of Object.entries(rest.meta)) if (meta[k] === undefined) meta[k] = v;
+      } catch (err) {
+        if (!(err instanceof DataError)) throw err;
+      }
+    },
+    /** The header keys read, as in the file (for `tail`). */
+    get meta(): Readonly<Record<string, unknown>> {
+      return meta;
+    },
   };
+}
+
+const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * The top-level keys at the end of a document, from its last bytes `end`, as a document of their
+ * own: `{"":[],"title":"…",…}`, the value that begins before `end` (the messages) made empty. The
+ * whole document when it begins in `end`; null when `end` is no object's end, or holds no value
+ * that begins before it. Scanned backwards, where a quote after an even number of backslashes is
+ * always a string's edge, so the structure is known from the last byte on.
+ */
+export function membersAtEnd(end: Uint8Array): string | null {
+  let i = end.length - 1;
+  while (i >= 0 && SPACE.has(end[i]!)) --i;
+  if (i < 0 || end[i] !== 0x7d) return null;
+  let depth = 1;
+  let inString = false;
+  let closer = -1; // the bracket that closes the last top-level value seen
+  for (--i; i >= 0; --i) {
+    const c = end[i]!;
+    if (c === 0x22) {
+      let backslashes = 0;
+      while (i - backslashes > 0 && end[i - backslashes - 1] === 0x5c) ++backslashes;
+      if (i - backslashes === 0) break; // the run may go on before `end`: unknown
+      if (backslashes % 2 === 0) inString = !inString;
+    } else if (inString) {
+      continue;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (depth++ === 1) closer = i;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (--depth === 0) return Buffer.from(end.buffer, end.byteOffset + i, end.length - i).toString();
+    }
+  }
+  // a string open where `end` begins is inside the value open there, unless that is at the top
+  if (depth < 2 || closer < 0) return null;
+  return `{"":${end[closer] === 0x5d ? '[' : '{'}${Buffer.from(end.buffer, end.byteOffset + closer, end.length - closer).toString()}`;
 }
 
 /** A string that shares no memory with a larger one (V8 keeps a slice's whole parent alive). */

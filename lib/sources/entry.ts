@@ -37,6 +37,8 @@ export interface InPlaceReader {
    * FbstreamError naming the entry (other errors are I/O).
    */
   read(into: Buffer): Uint8Array;
+  /** The last bytes, at most `into.length`, read into `into` without reading the rest (a regular file can). */
+  readTail?(into: Buffer): Uint8Array;
   /** Releases the descriptor or the bytes held. Idempotent. */
   close(): void;
 }

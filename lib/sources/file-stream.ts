@@ -88,12 +88,17 @@ export function readFileInPlace(path: string): InPlaceReader | null {
   if (!statSync(path).isFile()) return null;
   // and open without blocking, then check again: the path may have become a FIFO since the stat
   let fd: number | null = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  if (!fstatSync(fd).isFile()) {
+  const info = fstatSync(fd);
+  if (!info.isFile()) {
     closeSync(fd);
     return null;
   }
   return {
     read: (into) => into.subarray(0, readSync(fd!, into, 0, into.length, null)),
+    readTail(into) {
+      const n = Math.min(into.length, info.size);
+      return into.subarray(0, readSync(fd!, into, 0, n, info.size - n));
+    },
     close() {
       if (fd !== null) closeSync(fd);
       fd = null;

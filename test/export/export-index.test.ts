@@ -249,7 +249,7 @@ async function header(p: string[], options?: { repair?: boolean }) {
 }
 
 t.test('headers of every dialect, mojibake repaired', async (t) => {
-  t.same(await header([FB25, 'inbox', 'zoemartin_1001', 'message_1.json']), { participants: ['Zoë Martin', 'Ada Lovelace'], isGroup: false, format: 'classic' });
+  t.same(await header([FB25, 'inbox', 'zoemartin_1001', 'message_1.json']), { participants: ['Zoë Martin', 'Ada Lovelace'], title: 'Zoë Martin', threadPath: 'inbox/zoemartin_1001', isGroup: false, format: 'classic' });
   t.match(await header([FB25, 'inbox', 'thecircle_1002', 'message_1.json']), { participants: ['Ada Lovelace', 'Zoë Martin', 'Charles Babbage'], isGroup: true });
   t.same(await header([FIXTURES, 'e2ee-download', 'messages', 'Zoë Martin_40.json']), {
     participants: ['Ada Lovelace', 'Zoë Martin'],
