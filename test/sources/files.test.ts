@@ -7,10 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import t from 'tap';
+import { splitAt } from '../support/chunks.js';
 import { fdsOn } from '../support/fds.js';
 import { createTokenizer } from '../../lib/core/tokenizer.js';
-import { FILE_CHUNK, fileSource, tokenizeSources, type Source } from '../../lib/sources/files.js';
+import { FILE_CHUNK, fileSource, stdinSource, tokenizeSources, type Source } from '../../lib/sources/files.js';
 import type { TokenChunk } from '../../lib/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fbstream-files-'));
@@ -152,4 +154,18 @@ t.test('a stream source: a chunk larger than FILE_CHUNK reaches the tokenizer cu
   t.equal(counted, bytes.length);
   const starts = chunks.map((c) => c.offset);
   t.ok(starts.every((o, i) => i === 0 || o - starts[i - 1]! <= FILE_CHUNK), `chunk starts ${starts.slice(0, 8)}…`);
+});
+
+t.test('stdin holding two documents, the second with a byte-order mark (cat a.json b.json): as without it, however cut', async (t) => {
+  const a = Buffer.from(thread(30, 'first'));
+  const b = Buffer.from(thread(20, 'second'));
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const expected = reference(Buffer.concat([a, Buffer.from('\n'), b]).toString());
+  const doc = Buffer.concat([bom, a, Buffer.from('\n'), bom, b]);
+  const read = async (parts: Buffer[]) => flatten(await collect(tokenizeSources([stdinSource(Readable.from(parts))])));
+  t.same(await read([doc]), expected, 'whole');
+  t.same(await read([...doc].map((x) => Buffer.from([x]))), expected, 'one byte at a time');
+  await fc.assert(fc.asyncProperty(fc.array(fc.nat(doc.length), { maxLength: 16 }), async (cuts) => {
+    t.same(await read(splitAt(doc, cuts).filter((p) => p.length > 0)), expected);
+  }), { numRuns: 30 });
 });
