@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { fdsOn } from '../support/fds.js';
-import { createFileStream } from '../../lib/sources/file-stream.js';
+import { createFileStream, readFileInPlace } from '../../lib/sources/file-stream.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fbstream-file-stream-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,4 +80,21 @@ t.test('a FIFO is read as its writer writes (not with a blocking readSync)', asy
   const w = createWriteStream(fifo);
   w.end(Buffer.from('{"messages": []}'));
   t.equal(Buffer.concat(await reading).toString(), '{"messages": []}');
+});
+
+t.test('read in place: the end of a file read alone, the reading position kept; a FIFO is not opened', async (t) => {
+  const reader = readFileInPlace(file)!;
+  t.teardown(() => reader.close());
+  const head = Buffer.from(reader.read(Buffer.alloc(1000)));
+  t.ok(head.equals(bytes.subarray(0, 1000)));
+  t.ok(Buffer.from(reader.readTail!(Buffer.alloc(4096))).equals(bytes.subarray(bytes.length - 4096)), 'the last 4096 bytes');
+  t.ok(Buffer.from(reader.read(Buffer.alloc(1000))).equals(bytes.subarray(1000, 2000)), 'reading goes on where it was');
+  const small = join(dir, 'small.bin');
+  writeFileSync(small, 'abc');
+  const smallReader = readFileInPlace(small)!;
+  t.equal(Buffer.from(smallReader.readTail!(Buffer.alloc(4096))).toString(), 'abc', 'a file shorter than asked: all of it');
+  smallReader.close();
+  const fifo = join(dir, 'in-place.fifo');
+  execFileSync('mkfifo', [fifo]);
+  t.equal(readFileInPlace(fifo), null, 'not a regular file: null, without waiting for a writer');
 });
