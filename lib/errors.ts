@@ -24,7 +24,7 @@ export type ErrorCode =
 export interface Position {
   /** File path, zip entry or `<stdin>`. */
   source: string;
-  /** Byte offset in that source (the end of the 16 KiB slice being parsed when the fault showed). */
+  /** Byte offset in that source: of the fault itself from the tokenizer (lib/core/tokenizer.ts says when not), else of the chunk or slice it showed in. */
   offset?: number;
   /** JSON path of the record, e.g. `messages[41]`. */
   path?: string;
