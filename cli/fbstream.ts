@@ -8,6 +8,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
+import { validateCommand } from './commands/validate.js';
 import { processIo, say, type Io } from './io.js';
 import { exitCodeOf, FbstreamError, UsageError } from '../lib/errors.js';
 
@@ -20,10 +21,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .usage('Usage: $0 [inputs..] [options]\n\nTurn a Facebook Messenger export into fine-tuning data (OpenAI chat JSONL).')
     .command(convertCommand(io, (c) => (code = c)))
     .command(inspectCommand(io, (c) => (code = c)))
+    .command(validateCommand(io, (c) => (code = c)))
     .example('cat message_1.json | $0 --me "Ada Lovelace" > train.jsonl', 'One thread from stdin')
     .example('$0 facebook-ada-*.zip -o train.jsonl', 'A whole export: zip parts or folder')
     .example('$0 messages/ --preset langchain --me "Ada Lovelace"', "What LangChain's walkthrough gives")
     .example('$0 inspect facebook-ada-*.zip', 'What an export holds')
+    .example('$0 validate train.jsonl --model gpt-4o-mini', 'Check a JSONL for OpenAI fine-tuning: errors by line, tokens, cost')
     .epilogue('Exit codes: 0 ok, 1 bad input data (what failed is left out and named), 2 usage error, 3 I/O failure, 129/130/143 interrupted.')
     .strictOptions()
     .strictCommands()
