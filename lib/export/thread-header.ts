@@ -30,7 +30,7 @@ export interface ThreadHeader {
 }
 
 export interface ReadThreadHeaderOptions {
-  /** Repair mojibake in names and title (FORMATS.md §2). Default true. */
+  /** Repair mojibake in names and title (docs/formats.md#mojibake). Default true. */
   repair?: boolean;
 }
 
@@ -73,8 +73,7 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
 /**
  * The header of an entry that can be read in place (a file, a zip entry): synchronously, into one
  * buffer for every header. An export's index reads hundreds of headers, and a stream per header
- * cost ~0.7 ms each (open, read and close through the thread pool, stream set-up): 0.37 s of
- * start-up on a 509-thread folder, 0.65 s from its zips, where only one core works.
+ * cost several times more, on the one core working then (docs/performance.md#export-index-headers-start-up).
  * No await between a read and the push that decodes it, so the buffer cannot be overwritten early.
  */
 function headerInPlace(source: InPlaceReader, reader: HeaderReader): ThreadHeader {
@@ -142,8 +141,7 @@ const HEADER_KEYS = new Set(['participants', 'title', 'thread_path', 'threadName
 const MAX_HEADER_DEPTH = 64;
 /**
  * Text tokenized at a time. The parser tokenizes all it is given, and a header (~30 bytes per
- * participant) is over long before 4 KiB: 509 headers read in place took 140 ms with 4 KiB slices,
- * 60 ms with 512 bytes.
+ * participant) is over long before 4 KiB (docs/performance.md#export-index-headers-start-up).
  */
 const HEADER_SLICE = 512;
 /** Read size asked of a file (and the buffer read in place into): headers are small, and hundreds of threads are read for them. */

@@ -4,7 +4,7 @@
  * Why not fs.createReadStream: its reads go through libuv's thread pool, and each chunk costs the
  * pipeline an event-loop round trip; with one core busy parsing, the main thread then sits idle
  * for ~10% of a conversion waiting for reads that the page cache answers in microseconds
- * (measured: 100 MB in 2.36 s instead of 2.57 s, medians of 6). A read here happens when the
+ * (docs/performance.md#reading-input). A read here happens when the
  * stream wants data, on the spot. Every `yieldEvery` reads, one waits for a turn of the event
  * loop (setImmediate): without it a whole file could be read and converted in one turn, with
  * signals (Ctrl-C) and output callbacks held up until the end.

@@ -130,17 +130,16 @@ async function findLangChainFilesOrFail(root: string): Promise<string[]> {
 /**
  * The most bytes the tokenizer is given at once. Its text, joined to the scanner's carry and
  * flattened, then stays under V8's 128 KiB large-object bound even as UTF-16: a larger string is
- * allocated in a fresh mmap, faulted in page by page and unmapped at the next GC (measured on a
- * 100 MB thread: a third of the page faults, and a page fault costs ~10 µs on these VMs).
+ * allocated in a fresh mmap, faulted in page by page and unmapped at the next GC
+ * (docs/performance.md#serializer-and-large-strings).
  */
 export const FILE_CHUNK = 32 * 1024;
 /** Pushes to the tokenizer between two turns of the event loop (signals, output callbacks): 1 MiB. */
 const PUSHES_PER_TURN = 32;
 /**
  * Bytes read in place at a time, then given to the tokenizer {@link FILE_CHUNK} at a time. Reading
- * (or inflating) 32 KiB between every two pushes made the tokenizer's JSON.parse slower: on 1 GB of
- * an export's threads (bench/generate.ts), tokenizing alone took 2.89 s from files and 3.74 s from
- * zip entries with 32 KiB reads, 2.81 s and 3.53 s with 256 KiB reads (medians, alternating runs).
+ * (or inflating) 32 KiB between every two pushes made the tokenizer's JSON.parse slower
+ * (docs/performance.md#reading-input).
  */
 const READ_BLOCK = 256 * 1024;
 /**

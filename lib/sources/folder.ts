@@ -46,10 +46,10 @@ export const FOLDER_SKIP = Object.freeze({
 });
 
 /**
- * Folders listed between turns of the event loop. Listings and `stat`s are synchronous: on a 2 GB
- * export (979 folders, 6,776 files) they take ~58 ms so, where a promise each through the thread
- * pool took ~350 (listFolder as a whole: 125 ms against 360), while the other cores wait for the
- * index. The turns keep a caller's timers and I/O going on a big tree.
+ * Folders listed between turns of the event loop. Listings and `stat`s are synchronous, several
+ * times faster than a promise each through the thread pool while the other cores wait for the
+ * index (docs/performance.md#export-index-headers-start-up). The turns keep a caller's timers and
+ * I/O going on a big tree.
  */
 const FOLDERS_PER_TURN = 64;
 
