@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
-import { DataError, UsageError } from '../errors.js';
+import { DataError, UsageError, type IoError } from '../errors.js';
 import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from './e2ee-join.js';
 import { buildExportIndex, isHtmlThreadPart, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
@@ -41,12 +41,15 @@ export interface OpenedExport {
   close(): Promise<void>;
 }
 
-/** A whole input left out (a zip part that is not a zip, or is truncated); the error names it. */
+/**
+ * A whole input left out (a zip part that is not a zip, or is truncated), or a folder inside one
+ * that cannot be listed (its threads left out); the error names it.
+ */
 export interface InputProblem {
   kind: 'unreadable-input';
-  /** The input as given. */
+  /** The input as given, or the folder's path. */
   input: string;
-  error: DataError;
+  error: DataError | IoError;
 }
 
 export type ExportProblem = ZipProblem | InputProblem;
@@ -73,7 +76,7 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
     for (const input of inputs) {
       const info = await stat(input).catch(() => null);
       if (!info) throw new UsageError(`cannot read input ${input}: no such file or folder`);
-      if (info.isDirectory()) entries.push(...(await listFolder(input)));
+      if (info.isDirectory()) entries.push(...(await listFolder(input, { onProblem: (p) => unreadable.push({ kind: 'unreadable-input', input: p.path, error: p.error }) })));
       else if (/\.zip$/i.test(input)) {
         const zip = await openZip(input, { budget, include: listedInZips }).catch((err: unknown) => {
           if (!(err instanceof DataError)) throw err;

@@ -280,3 +280,24 @@ t.test('a truncated zip part among several: named and left out, the other part w
   t.equal(r.stdout, alone.stdout, 'the good part as alone');
   t.notOk(looksLikeStackTrace(r.stderr));
 });
+
+t.test('a thread folder that cannot be listed: named and left out, the other threads written (exit 1)', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const { chmodSync } = await import('node:fs');
+  const dir = tempDir(t);
+  chmodSync(dir, 0o755); // readable by the unprivileged user the CLI runs as below
+  const root = join(dir, 'export');
+  cpSync(EXAMPLE, root, { recursive: true });
+  const locked = join(root, 'your_facebook_activity', 'messages', 'inbox', 'marysomerville_1122334455');
+  const whole = await runCli([root, '-q']);
+  chmodSync(locked, 0);
+  t.teardown(() => chmodSync(locked, 0o755));
+  // root reads any folder: run the CLI as nobody then (permission bits bind every other user)
+  const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+  const r = spawnSync(process.execPath, [CLI_PATH, root, '--jobs', '1'], { ...asUser, cwd: dir, env: cliEnv(), encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /error: .*marysomerville_1122334455 left out: cannot read folder .*EACCES/);
+  const got = lines(r.stdout);
+  t.ok(got.length > 0 && got.length < lines(whole.stdout).length, 'the other threads written');
+  t.notOk(looksLikeStackTrace(r.stderr));
+});
