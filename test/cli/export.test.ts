@@ -294,8 +294,8 @@ t.test('a thread folder that cannot be listed: named and left out, the other thr
   t.teardown(() => chmodSync(locked, 0o755));
   // root reads any folder: run the CLI as nobody then (permission bits bind every other user)
   const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  // a bare environment: tap's hooks, inherited otherwise, write under the repository
-  const r = spawnSync(process.execPath, [CLI_PATH, root, '--jobs', '1'], { ...asUser, cwd: dir, env: { PATH: process.env['PATH'] ?? '' }, encoding: 'utf8' });
+  // `env -i`: tap hooks every node it starts, and those hooks write under the repository
+  const r = spawnSync('env', ['-i', process.execPath, CLI_PATH, root, '--jobs', '1'], { ...asUser, cwd: dir, encoding: 'utf8' });
   t.equal(r.status, 1);
   t.match(r.stderr, /error: .*marysomerville_1122334455 left out: cannot read folder .*EACCES/);
   const got = lines(r.stdout);
