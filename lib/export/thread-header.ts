@@ -42,8 +42,8 @@ export interface ReadThreadHeaderOptions {
  * (see {@link ThreadHeader.title}). Read in place when the entry can be (files, zip entries), else
  * as a stream. Errors: `FBS_JSON_SYNTAX`, `FBS_EMPTY_INPUT`, `FBS_NOT_A_THREAD` (DataError, naming
  * the entry; `offset`: the end of the slice of at most 512 characters the fault was found in),
- * `FBS_IO` (IoError). A fault after the header
- * (in the messages, at the end) is the thread's conversion's to report: the header is returned.
+ * `FBS_IO` (IoError). A fault after the header (in the messages, at the end) is the thread's
+ * conversion's to report: the header is returned.
  */
 export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHeaderOptions = {}): Promise<ThreadHeader> {
   const reader = createHeaderReader(entry.name, options);
@@ -51,7 +51,12 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
   let stream: Readable | undefined;
   try {
     inPlace = entry.readInPlace?.();
-    if (inPlace) return headerInPlace(inPlace, reader);
+    if (inPlace) {
+      const last = headerInPlace(inPlace, reader);
+      // a zip entry's end comes only by inflating it all: done for group chats alone
+      if (last && reader.titleAfter && reader.isGroup) await readThroughInPlace(inPlace, reader, last);
+      return reader.end();
+    }
     stream = await entry.open({ chunkBytes: HEADER_CHUNK });
     const chunks = stream[Symbol.asyncIterator]();
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
@@ -75,39 +80,44 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
  * buffer for every header. An export's index reads hundreds of headers, and a stream per header
  * cost several times more, on the one core working then (docs/performance.md#export-index-headers-start-up).
  * No await between a read and the push that decodes it, so the buffer cannot be overwritten early.
+ * Returns a copy of the bytes read last when the header stopped before the end, else null.
  */
-function headerInPlace(source: InPlaceReader, reader: HeaderReader): ThreadHeader {
+function headerInPlace(source: InPlaceReader, reader: HeaderReader): Buffer | null {
   let bytes: Uint8Array;
   for (;;) {
     bytes = source.read(headerBuffer);
-    if (bytes.length === 0) return reader.end();
+    if (bytes.length === 0) return null;
     if (reader.push(bytes)) break;
   }
-  // the title after the messages: a file's last bytes are one read away (a file can have a few GB
-  // of messages first); a zip entry's only by inflating it through, done for group chats alone
+  // a title after the messages: a file's last bytes are one read away, whatever comes before
   if (reader.titleAfter && source.readTail) {
     reader.tail(source.readTail(tailBuffer.subarray(0, SHORT_TAIL)));
     if (reader.titleAfter) reader.tail(source.readTail(tailBuffer));
-  } else if (reader.titleAfter && reader.isGroup) {
-    readThroughInPlace(source, reader, bytes);
   }
-  return reader.end();
+  return Buffer.from(bytes);
 }
 
-/** Read on to the end after `last` (the bytes read last), keeping the last {@link TAIL_BYTES}, and take the keys after the messages from them. */
-function readThroughInPlace(source: InPlaceReader, reader: HeaderReader, last: Uint8Array): void {
-  let kept = keepLast(tailBuffer, last, 0);
-  for (;;) {
+/**
+ * Read on to the end after `last` (the bytes read last), keeping the last {@link TAIL_BYTES}, and
+ * take the keys after the messages from them; a turn of the event loop every few reads (signals).
+ */
+async function readThroughInPlace(source: InPlaceReader, reader: HeaderReader, last: Uint8Array): Promise<void> {
+  // buffers of its own: other headers are read during its turns
+  const buffer = Buffer.allocUnsafe(THROUGH_READ);
+  const end = Buffer.allocUnsafe(TAIL_BYTES);
+  let kept = keepLast(end, last, 0);
+  for (let reads = 1; ; ++reads) {
     let bytes;
     try {
-      bytes = source.read(throughBuffer);
+      bytes = source.read(buffer);
     } catch {
       return; // the rest cannot be read: the thread's conversion says why
     }
     if (bytes.length === 0) break;
-    kept = keepLast(tailBuffer, bytes, kept);
+    kept = keepLast(end, bytes, kept);
+    if (reads % READS_PER_TURN === 0) await new Promise(setImmediate);
   }
-  reader.tail(tailBuffer.subarray(0, kept));
+  reader.tail(end.subarray(0, kept));
 }
 
 async function readThroughStream(chunks: AsyncIterator<unknown>, reader: HeaderReader, first: Uint8Array | string): Promise<void> {
@@ -152,8 +162,9 @@ const SHORT_TAIL = 1024;
 /** ...unless the keys after it are longer (a long `magic_words`): then this much is read. */
 const TAIL_BYTES = 64 * 1024;
 const tailBuffer = Buffer.allocUnsafe(TAIL_BYTES);
-/** Read size when a whole entry is read through for its end. */
-const throughBuffer = Buffer.allocUnsafe(256 * 1024);
+/** Read size when a whole entry is read through for its end, and reads between two turns of the event loop. */
+const THROUGH_READ = 256 * 1024;
+const READS_PER_TURN = 8;
 type ParserFn = (input: string | symbol) => { values: Token[] } | symbol;
 const enum Mode { Start, Key, Value, Skip, Build, Done }
 
