@@ -24,20 +24,23 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
-const decoder = new TextDecoder('utf-8');
+// ignoreBOM: a BOM on a later line is data (and not JSON), not to be dropped silently
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function createLineSplitter(options: LineSplitterOptions = {}): LineSplitter {
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let parts: Uint8Array[] = []; // the current line's bytes so far, when it spans chunks
   let pending = 0; // bytes in parts
   let skipped = -1; // >= 0: the current line is too long, this many bytes seen so far
+  let skippedCr = false; // the last byte skipped is a CR (not counted in the line's length)
   let lineNumber = 0;
   let head: Uint8Array | null = new Uint8Array(0); // the first bytes, held until a BOM can be told apart
 
   function emit(bytes: Uint8Array, out: SplitLine[]): void {
     lineNumber++;
     if (skipped >= 0) {
-      out.push({ kind: 'too-long', lineNumber, bytes: skipped + bytes.length });
+      skip(bytes);
+      out.push({ kind: 'too-long', lineNumber, bytes: skipped - (skippedCr ? 1 : 0) });
       skipped = -1;
       return;
     }
@@ -46,15 +49,22 @@ export function createLineSplitter(options: LineSplitterOptions = {}): LineSplit
     else out.push({ kind: 'line', lineNumber, text: decoder.decode(bytes) });
   }
 
+  function skip(piece: Uint8Array): void {
+    if (piece.length === 0) return;
+    skipped += piece.length;
+    skippedCr = piece[piece.length - 1] === CR;
+  }
+
   /** The current line continues past this chunk: keep its bytes (a copy, the caller may reuse its buffer). */
   function hold(piece: Uint8Array): void {
     if (piece.length === 0) return;
-    if (skipped >= 0) skipped += piece.length;
+    if (skipped >= 0) skip(piece);
     else if (pending + piece.length > maxLineBytes + 1) {
       // one byte of slack: the line's CR may be the byte that crossed the cap
-      skipped = pending + piece.length;
+      skipped = pending;
       parts = [];
       pending = 0;
+      skip(piece);
     } else {
       parts.push(piece.slice());
       pending += piece.length;
