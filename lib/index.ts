@@ -1,8 +1,11 @@
 /**
- * fbstream's public API. Each stage is exported twice: its pure core (`createX`, arrays in, arrays
+ * fbstream's public API: `convert` (lib/convert.ts), the service the CLI runs, with its options
+ * (lib/options.ts). Each stage is exported twice: its pure core (`createX`, arrays in, arrays
  * out) and its Transform (`createXStream`); `createPipeline` wires the Transforms in order,
  * `createPipelineCore` the cores, as one core (`createChain`).
  */
+export { convert, type ConvertIo, type ConvertResult, type LeftOut } from './convert.js';
+export { checkMe, isMeFor } from './me.js';
 export { createPipeline, createPipelineCore, textFrom, type Pipeline, type PipelineCore, type PipelineOptions } from './pipeline.js';
 export { createChain } from './core/chain.js';
 export {
@@ -18,7 +21,7 @@ export type { Entry } from './core/order/entry.js';
 export { createDedupe, type DedupeOptions } from './core/dedupe.js';
 export { createSessions, type SessionsOptions } from './core/sessions.js';
 export { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
-export { createRoleMapper, meMatcher, sanitizeName, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
+export { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
 export { createChunker, type ChunkerOptions } from './core/chunker.js';
 export { createSerializer, toOpenAiLine, type SerializerOptions } from './core/serializer.js';
 export { createMemorySpill, type SpillStore } from './core/order/spill.js';

@@ -5,6 +5,7 @@
 import type { RoleTurn, ThreadInfo, Turn } from '../types.js';
 import type { Stage } from './stage.js';
 import { OptionError } from '../errors.js';
+import { asciiName, threadNames } from '../text/ascii-name.js';
 
 export interface RoleMapperOptions {
   /** The sender (or spellings of one sender) whose turns become `assistant`. */
@@ -20,13 +21,6 @@ export interface RoleMapperOptions {
 export interface RoleMapperStats {
   /** Turns that became `assistant`. */
   assistantTurns: number;
-}
-
-/** OpenAI wants `name` to match ^[a-zA-Z0-9_-]+$: drop accents, replace the rest with `_`. */
-export function sanitizeName(name: string): string | undefined {
-  const ascii = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
-  const s = ascii.replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 64);
-  return s || undefined;
 }
 
 /** A predicate for "this sender is me", shared by the role mapper and the pipeline. */
@@ -60,6 +54,7 @@ class RoleMapper implements Stage<Turn[], RoleTurn> {
   readonly #isMe: (sender: string) => boolean;
   readonly #names: boolean;
   #lastThread: ThreadInfo | null = null;
+  #threadNames: Map<string, string> | null = null;
   constructor(
     readonly options: RoleMapperOptions,
     readonly stats: RoleMapperStats,
@@ -74,6 +69,7 @@ class RoleMapper implements Stage<Turn[], RoleTurn> {
       const t = batch[i]!;
       if (t.thread !== this.#lastThread) {
         this.#lastThread = t.thread;
+        this.#threadNames = null;
         this.options.onThread?.(t.thread);
       }
       const r = t as RoleTurn;
@@ -83,8 +79,9 @@ class RoleMapper implements Stage<Turn[], RoleTurn> {
       } else {
         r.role = 'user';
         if (this.#names && t.thread.isGroup) {
-          const name = sanitizeName(t.sender);
-          if (name) r.name = name;
+          // OpenAI's `name` must match ^[a-zA-Z0-9_-]{1,64}$: each person's ASCII form, unique in the thread
+          this.#threadNames ??= threadNames(t.thread.participants, t.thread.senderCounts?.keys());
+          r.name = this.#threadNames.get(t.sender) ?? asciiName(t.sender) ?? 'participant';
         }
       }
       out[i] = r;

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { createRoleMapper, meMatcher, sanitizeName } from '../../lib/core/role-mapper.js';
+import { createRoleMapper, meMatcher } from '../../lib/core/role-mapper.js';
+import { asciiName } from '../../lib/text/ascii-name.js';
 import { threadInfo, turn } from '../support/messages.js';
 import { runStage } from '../support/stage.js';
 
@@ -24,8 +25,14 @@ t.test('names: only in group chats, only for user turns, sanitised', async (t) =
   const oneToOne = threadInfo('inbox/o_1');
   const out = runStage(createRoleMapper({ me: 'Me', names: true }), [[turn(group, 'Zoë Brontë', 'a'), turn(group, 'Me', 'b'), turn(oneToOne, 'Bob', 'c')]]);
   t.same(out.map((x) => x.name), ['Zoe_Bronte', undefined, undefined]);
-  t.equal(sanitizeName('🙂'), undefined);
-  t.equal(sanitizeName('Jean-Luc  Picard!'), 'Jean-Luc_Picard');
+  t.equal(asciiName('🙂'), undefined);
+  t.equal(asciiName('Jean-Luc  Picard!'), 'Jean-Luc_Picard');
+});
+
+t.test('names: any script, unique within the thread, a fallback by place', async (t) => {
+  const group = threadInfo('inbox/g_2', { isGroup: true, participants: ['王伟', 'Søren', 'Soren', '🎉', 'Me'] });
+  const out = runStage(createRoleMapper({ me: 'Me', names: true }), [['王伟', 'Søren', 'Soren', '🎉', 'Me', 'Left Early'].map((s, i) => turn(group, s, String(i)))]);
+  t.same(out.map((x) => x.name), ['Wang_Wei', 'Soren', 'Soren_2', 'participant_4', undefined, 'Left_Early']);
 });
 
 t.test('onThread hears of each thread once', async (t) => {
