@@ -3,11 +3,9 @@
  *
  * V8's scavenger splits each young collection among helper threads and waits for them. With as
  * many JavaScript threads as cores (`--jobs` >= cores), no core is free for the helpers: each
- * collection waits for helpers that wait for a core the other jobs hold. On a 2 GB export, 2 cores,
- * `--jobs 2`: ~2,000 collections took 1.48 s in all with helpers, 0.74-0.93 s without (`--trace-gc`),
- * and the run 12.66-13.74 s against 12.21-12.92 s (4 alternating rounds). With fewer jobs than
- * cores the helpers have a core of their own, and one job keeps them (its 1,371 collections took
- * 0.69 s with them).
+ * collection waits for helpers that wait for a core the other jobs hold, and without helpers the
+ * run is faster. With fewer jobs than cores the helpers have a core of their own, and one job
+ * keeps them. Figures: docs/performance.md#young-collections-with-every-core-busy.
  *
  * The flag is V8's `--no-parallel-scavenge`, set with `v8.setFlagsFromString`, which Node keeps
  * working for this (it starts V8 with `--no-freeze-flags-after-init`). V8 reads this flag when each

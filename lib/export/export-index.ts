@@ -1,5 +1,5 @@
 /**
- * The first pass over a whole export (DESIGN.md "Whole exports and parallelism"): classify every
+ * The first pass over a whole export (docs/architecture.md#export-flow): classify every
  * entry of every input by its path alone, group the parts of each thread across inputs, and say
  * what was left out and why. {@link buildExportIndex} reads nothing; {@link readThreadHeader} reads
  * the start of one part when the caller needs participants (for the owner and the selection).
@@ -12,7 +12,7 @@
  *   [root/] messages/<section>/<thread>/message_N.json   classic or Instagram (see below)
  *   <section>/<thread>/message_N.json                     a copied messages folder
  *   .../<thread>/message_N.json                           a loose thread folder (section null)
- *   [messages/]<Display Name>_<N>.json                    the E2EE download (FORMATS.md §3)
+ *   [messages/]<Display Name>_<N>.json                    the E2EE download (docs/formats.md#e2ee-download)
  *
  * Classic vs Instagram: `your_facebook_activity/`, `your_activity_across_facebook/` are Facebook,
  * `your_instagram_activity/` is Instagram. The older root-level `messages/` is shared by both;

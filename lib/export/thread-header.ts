@@ -151,7 +151,7 @@ const HEADER_KEYS = new Set(['participants', 'title', 'thread_path', 'threadName
 const MAX_HEADER_DEPTH = 64;
 /**
  * Text tokenized at a time. The parser tokenizes all it is given, and a header (~30 bytes per
- * participant) is over long before 4 KiB (docs/performance.md#export-index-headers-start-up).
+ * participant) is usually over within the first few slices (docs/performance.md#export-index-headers-start-up).
  */
 const HEADER_SLICE = 512;
 /** Read size asked of a file (and the buffer read in place into): headers are small, and hundreds of threads are read for them. */
@@ -297,8 +297,8 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
   }
 
   function header(): ThreadHeader {
-    // the parser's strings are slices of the text fed (4 KiB each): what is kept is copied, or the
-    // index would hold every thread's first 4 KiB for the whole run
+    // the parser's strings are slices of the text fed: what is kept is copied, or the index would
+    // hold the text read from every thread's start for the whole run
     const fix = (s: string) => ownCopy(repair(s));
     const names: string[] = [];
     let e2ee = typeof meta['threadName'] === 'string';

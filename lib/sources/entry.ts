@@ -28,7 +28,7 @@ export interface ExportEntry {
  * Bytes read synchronously, with no stream: a regular file, or a zip entry (a stored one read as it
  * is, a deflated one inflated as it is read). A conversion runs one core flat out, and each chunk a stream delivers costs it an
  * event-loop round trip through libuv's thread pool (a read, an inflate), and with two jobs on two
- * cores, thread-pool wake-ups besides (measured: see lib/sources/zip.ts).
+ * cores, thread-pool wake-ups besides (docs/performance.md#reading-input).
  */
 export interface InPlaceReader {
   /**

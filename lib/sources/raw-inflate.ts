@@ -5,7 +5,7 @@
  * stream does have one: `writeSync(flush, in, inOff, inLen, out, outOff, outLen)`, which
  * `inflateRawSync` itself runs on, with the counts left in `_writeState` ([availOut, availIn]).
  * Inflating into the reader's own buffer reads zipped exports markedly faster than a stream and
- * leaves no buffer per chunk for the garbage collector (docs/performance.md).
+ * leaves no buffer per chunk for the garbage collector (docs/performance.md#reading-input).
  *
  * Private API, so trusted only by behaviour: {@link createRawInflater} first inflates a known
  * sample through it, and where that fails or differs it returns null for the rest of the process

@@ -1,6 +1,6 @@
 /**
- * Bad input, end to end (RELIABILITY.md checklist rows 1-10): what the user sees on stderr, the exit
- * code, and that whatever does come out is valid.
+ * Bad input, end to end (rows 1-10 of the table in docs/reliability.md#behaviour): what the user
+ * sees on stderr, the exit code, and that whatever does come out is valid.
  */
 import t from 'tap';
 import { readFileSync, statSync } from 'node:fs';

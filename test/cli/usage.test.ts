@@ -1,6 +1,6 @@
 /**
  * The command line itself: --help, --version, usage errors (exit 2, the option and its rule named),
- * and `--me` naming nobody (RELIABILITY.md #21, #22).
+ * and `--me` naming nobody (their rows in docs/reliability.md#behaviour).
  */
 import t from 'tap';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
- * The fast path (message scanner + JSON.parse) against stream-json alone (DESIGN.md: a specialised
- * path must give identical messages on every input, and the same kind of error where it fails).
+ * The fast path (message scanner + JSON.parse) against stream-json alone: a specialised path must
+ * give identical messages on every input, and the same kind of error where it fails
+ * (docs/performance.md#tokenizer).
  */
 import assert from 'node:assert/strict';
 import t from 'tap';

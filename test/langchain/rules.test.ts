@@ -1,5 +1,5 @@
 /**
- * The `langchain` preset, rule by rule (FORMATS.md §5), through the library API: each fixture in
+ * The `langchain` preset, rule by rule (docs/formats.md#langchain), through the library API: each fixture in
  * test/fixtures/langchain/ isolates one rule. For each, the hand-written expected lines are checked
  * against the reference port (test/support/langchain-reference.ts) and against the preset.
  */

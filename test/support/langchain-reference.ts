@@ -1,5 +1,5 @@
 /**
- * A small, faithful TypeScript port of LangChain's Facebook Messenger walkthrough (FORMATS.md §5),
+ * A small, faithful TypeScript port of LangChain's Facebook Messenger walkthrough (docs/formats.md#langchain),
  * written from the rules, to check the `langchain` preset against. Nothing here comes from lib/:
  * the reference must not share a bug with what it checks.
  *

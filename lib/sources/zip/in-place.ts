@@ -5,7 +5,7 @@
  * the ratio. Every piece passes the size and budget checks before it is handed out; the CRC-32 and
  * the final size are checked before the end is. A stream per entry would cost two thread-pool round
  * trips per chunk (a read, an inflate), and with two jobs on two cores their wake-ups cost CPU the
- * jobs need (docs/performance.md).
+ * jobs need (docs/performance.md#reading-input).
  */
 import { IoError, ZipError, type ZipPlace } from '../../errors.js';
 import type { InPlaceReader } from '../entry.js';
@@ -21,7 +21,7 @@ export interface InPlaceArchive {
   readonly closing: unknown;
 }
 
-/** Compressed bytes read at a time (16 KiB measured a little faster than 4 or 8). */
+/** Compressed bytes read at a time: 16 KiB was a little faster than 4 or 8 (docs/performance.md#reading-input). */
 const COMPRESSED_CHUNK = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 
