@@ -145,7 +145,7 @@ t.test('out: a file written whole, and refused when it is an input', async (t) =
 t.test('bad options are refused by name before anything is read', async (t) => {
   await t.rejects(convert({ inputs: [OTHER], me: 'Ada Lovelace', window: 0 }), { code: 'FBS_INVALID_OPTION', message: /--window: must be an integer >= 1, got 0/ });
   await t.rejects(convert({ inputs: [OTHER], me: 'Ada Lovelace', window: 4, overlap: 4 }), { code: 'FBS_INVALID_OPTION', message: /--overlap/ });
-  await t.rejects(convert({ inputs: [OTHER], me: 'Ada Lovelace', sections: ['inbox', 'spam'] }), { code: 'FBS_INVALID_OPTION', message: /--sections/ });
+  await t.rejects(convert({ inputs: [OTHER], me: 'Ada Lovelace', sections: ['inbox', 'spam'] as never }), { code: 'FBS_INVALID_OPTION', message: /--sections/ });
   await t.rejects(convert({ inputs: [OTHER], me: '  ' }), { code: 'FBS_INVALID_OPTION', message: /--me/ });
 });
 

@@ -37,7 +37,7 @@ t.test('every rule names the option as the CLI spells it', async (t) => {
     [{ sortMemory: 0.5 }, /--sort-memory: must be a number of MB >= 1/],
     [{ since: 'yesterday' }, /--since: must be a date/],
     [{ since: '2024-02-01', until: '2024-01-01' }, /--until: must be after --since \(2024-02-01\)/],
-    [{ sections: ['inbox,spam'] }, /--sections: each must be one of .*got "spam"/],
+    [{ sections: ['inbox,spam'] as never }, /--sections: each must be one of .*got "spam"/],
     [{ me: '' }, /--me: must be a name/],
     [{ preset: 'fast' as never }, /--preset: must be "default" or "langchain"/],
     [{ kinds: ['text', 'gif' as never] }, /--kinds: each must be one of/],

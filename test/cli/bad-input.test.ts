@@ -149,7 +149,7 @@ t.test('lone surrogates: output valid UTF-8 JSON', async (t) => {
   t.equal(r.code, 0);
   t.doesNotThrow(() => new TextDecoder('utf-8', { fatal: true }).decode(r.stdoutBytes), 'stdout is valid UTF-8');
   t.equal(jsonLines(r.stdout).length, 1, 'every line is JSON');
-  t.test('and counted on stderr (RELIABILITY #6)', async (t) => {
+  t.test('and counted on stderr (docs/reliability.md, row 6)', async (t) => {
     t.match(r.stderr, /surrogate/i);
   });
 });
