@@ -8,22 +8,22 @@
 export const ERROR_KINDS = {
   invalid_json: 'not valid JSON',
   line_too_long: 'line too long to read',
-  data_type: 'not a JSON object (or a message that is not one)',
+  data_type: 'not a JSON object, or a message that is not one',
   missing_messages_list: 'no "messages" list, or an empty one',
   message_missing_key: 'a message without "role" or "content"',
   message_unrecognized_key: 'a message with a key other than role, content, name, function_call, weight',
   unrecognized_role: 'a role other than system, user, assistant, tool, function',
-  missing_content: 'a message whose content is not a non-empty string (nor empty beside a function_call)',
+  missing_content: 'a message whose content is not a non-empty string, nor an empty one beside a function_call',
   example_missing_assistant_message: 'no assistant message',
   invalid_weight: '"weight" not 0 or 1, or on a message that is not the assistant\'s',
 } as const;
 
 export const WARNING_KINDS = {
-  blank_line: 'blank line (skipped)',
+  blank_line: 'blank line, skipped',
   no_user_message: 'no user message',
   ends_on_user: 'ends on a user message: nothing after the last assistant message is trained',
   invalid_name: '"name" not 1 to 64 of a-z, A-Z, 0-9, _ and -',
-  over_token_limit: 'more tokens than the limit (the trainer truncates the example)',
+  over_token_limit: 'more tokens than the limit: the trainer truncates the example',
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;
