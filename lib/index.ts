@@ -23,7 +23,11 @@ export { createSessions, type SessionsOptions } from './core/sessions.js';
 export { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
 export { createRoleMapper, meMatcher, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
 export { createChunker, type ChunkerOptions } from './core/chunker.js';
-export { createSerializer, toOpenAiLine, type SerializerOptions } from './core/serializer.js';
+export { createSerializer, toOpenAiLine, type SerializerOptions, type SerializerStats } from './core/serializer.js';
+export {
+  OUTPUT_FORMATS, OUTPUT_FORMAT_NAMES, outputFormat, toHfLine, toShareGptLine, toGeminiLine, toTextLine, transcriptLine,
+  type OutputFormat, type OutputFormatSpec, type FormatCounts,
+} from './formats/output/index.js';
 export { createMemorySpill, type SpillStore } from './core/order/spill.js';
 export type { Stage, Output } from './core/stage.js';
 

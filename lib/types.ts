@@ -106,6 +106,12 @@ export interface ChatMessage {
   role: Role;
   content: string;
   name?: string;
+  /** Assistant messages only: 0 = context, not trained; 1 = trained. Written by the `openai` format only. */
+  weight?: 0 | 1;
+  /** The turn's sender as written in the export, for formats that show it (`text`); never an OpenAI key. */
+  sender?: string;
+  /** When the turn began (its first message), ms since the epoch, for formats that show it (`text`). */
+  timestampMs?: number;
 }
 
 export interface Example {

@@ -1,19 +1,29 @@
 /**
- * Serializer: examples -> NDJSON text, one example per line, `\n` terminated. A batch's lines are
- * joined into strings of about BATCH_CHARS (fewer, larger writes). JSON.stringify escapes lone
- * surrogates, so every line is valid UTF-8.
+ * Serializer: examples -> NDJSON text, one example per line, `\n` terminated, in the chosen output
+ * format (lib/formats/output/index.ts). A batch's lines are joined into strings of about
+ * BATCH_CHARS (fewer, larger writes). JSON.stringify escapes lone surrogates, so every line is
+ * valid UTF-8.
  */
 import type { Example } from '../types.js';
 import type { Stage } from './stage.js';
-import { OptionError } from '../errors.js';
+import { outputFormat, type FormatCounts, type OutputFormat } from '../formats/output/index.js';
 
-export type OutputFormat = 'openai';
+export type { OutputFormat };
+export { toOpenAiLine } from '../formats/output/openai.js';
 
 export interface SerializerOptions {
-  /** Output shape. Only OpenAI chat fine-tuning (`{"messages":[…]}`) so far. */
+  /** Output shape: `openai` (default), `hf`, `sharegpt`, `gemini` or `text` (lib/formats/output/index.ts). */
   format?: OutputFormat;
-  /** Counts the examples written. */
-  stats?: { examples: number };
+  /** Counts the examples written, and what the format left out. */
+  stats?: SerializerStats;
+}
+
+export interface SerializerStats {
+  examples: number;
+  /** Examples the format could not write (added when there are any). */
+  examplesSkipped?: number;
+  /** Messages the format left out of written examples (added when there are any). */
+  turnsDropped?: number;
 }
 
 /**
@@ -23,37 +33,46 @@ export interface SerializerOptions {
  */
 const BATCH_CHARS = 16 * 1024;
 
-export function toOpenAiLine(example: Example): string {
-  return JSON.stringify({ messages: example.messages }) + '\n';
-}
-
 export function createSerializer(options: SerializerOptions = {}): Stage<Example[], string> {
-  const format = options.format ?? 'openai';
-  if (format !== 'openai') throw new OptionError('format', `must be "openai"`, format);
-  return new Serializer(options);
+  return new Serializer(options, outputFormat(options.format ?? 'openai').line);
 }
 
 /** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
 class Serializer implements Stage<Example[], string> {
-  constructor(readonly options: SerializerOptions) {}
+  readonly #counts: FormatCounts = { examplesSkipped: 0, turnsDropped: 0 };
+  readonly #line: (example: Example, counts: FormatCounts) => string;
+  constructor(
+    readonly options: SerializerOptions,
+    line: (example: Example, counts: FormatCounts) => string,
+  ) {
+    this.#line = line;
+  }
 
   push(batch: Example[]): string[] {
     if (batch.length === 0) return [];
     const out: string[] = [];
     let text = '';
+    const counts = this.#counts;
     for (const e of batch) {
-      text += toOpenAiLine(e);
+      text += this.#line(e, counts);
       if (text.length >= BATCH_CHARS) {
         out.push(text);
         text = '';
       }
     }
     if (text) out.push(text);
-    if (this.options.stats) this.options.stats.examples += batch.length;
+    if (this.options.stats) addCounts(this.options.stats, batch.length, counts);
+    counts.examplesSkipped = counts.turnsDropped = 0;
     return out;
   }
 
   flush(): string[] {
     return [];
   }
+}
+
+function addCounts(stats: SerializerStats, examples: number, counts: FormatCounts): void {
+  stats.examples += examples - counts.examplesSkipped;
+  if (counts.examplesSkipped) stats.examplesSkipped = (stats.examplesSkipped ?? 0) + counts.examplesSkipped;
+  if (counts.turnsDropped) stats.turnsDropped = (stats.turnsDropped ?? 0) + counts.turnsDropped;
 }
