@@ -59,6 +59,18 @@ export { openZip, type ZipArchive, type ZipEntry, type ZipProblem, type OpenZipO
 export { detectOwner, type OwnerResult } from './export/owner.js';
 export type { ExportEntry } from './sources/entry.js';
 
+// tokens and `fbstream validate`
+export {
+  modelInfo, loadEncoding, countMessageTokens, countExampleTokens, upperBoundTokens, upperBoundExampleTokens, MODELS,
+  type EncodingName, type ModelInfo, type TokenEncoding,
+} from './tokens.js';
+export { validateFile, normalizeValidateOptions, type ValidateOptions, type ValidateSettings, type FileValidation } from './validate/validate-file.js';
+export { createValidator, type Validator, type ValidatorOptions, type ValidationResult } from './validate/validator.js';
+export { createLineSplitter, type LineSplitter, type LineSplitterOptions, type SplitLine } from './validate/line-splitter.js';
+export { readLines, type ReadLinesOptions } from './validate/read-lines.js';
+export { ERROR_KINDS, WARNING_KINDS, type ErrorKind, type WarningKind, type IssueSummary } from './validate/issues.js';
+export { defaultEpochs, type TokenDistribution } from './validate/token-stats.js';
+
 export { repairMojibake, toMojibake } from './text/mojibake.js';
 export { Report } from './report.js';
 export {
