@@ -1,56 +1,55 @@
 /**
- * Where a command's data goes, and everything that can end a run early: `-o FILE` written
- * atomically (a temporary file renamed on success), SIGINT/SIGTERM (exit 130/143, temporary file
- * removed), a reader that closes stdout (`| head -1`: exit 0), and errors mapped to exit codes.
+ * Everything that can end a command early, and how it ends: SIGINT / SIGTERM / SIGHUP (exit
+ * 130 / 143 / 129, once the run has unwound and removed what it made), a reader that closes stdout
+ * (`| head -1`: exit 0), and errors mapped to exit codes. Where the data goes is lib/sinks/output.ts.
  */
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { exitCodeOf, FbstreamError } from '../lib/errors.js';
-import { createAtomicFile, type AtomicFile } from '../lib/sinks/atomic-file.js';
 import { say, type Io } from './io.js';
 
-export interface Output {
-  /** stdout, or the temporary file of `-o`. Never ended by the caller when it is stdout. */
-  sink: Writable;
-  /** Aborted on SIGINT/SIGTERM: pass it to stream.pipeline and to the sources. */
-  signal: AbortSignal;
-  /** Whether the sink is a file (end it) or stdout (leave it open). */
-  isFile: boolean;
+/** The signals a run stops on, and the exit code for each (128 + the signal's number). */
+const SIGNALS = [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const;
+
+/** The reason a run's signal is aborted with: an AbortError that names the signal. */
+export class InterruptedError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.name = 'AbortError';
+  }
 }
 
 /**
- * Run `work` with the output open; commit it when `work` resolves to an exit code of 0 or 1 (1: a
- * part failed but the rest is good and complete), discard it otherwise. Returns the exit code.
+ * Run `work` with a signal that SIGINT, SIGTERM and SIGHUP abort. `work` must unwind on abort
+ * (the conversion service removes its output file and temporary files); this waits for it, then
+ * returns 130, 143 or 129. Until `work` has unwound, the signals stay handled here, so a second
+ * Ctrl-C does not kill the process halfway through its cleanup. Otherwise the exit code `work`
+ * returns, or its error's (see {@link reportError}).
  */
-export async function withOutput(out: string | undefined, io: Io, work: (o: Output) => Promise<number>): Promise<number> {
-  // signals first: from the moment a temporary file exists, an interrupt must remove it
+export async function withSignals(io: Io, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const abort = new AbortController();
-  let signalCode = 0;
-  let file: AtomicFile | null = null;
-  const onSignal = (code: number) => () => {
-    signalCode = code;
-    file?.abort();
-    abort.abort();
-  };
-  const onInt = onSignal(130);
-  const onTerm = onSignal(143);
-  io.signals.once('SIGINT', onInt);
-  io.signals.once('SIGTERM', onTerm);
+  let code = 0;
+  const handlers = SIGNALS.map(([name, exit]) => {
+    const onSignal = () => {
+      if (code) return;
+      code = exit;
+      abort.abort(new InterruptedError(name));
+    };
+    io.signals.on(name, onSignal);
+    return [name, onSignal] as const;
+  });
   try {
-    if (out !== undefined) file = createAtomicFile(out);
-    const code = await work({ sink: file ? file.stream : io.stdout, signal: abort.signal, isFile: file !== null });
-    if (signalCode) return signalCode;
-    if (code <= 1) await file?.commit();
-    else file?.abort();
-    return code;
+    const result = await work(abort.signal);
+    return code || result;
   } catch (err) {
-    file?.abort();
-    if (signalCode) return signalCode;
-    if (isEpipe(err)) return 0; // the reader has what it wanted
-    return reportError(io, err);
+    return code || reportError(io, err);
   } finally {
-    io.signals.removeListener('SIGINT', onInt);
-    io.signals.removeListener('SIGTERM', onTerm);
+    for (const [name, onSignal] of handlers) io.signals.removeListener(name, onSignal);
   }
 }
 
@@ -68,8 +67,9 @@ export async function writeStdout(io: Io, text: string): Promise<void> {
   await pipeline(Readable.from([text]), io.stdout, { end: false });
 }
 
-/** Say what went wrong on stderr; the exit code for it. */
+/** Say what went wrong on stderr; the exit code for it. A reader that left (EPIPE) is no error: 0, quietly. */
 export function reportError(io: Io, err: unknown): number {
+  if (isEpipe(err)) return 0; // the reader has what it wanted
   if (err instanceof FbstreamError) {
     say(io, `error: ${err.message}`);
     if (exitCodeOf(err) === 2 && err.code !== 'FBS_UNKNOWN_SENDER') say(io, "try 'fbstream --help'");

@@ -46,6 +46,7 @@ export { toTransform, StageTransform, type StageStreamOptions } from './streams/
 
 export { fileSource, stdinSource, resolveInputs, tokenizeSources, orderThreadFiles, type Source } from './sources/files.js';
 export { createAtomicFile, type AtomicFile } from './sinks/atomic-file.js';
+export { openOutput, type OutputTarget } from './sinks/output.js';
 
 // whole exports: folders and zip parts, indexed; threads converted in worker threads
 export { openExport, type OpenedExport, type OpenExportOptions } from './export/open-export.js';
