@@ -7,6 +7,8 @@
  * costs tens of MB of heap and a noticeable start-up time.
  */
 
+import { createRequire } from 'node:module';
+
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 export interface ModelInfo {
@@ -127,4 +129,23 @@ export function upperBoundExampleTokens(messages: readonly Readonly<Record<strin
     }
   }
   return tokens;
+}
+
+const syncLoaded = new Map<EncodingName, (text: string) => number>();
+
+/**
+ * A synchronous counter for a pipeline stage, loading the encoding on the first count (a stage
+ * cannot wait): most runs never count, since a window's bytes already bound its tokens.
+ */
+export function tokenCounter(name: EncodingName): (text: string) => number {
+  let count: ((text: string) => number) | undefined;
+  return (text) => {
+    count ??= syncLoaded.get(name);
+    if (!count) {
+      const m = createRequire(import.meta.url)(`gpt-tokenizer/cjs/encoding/${name}`) as { countTokens(text: string, options: object): number };
+      count = (t: string) => m.countTokens(t, AS_TEXT);
+      syncLoaded.set(name, count);
+    }
+    return count(text);
+  };
 }

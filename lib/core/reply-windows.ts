@@ -32,10 +32,12 @@ export interface ReplyWindowsOptions {
   windowTokens?: number;
   /** Tokens of a string. Needed with `maxTokens` or `windowTokens`. */
   countTokens?: (text: string) => number;
+  /** Put each turn's sender and first time on its message (the `text` format writes them). */
+  stamps?: boolean;
   report?: Report;
 }
 
-type Weighted = ChatMessage & { weight?: 0 };
+type Weighted = ChatMessage;
 /** A turn and its tokens as a message (counted at most once). */
 type Held = RoleTurn & { tokens?: number; bytes?: number };
 
@@ -58,6 +60,7 @@ interface Normalized {
   limit: number;
   packBy: 'turns' | 'tokens';
   countTokens: ((text: string) => number) | undefined;
+  stamps: boolean;
   report: Report | undefined;
 }
 
@@ -78,6 +81,7 @@ function normalize(o: ReplyWindowsOptions): Normalized {
     limit,
     packBy: o.windowTokens !== undefined ? 'tokens' : 'turns',
     countTokens: o.countTokens,
+    stamps: o.stamps ?? false,
     report: o.report,
   };
 }
@@ -216,6 +220,10 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
     for (let i = start; i < end; ++i) {
       const t = this.#at(i);
       const m: Weighted = t.name === undefined ? { role: t.role, content: t.text } : { role: t.role, content: t.text, name: t.name };
+      if (o.stamps) {
+        m.sender = t.sender;
+        m.timestampMs = t.firstTimestampMs;
+      }
       if (t.role === 'assistant') {
         if (i < this.#trained) m.weight = 0;
         else ++this.#taught;
