@@ -63,7 +63,7 @@ export function humanText(r: FileValidation): string {
   const section = (title: string, issues: IssueSummary[]) => {
     const total = issues.reduce((n, i) => n + i.count, 0);
     out.push(`${title}: ${total === 0 ? 'none' : num(total)}`);
-    for (const i of issues) out.push(`  ${i.kind}: ${num(i.count)} — ${i.description}; ${linesOf(i)}`);
+    for (const i of issues) out.push(i.lines.length ? `  ${i.kind}: ${num(i.count)} — ${i.description}; ${linesOf(i)}` : `  ${i.kind} — ${i.description}`);
   };
   section('errors', r.errors);
   section('warnings', r.warnings);

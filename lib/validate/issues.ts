@@ -24,6 +24,7 @@ export const WARNING_KINDS = {
   ends_on_user: 'ends on a user message: nothing after the last assistant message is trained',
   invalid_name: '"name" not 1 to 64 of a-z, A-Z, 0-9, _ and -',
   over_token_limit: 'more tokens than the limit: the trainer truncates the example',
+  too_few_examples: 'fewer than 10 examples: OpenAI refuses such a training file',
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

@@ -44,6 +44,9 @@ export interface Validator {
   result(): ValidationResult;
 }
 
+/** OpenAI's minimum number of training examples. */
+export const MIN_EXAMPLES = 10;
+
 export function createValidator(options: ValidatorOptions): Validator {
   const { encoding, limit } = options;
   const errors = new IssueTally<ErrorKind>(ERROR_KINDS);
@@ -79,12 +82,15 @@ export function createValidator(options: ValidatorOptions): Validator {
     },
     result() {
       const epochs = defaultEpochs(counts.examples);
+      const warningList = warnings.summaries();
+      // about the whole file, so at no line (last in WARNING_KINDS, so last here too)
+      if (counts.examples < MIN_EXAMPLES) warningList.push({ kind: 'too_few_examples', description: WARNING_KINDS.too_few_examples, count: 1, lines: [] });
       return {
         valid: errors.total === 0,
         lines,
         examples: counts.examples,
         errors: errors.summaries(),
-        warnings: warnings.summaries(),
+        warnings: warningList,
         encoding: encoding.name,
         limit,
         tokens: counts.distribution(),

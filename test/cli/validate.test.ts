@@ -32,7 +32,8 @@ t.test('warnings only: exit 0', async (t) => {
   const r = await runCli(['validate', fixture('warnings-only.jsonl')]);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.match(r.stdout, /^warnings: 3$/m);
+  t.match(r.stdout, /^warnings: 4$/m);
+  t.match(r.stdout, /^  too_few_examples — fewer than 10 examples/m);
   t.match(r.stdout, /no limit: give --model or --max-tokens/);
   t.match(r.stdout, /^valid: no errors$/m);
 });
@@ -41,7 +42,8 @@ t.test('--json: one JSON object, the same report', async (t) => {
   const r = await runCli(['validate', fixture('bom-crlf.jsonl'), '--model', 'gpt-3.5-turbo', '--json']);
   t.equal(r.code, 0);
   const report = JSON.parse(r.stdout) as Record<string, unknown>;
-  t.match(report, { file: fixture('bom-crlf.jsonl'), model: 'gpt-3.5-turbo', encoding: 'cl100k_base', limit: 16_385, valid: true, lines: 2, examples: 2, errors: [], warnings: [], overLimit: 0, epochs: 25 });
+  t.match(report, { file: fixture('bom-crlf.jsonl'), model: 'gpt-3.5-turbo', encoding: 'cl100k_base', limit: 16_385, valid: true, lines: 2, examples: 2, errors: [], overLimit: 0, epochs: 25 });
+  t.same((report['warnings'] as { kind: string }[]).map((w) => w.kind), ['too_few_examples']);
   t.match(report['tokens'], { examples: 2, min: Number, max: Number, mean: Number, median: Number, p5: Number, p95: Number });
   const bad = JSON.parse((await runCli(['validate', fixture('every-kind.jsonl'), '--json'])).stdout) as { valid: boolean; errors: { kind: string; lines: number[] }[] };
   t.equal(bad.valid, false);

@@ -13,14 +13,17 @@ const kinds = (lines: string[], limit: number | null = null) => {
   const v = createValidator({ encoding, limit });
   lines.forEach((line, i) => v.push(line, i + 1));
   const r = v.result();
-  return { r, errors: Object.fromEntries(r.errors.map((e) => [e.kind, e.lines])), warnings: Object.fromEntries(r.warnings.map((e) => [e.kind, e.lines])) };
+  // too_few_examples (about the file, at no line) has its own test
+  const warnings = r.warnings.filter((w) => w.kind !== 'too_few_examples');
+  return { r, errors: Object.fromEntries(r.errors.map((e) => [e.kind, e.lines])), warnings: Object.fromEntries(warnings.map((e) => [e.kind, e.lines])) };
 };
 const line = (...messages: unknown[]) => JSON.stringify({ messages });
 
 t.test('a valid example: no error, no warning, its tokens', async (t) => {
   const { r } = kinds([line({ role: 'user', content: 'Hello world' }, { role: 'assistant', content: 'Hello world' })]);
   t.equal(r.valid, true);
-  t.same([r.errors, r.warnings], [[], []]);
+  t.same(r.errors, []);
+  t.same(r.warnings.map((w) => w.kind), ['too_few_examples'], 'one example: fewer than 10');
   t.equal(r.tokens!.total, 15);
   t.equal(r.examples, 1);
   t.equal(r.epochs, 25);
@@ -81,5 +84,18 @@ t.test('lines too long and blank lines; lines counted to the last one seen', asy
   t.equal(r.tokens, null);
   t.equal(r.epochs, 0);
   t.same(r.errors.map((e) => [e.kind, e.lines, e.details]), [['line_too_long', [2], ['70000000 bytes']]]);
-  t.same(r.warnings.map((e) => [e.kind, e.lines]), [['blank_line', [1, 3]]]);
+  t.same(r.warnings.map((e) => [e.kind, e.lines]), [['blank_line', [1, 3]], ['too_few_examples', []]]);
+});
+
+t.test('fewer than 10 examples: a warning about the file, at no line; result() may be asked twice', async (t) => {
+  const ex = line({ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' });
+  const nine = createValidator({ encoding, limit: null });
+  for (let i = 1; i <= 9; i++) nine.push(ex, i);
+  nine.result();
+  t.same(nine.result().warnings, [{ kind: 'too_few_examples', description: nine.result().warnings[0]!.description, count: 1, lines: [] }]);
+  t.equal(nine.result().valid, true, 'a warning, not an error');
+  const ten = createValidator({ encoding, limit: null });
+  for (let i = 1; i <= 10; i++) ten.push(ex, i);
+  t.same(ten.result().warnings, []);
+  t.same(createValidator({ encoding, limit: null }).result().warnings.map((w) => w.kind), ['too_few_examples'], 'an empty file');
 });
