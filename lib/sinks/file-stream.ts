@@ -20,7 +20,7 @@ export interface FileStreamOptions {
   flush?: boolean;
 }
 
-/** A WriteStream on `path` (or `options.fd`) whose errors name `name`. */
+/** A WriteStream on `path` (or `options.fd`) whose errors name `name`; see {@link closed} for them. */
 export function createFileStream(path: string, name: string, options: FileStreamOptions = {}): WriteStream {
   const named = (err: NodeJS.ErrnoException | null) => (err === null || err.code === 'EPIPE' ? err : ioError('write', name, err));
   // the fs functions the stream calls, each with its error named (WriteStream's `fs` option)
@@ -32,12 +32,16 @@ export function createFileStream(path: string, name: string, options: FileStream
     fsync: (fd: number, cb: (err: Error | null) => void) => fsync(fd, (err) => cb(named(err))),
     close: (fd: number, cb: (err: Error | null) => void) => close(fd, (err) => cb(named(err))),
   };
-  return createWriteStream(path, {
+  const stream = createWriteStream(path, {
     ...(options.fd !== undefined ? { fd: options.fd } : { flags: 'w' }),
     highWaterMark: WRITE_BUFFER,
     flush: options.flush ?? false,
     fs,
   } as Parameters<typeof createWriteStream>[1]);
+  // a write fails after the writer has stopped listening (writes are buffered): never an
+  // unhandled 'error' event; the error stays in `stream.errored`, and commit rejects with it
+  stream.on('error', () => {});
+  return stream;
 }
 
 /** Resolves once `stream` has closed its file (after its last write, and fsync with `flush`); rejects with its error. */

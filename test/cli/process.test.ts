@@ -1,9 +1,10 @@
 /**
- * The process around the data: a reader that goes away (`| head -1`), SIGINT / SIGTERM mid-run, and
- * I/O failures on `-o` (RELIABILITY.md #17, #18, #19).
+ * The process around the data: a reader that goes away (`| head -1`), SIGINT / SIGTERM / SIGHUP
+ * mid-run, what `-o` writes to (a device or FIFO in place, `-` and /dev/stdout as stdout), and I/O
+ * failures on `-o` (docs/reliability.md). Signals during an export: test/cli/signals.test.ts.
  */
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { cliEnv, CLI_PATH, collect, fixture, looksLikeStackTrace, runCli, spawnCli, tempDir, waitFor } from '../support/cli.js';
@@ -94,11 +95,11 @@ async function interrupted(t: { teardown(fn: () => void): void }, signal: NodeJS
   return { r, dir, seen, ms: Date.now() - sentAt };
 }
 
-t.test('SIGINT / SIGTERM mid-run with -o', async (t) => {
-  // both runs at once: a hung run costs its grace period only once
-  const runs = await Promise.all((['SIGINT', 'SIGTERM'] as const).map(async (signal) => ({ signal, ...(await interrupted(t, signal)) })));
+t.test('SIGINT / SIGTERM / SIGHUP mid-run with -o', async (t) => {
+  // the runs at once: a hung run costs its grace period only once
+  const runs = await Promise.all((['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map(async (signal) => ({ signal, ...(await interrupted(t, signal)) })));
   for (const { signal, r, dir, seen, ms } of runs) {
-    const code = signal === 'SIGINT' ? 130 : 143;
+    const code = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }[signal];
     t.test(`${signal}: nothing left behind`, async (t) => {
       t.ok(seen.every((f) => f !== 'train.jsonl'), `mid-run: only a temporary file existed (${seen.join(', ')})`);
       t.same(readdirSync(dir), [], 'no output file and no temporary file left');
@@ -124,6 +125,37 @@ t.test(`SIGINT once stdin has ended: exit 130, nothing left`, async (t) => {
   const r = await done;
   t.equal(r.code, 130, 'exit 130');
   t.same(readdirSync(dir), [], 'no output file, no temporary file');
+});
+
+t.test('-o to what is not a regular file: written in place, never replaced', async (t) => {
+  t.test('-o /dev/null: exit 0, still a character device', { skip: existsSync('/dev/null') ? false : 'no /dev/null' }, async (t) => {
+    const r = await runCli([...ME, fixture('thread.json'), '-o', '/dev/null']);
+    t.equal(r.code, 0);
+    t.equal(r.stdout, '');
+    t.ok(statSync('/dev/null').isCharacterDevice(), 'still a character device');
+  });
+
+  t.test('-o /dev/full: exit 3, an error naming /dev/full, no stack trace', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async (t) => {
+    const r = await runCli([...ME, fixture('thread.json'), '-o', '/dev/full']);
+    t.equal(r.code, 3);
+    t.match(r.stderr, 'error: cannot write /dev/full: no space left on device (ENOSPC)');
+    t.notOk(looksLikeStackTrace(r.stderr), 'no stack trace');
+    t.ok(statSync('/dev/full').isCharacterDevice(), 'still a character device');
+  });
+
+  t.test('-o - and -o /dev/stdout: the data on stdout', async (t) => {
+    const plain = await runCli([...ME, fixture('thread.json')]);
+    t.equal(plain.code, 0);
+    t.ok(plain.stdout.length > 0);
+    const dash = await runCli([...ME, fixture('thread.json'), '-o', '-']);
+    t.equal(dash.code, 0);
+    t.equal(dash.stdout, plain.stdout, '-o -');
+    if (existsSync('/dev/stdout')) {
+      const dev = await runCli([...ME, fixture('thread.json'), '-o', '/dev/stdout']);
+      t.equal(dev.code, 0, dev.stderr);
+      t.equal(dev.stdout, plain.stdout, '-o /dev/stdout');
+    }
+  });
 });
 
 t.test('I/O errors on -o: exit 3, a clean message', async (t) => {

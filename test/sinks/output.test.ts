@@ -118,7 +118,7 @@ t.test('/dev/null is written in place and stays a character device', { skip: exi
 
 t.test('/dev/full: ENOSPC as an IoError naming it', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async (t) => {
   const out = openOutput('/dev/full', new PassThrough());
-  const failed = new Promise<Error>((resolve) => out.sink.on('error', resolve));
+  const failed = new Promise<Error>((resolve) => out.sink.once('error', resolve));
   out.sink.write('x\n');
   const err = await failed;
   t.type(err, IoError);
@@ -126,6 +126,13 @@ t.test('/dev/full: ENOSPC as an IoError naming it', { skip: existsSync('/dev/ful
   await t.rejects(out.commit(), { code: 'FBS_IO' });
   await out.abort();
   t.ok(statSync('/dev/full').isCharacterDevice(), 'still a character device');
+});
+
+t.test('/dev/full, the error after the writer stopped listening: commit rejects with it, no unhandled error', { skip: existsSync('/dev/full') ? false : 'no /dev/full' }, async (t) => {
+  const out = openOutput('/dev/full', new PassThrough());
+  out.sink.write('x\n'); // buffered: the write fails later, with nobody listening
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await t.rejects(out.commit(), { code: 'FBS_IO', message: 'cannot write /dev/full: no space left on device (ENOSPC)' });
 });
 
 const mkfifo = spawnSync('mkfifo', ['--help']).error ? 'needs mkfifo' : false;
