@@ -58,17 +58,12 @@ export interface TokenEncoding {
 // text instead of throwing (gpt-tokenizer's default, like tiktoken's encode())
 const AS_TEXT = Object.freeze({ disallowedSpecial: new Set<string>() });
 
-const loaded = new Map<EncodingName, Promise<TokenEncoding>>();
-
-/** Load one encoding (once per process); only the module of that encoding is imported. */
-export function loadEncoding(name: EncodingName): Promise<TokenEncoding> {
-  let encoding = loaded.get(name);
-  if (!encoding) {
-    const module = name === 'cl100k_base' ? import('gpt-tokenizer/encoding/cl100k_base') : import('gpt-tokenizer/encoding/o200k_base');
-    encoding = module.then((m) => ({ name, count: (text: string) => m.countTokens(text, AS_TEXT) }));
-    loaded.set(name, encoding);
-  }
-  return encoding;
+/**
+ * Load one encoding (once per process, shared with {@link tokenCounter}); only the module of that
+ * encoding is loaded. Its CommonJS build, so that a pipeline stage can load it synchronously too.
+ */
+export async function loadEncoding(name: EncodingName): Promise<TokenEncoding> {
+  return { name, count: countFor(name) };
 }
 
 /** The fixed costs of the cookbook's count: every message, a `name`, and every example's reply primer. */
@@ -131,7 +126,17 @@ export function upperBoundExampleTokens(messages: readonly Readonly<Record<strin
   return tokens;
 }
 
-const syncLoaded = new Map<EncodingName, (text: string) => number>();
+const counters = new Map<EncodingName, (text: string) => number>();
+
+function countFor(name: EncodingName): (text: string) => number {
+  let count = counters.get(name);
+  if (!count) {
+    const m = createRequire(import.meta.url)(`gpt-tokenizer/cjs/encoding/${name}`) as { countTokens(text: string, options: object): number };
+    count = (text: string) => m.countTokens(text, AS_TEXT);
+    counters.set(name, count);
+  }
+  return count;
+}
 
 /**
  * A synchronous counter for a pipeline stage, loading the encoding on the first count (a stage
@@ -139,13 +144,5 @@ const syncLoaded = new Map<EncodingName, (text: string) => number>();
  */
 export function tokenCounter(name: EncodingName): (text: string) => number {
   let count: ((text: string) => number) | undefined;
-  return (text) => {
-    count ??= syncLoaded.get(name);
-    if (!count) {
-      const m = createRequire(import.meta.url)(`gpt-tokenizer/cjs/encoding/${name}`) as { countTokens(text: string, options: object): number };
-      count = (t: string) => m.countTokens(t, AS_TEXT);
-      syncLoaded.set(name, count);
-    }
-    return count(text);
-  };
+  return (text) => (count ??= countFor(name))(text);
 }
