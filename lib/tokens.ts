@@ -63,8 +63,12 @@ const AS_TEXT = Object.freeze({ disallowedSpecial: new Set<string>() });
  * encoding is loaded. Its CommonJS build, so that a pipeline stage can load it synchronously too.
  */
 export async function loadEncoding(name: EncodingName): Promise<TokenEncoding> {
-  return { name, count: countFor(name) };
+  let encoding = encodings.get(name);
+  if (!encoding) encodings.set(name, (encoding = { name, count: countFor(name) }));
+  return encoding;
 }
+
+const encodings = new Map<EncodingName, TokenEncoding>();
 
 /** The fixed costs of the cookbook's count: every message, a `name`, and every example's reply primer. */
 export const TOKENS_PER_MESSAGE = 3;

@@ -135,8 +135,8 @@ t.test('upperBoundTokens is the UTF-8 length and never below the count (emoji, C
 });
 
 t.test('loadEncoding: loaded once, named', async (t) => {
-  const a = loadEncoding('cl100k_base');
-  t.equal(a, loadEncoding('cl100k_base'), 'the same promise');
-  t.equal((await a).name, 'cl100k_base');
+  const a = await loadEncoding('cl100k_base');
+  t.equal(a.count, (await loadEncoding('cl100k_base')).count, 'the same counter');
+  t.equal(a.name, 'cl100k_base');
   t.equal((await loadEncoding('o200k_base')).name, 'o200k_base');
 });
