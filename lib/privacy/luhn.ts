@@ -48,26 +48,40 @@ export function findCards(text: string, out: PiiSpan[]): void {
   CANDIDATE.lastIndex = 0;
   for (let m = CANDIDATE.exec(text); m; m = CANDIDATE.exec(text)) {
     const raw = m[0];
-    if (isCardNumber(raw.replace(/[ -]/g, ''))) {
+    const groups: { start: number; digits: string }[] = [];
+    for (const g of raw.matchAll(/\d+/g)) groups.push({ start: g.index, digits: g[0] });
+    if (isCardShaped(groups.map((g) => g.digits.length)) && isCardNumber(groups.map((g) => g.digits).join(''))) {
       out.push({ start: m.index, end: m.index + raw.length, kind: 'cards' });
-    } else if (raw.includes(' ')) {
-      findCardInGroups(raw, m.index, out);
+    } else if (groups.length > 1) {
+      findCardInGroups(groups, m.index, out);
     }
   }
 }
 
 /**
- * A spaced run longer than its card ("2 tickets 4111 1111 1111 1111 3" reads as one run when the
- * words are gone): look for a card-shaped stretch of whole groups, 4-4-4-4(-1..3) or Amex/Diners
- * 4-6-5 / 4-6-4, so that arbitrary sub-runs do not get a 1-in-10 Luhn chance each.
+ * Solid, in a grouping cards are printed in, or in groups of at least three digits. A short group
+ * at an end is more likely a neighbouring number ("4111 1111 1111 1111 3 days"): that run is
+ * searched for a card-shaped stretch instead.
  */
-function findCardInGroups(raw: string, offset: number, out: PiiSpan[]): void {
-  const groups: { start: number; digits: string }[] = [];
-  for (const g of raw.matchAll(/\d+/g)) groups.push({ start: g.index, digits: g[0] });
+function isCardShaped(lengths: readonly number[]): boolean {
+  return lengths.length === 1 || lengths.every((n) => n >= 3) || CARD_SHAPES.some((shape) => shape.length === lengths.length && sameShape(shape, lengths, 0));
+}
+
+function sameShape(shape: readonly number[], lengths: readonly number[], from: number): boolean {
+  if (from + shape.length > lengths.length) return false;
+  return shape.every((len, k) => lengths[from + k] === len);
+}
+
+/**
+ * A run longer than its card ("2 tickets 4111 1111 1111 1111 3" reads as one run): look for a
+ * stretch of whole groups in a card grouping, not for any sub-run, so that arbitrary stretches do
+ * not each get a 1-in-10 chance at Luhn.
+ */
+function findCardInGroups(groups: readonly { start: number; digits: string }[], offset: number, out: PiiSpan[]): void {
+  const lengths = groups.map((g) => g.digits.length);
   for (let i = 0; i < groups.length; i++) {
     for (const shape of CARD_SHAPES) {
-      if (i + shape.length > groups.length) continue;
-      if (!shape.every((len, k) => groups[i + k]!.digits.length === len)) continue;
+      if (!sameShape(shape, lengths, i)) continue;
       const digits = groups.slice(i, i + shape.length).map((g) => g.digits).join('');
       if (!isCardNumber(digits)) continue;
       const last = groups[i + shape.length - 1]!;
@@ -78,6 +92,7 @@ function findCardInGroups(raw: string, offset: number, out: PiiSpan[]): void {
   }
 }
 
+// the common lengths first: a number after a 16-digit card is more likely a count than its tail
 const CARD_SHAPES: readonly (readonly number[])[] = [
-  [4, 4, 4, 4, 3], [4, 4, 4, 4, 2], [4, 4, 4, 4, 1], [4, 4, 4, 4], [4, 6, 5], [4, 6, 4],
+  [4, 4, 4, 4], [4, 6, 5], [4, 6, 4], [4, 4, 4, 4, 3], [4, 4, 4, 3], [4, 4, 4, 2], [4, 4, 4, 1], [4, 4, 5],
 ];

@@ -80,6 +80,19 @@ class TextRedactor implements Redactor {
 
   redact(text: string): Redaction {
     if (!this.#gate.test(text)) return { text, counts: NO_COUNTS };
+    let result = this.#once(text);
+    // a replacement can free a neighbour: "ada@example.com+44 20 7946 0958" has no phone until the
+    // email is gone (a letter before `+` is no number's start); a few passes reach the fixed point
+    for (let pass = 1; pass < MAX_PASSES && result.text !== text && this.#gate.test(result.text); pass++) {
+      const next = this.#once(result.text);
+      if (next.text === result.text) break;
+      text = result.text;
+      result = { text: next.text, counts: addCounts(result.counts, next.counts) };
+    }
+    return result;
+  }
+
+  #once(text: string): Redaction {
     const spans: PiiSpan[] = [];
     if (this.#emails) findEmails(text, spans);
     if (this.#urls) findUrls(text, spans);
@@ -88,6 +101,12 @@ class TextRedactor implements Redactor {
     if (spans.length === 0) return { text, counts: NO_COUNTS };
     return replaceSpans(text, resolveOverlaps(spans));
   }
+}
+
+const MAX_PASSES = 4;
+
+function addCounts(a: RedactionCounts, b: RedactionCounts): RedactionCounts {
+  return { emails: a.emails + b.emails, phones: a.phones + b.phones, urls: a.urls + b.urls, cards: a.cards + b.cards };
 }
 
 function replaceSpans(text: string, spans: readonly PiiSpan[]): Redaction {
