@@ -68,26 +68,24 @@ export function findHttpUrls(text: string): PiiSpan[] {
 }
 
 function trimmedLength(raw: string): number {
+  // brackets counted once, then kept up to date as the end moves back
+  const open: Record<string, number> = { '(': 0, '[': 0, '{': 0 };
+  const closed: Record<string, number> = { ')': 0, ']': 0, '}': 0 };
+  for (const ch of raw) {
+    if (ch in open) open[ch]!++;
+    else if (ch in closed) closed[ch]!++;
+  }
   let end = raw.length;
   for (;;) {
     const last = raw[end - 1]!;
-    if (TRAILING.test(last)) {
-      end--;
-      continue;
-    }
     const opener = CLOSERS[last];
-    if (opener !== undefined && count(raw, opener, end) < count(raw, last, end)) {
+    if (TRAILING.test(last) || (opener !== undefined && open[opener]! < closed[last]!)) {
+      if (opener !== undefined) closed[last]!--;
       end--;
       continue;
     }
     return end;
   }
-}
-
-function count(s: string, ch: string, end: number): number {
-  let n = 0;
-  for (let i = s.indexOf(ch); i !== -1 && i < end; i = s.indexOf(ch, i + 1)) n++;
-  return n;
 }
 
 /** The text between the spans (each span left as a space). */
