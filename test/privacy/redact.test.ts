@@ -45,7 +45,7 @@ t.test('urls: schemes, www., bare domains with a path or a real TLD; not files, 
   const r = only('urls');
   t.equal(redacted(r, 'see https://example.com/a?b=1.'), 'see [url].', 'a full stop ends the sentence, not the link');
   t.equal(redacted(r, '(see https://x.com/a_(b))'), '(see [url])', 'brackets inside the link kept, the closing one outside left');
-  t.equal(redacted(r, '((see https://x.com/a_(b))).'), '((see [url]))).', 'only its own brackets');
+  t.equal(redacted(r, '((see https://x.com/a_(b))).'), '((see [url])).', 'only its own brackets');
   t.equal(redacted(r, 'at example.com/path ok'), 'at [url] ok');
   t.equal(redacted(r, 'www.example.org, or shop.de'), '[url], or [url]');
   t.equal(redacted(r, 'mailto:ada@example.com'), '[url]');
