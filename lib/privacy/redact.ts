@@ -60,7 +60,7 @@ class TextRedactor implements Redactor {
   readonly #phones: boolean;
   readonly #urls: boolean;
   readonly #cards: boolean;
-  readonly #country;
+  readonly #country: ReturnType<typeof checkCountry>;
   readonly #gate: RegExp;
 
   constructor(kinds: ReadonlySet<PiiKind>, country: ReturnType<typeof checkCountry>) {
@@ -95,7 +95,7 @@ class TextRedactor implements Redactor {
   #once(text: string): Redaction {
     const spans: PiiSpan[] = [];
     if (this.#emails) findEmails(text, spans);
-    if (this.#urls) findUrls(text, spans);
+    if (this.#urls) findUrls(text, spans, spans.slice());
     if (this.#phones) findPhones(text, this.#country, spans);
     if (this.#cards) findCards(text, spans);
     if (spans.length === 0) return { text, counts: NO_COUNTS };

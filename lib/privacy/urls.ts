@@ -42,11 +42,16 @@ function isBareFileLike(raw: string): boolean {
   return AMBIGUOUS_TLDS.has(raw.slice(dot + 1).toLowerCase());
 }
 
-export function findUrls(text: string, out: PiiSpan[]): void {
+/**
+ * `known`: spans other detectors found already (emails): linkify-it is not called for a dot that
+ * only they hold (`ada.lovelace@example.com`), and whatever it finds still joins them.
+ */
+export function findUrls(text: string, out: PiiSpan[], known: readonly PiiSpan[] = []): void {
   if (!MAY_HOLD_URL.test(text)) return;
   const http = findHttpUrls(text);
   for (const s of http) out.push(s);
-  if (http.length > 0 && !MAY_HOLD_URL.test(outside(text, http))) return;
+  const covered = known.length === 0 ? http : [...http, ...known].sort((a, b) => a.start - b.start);
+  if (covered.length > 0 && !MAY_HOLD_URL.test(outside(text, covered))) return;
   const found = linkify.match(text);
   if (!found) return;
   for (const m of found) {
@@ -88,13 +93,14 @@ function trimmedLength(raw: string): number {
   }
 }
 
-/** The text between the spans (each span left as a space). */
+/** The text between the spans (each span left as a space); spans sorted by start, may overlap. */
 function outside(text: string, spans: readonly PiiSpan[]): string {
   let rest = '';
   let from = 0;
   for (const s of spans) {
-    rest += text.slice(from, s.start) + ' ';
-    from = s.end;
+    if (s.start > from) rest += text.slice(from, s.start);
+    rest += ' ';
+    from = Math.max(from, s.end);
   }
   return rest + text.slice(from);
 }

@@ -84,6 +84,8 @@ t.test('overlaps: one replacement, the outer', async (t) => {
   t.equal(redacted(all, 'https://wa.me/+14155552671'), '[url]', 'a phone inside a URL');
   t.equal(redacted(all, 'https://pay.example.com/4111111111111111'), '[url]', 'a card inside a URL');
   t.same(all.redact('https://example.com/?u=ada@example.com').counts, { emails: 0, phones: 0, urls: 1, cards: 0 });
+  t.equal(redacted(all, 'ada.lovelace@example.com, see shop.de or example.com/x'), '[email], see [url] or [url]', 'links beside an email are still read');
+  t.equal(redacted(all, 'ada.lovelace@example.com, https://x.com and www.example.org'), '[email], [url] and [url]');
   t.equal(redacted(only('emails'), 'https://example.com/?u=ada@example.com'), 'https://example.com/?u=[email]', 'the inner one when the outer kind is not asked');
 });
 
