@@ -1,5 +1,5 @@
 /**
- * The memory acceptance test (DESIGN.md "Ordering and memory": memory never grows with input size,
+ * The memory acceptance test (docs/architecture.md, "Memory": memory never grows with input size,
  * not with a 4 GB single file on stdin). The built CLI, with a 64 MB V8 heap, converts a >= 300 MB
  * single newest-first thread read from its stdin. The thread is generated on the fly by the built
  * generator (dist/bench/generate.js) in a process of its own whose stdout is the CLI's stdin: nothing

@@ -1,5 +1,5 @@
 /**
- * One thread of a whole export as a unit of work (DESIGN.md "Whole exports and parallelism"): a
+ * One thread of a whole export as a unit of work (docs/architecture.md, "Export flow"): a
  * serializable description ({@link ThreadJob}, the {@link StageOptions}) that can cross to a worker
  * thread, and {@link runThreadJob}, which runs the whole per-thread pipeline in whatever thread it
  * is called from (open parts → tokenize → decode → order → … → serialize) and hands the finished
@@ -116,9 +116,10 @@ export interface PieceBuffers {
 export const DEFAULT_PIECE_BYTES = 1024 * 1024;
 
 /**
- * Piece buffers given back to be filled again (see `Run.piece` in parallel.ts), for
- * {@link JobEnv.pieces}. Keeps at most `max`; a buffer of another size is left to the GC. Without
- * it, every piece, and each thread's last one, was a new 1 MiB buffer that only a GC gave back.
+ * Piece buffers given back to be filled again (see `OrderedOutput.store`,
+ * lib/export/ordered-output.ts), for {@link JobEnv.pieces}. Keeps at most `max`; a buffer of
+ * another size is left to the GC. Without it, every piece, and each thread's last one, was a new
+ * 1 MiB buffer that only a GC gave back.
  */
 export class PiecePool implements PieceBuffers {
   readonly #spare: ArrayBuffer[] = [];
