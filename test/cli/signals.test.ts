@@ -7,10 +7,15 @@
  * Before: SIGHUP killed the process, leaving the `.tmp` beside the output and the temporary
  * folders; SIGINT / SIGTERM could crash with ERR_STREAM_DESTROYED while the writer still wrote.
  */
+import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { writeThreadParts } from '../../bench/generate.js';
+import type { Io } from '../../cli/io.js';
+import { withSignals } from '../../cli/output.js';
+import { IoError } from '../../lib/errors.js';
 import { collect, looksLikeStackTrace, spawnCli, tempDir, waitFor } from '../support/cli.js';
 
 // one subtest per signal, at once: each sweeps its moments in turn
@@ -21,6 +26,44 @@ const SIGNALS = [
   ['SIGTERM', 143],
   ['SIGHUP', 129],
 ] as const;
+/** An Io whose signals are an emitter, and what it said on stderr. */
+function fakeIo() {
+  const stderr = new PassThrough();
+  let said = '';
+  stderr.on('data', (d: Buffer) => (said += d.toString()));
+  const io: Io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr, stderrIsTTY: false, signals: new EventEmitter() };
+  return { io, said: () => said };
+}
+
+t.test('withSignals: a signal aborts the run, which unwinds before the exit code comes', async (t) => {
+  for (const [signal, code] of SIGNALS) {
+    const { io, said } = fakeIo();
+    let unwound = false;
+    const result = withSignals(io, async (abortSignal) => {
+      io.signals.emit(signal);
+      io.signals.emit(signal); // a second one while unwinding changes nothing
+      t.ok(abortSignal.aborted, `${signal}: aborted`);
+      t.match(abortSignal.reason, { name: 'AbortError', signal, message: new RegExp(signal) });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      unwound = true;
+      throw abortSignal.reason;
+    });
+    t.equal(await result, code, `${signal}: ${code}`);
+    t.ok(unwound, 'after the work unwound');
+    t.equal(said(), '', 'nothing said');
+    t.equal(io.signals.listenerCount(signal), 0, 'listeners removed');
+  }
+});
+
+t.test('withSignals: without a signal, the work\'s code, or its error\'s', async (t) => {
+  const { io, said } = fakeIo();
+  t.equal(await withSignals(io, async () => 1), 1);
+  t.equal(await withSignals(io, async () => Promise.reject(new IoError('cannot write /dev/full: no space left on device (ENOSPC)'))), 3);
+  t.match(said(), 'fbstream: error: cannot write /dev/full: no space left on device (ENOSPC)');
+  t.equal(await withSignals(io, async () => Promise.reject(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))), 0, 'EPIPE: 0');
+  t.notMatch(said(), /EPIPE/, 'quietly');
+});
+
 /** After the output's temporary file appears, ms. */
 const DELAYS = [0, 150, 400, 800, 1300];
 const MB = 1024 * 1024;

@@ -144,7 +144,7 @@ t.test('a FIFO is written in place, to its reader', { skip: mkfifo }, async (t) 
   const out = openOutput(fifo, new PassThrough());
   // the reader comes after the writer: both opens are asynchronous, nothing blocks this thread
   const chunks: Buffer[] = [];
-  const read = new Promise<void>((resolve, reject) => createReadStream(fifo).on('data', (d: Buffer) => chunks.push(d)).on('end', resolve).on('error', reject));
+  const read = new Promise<void>((resolve, reject) => createReadStream(fifo).on('data', (d) => void chunks.push(d as Buffer)).on('end', resolve).on('error', reject));
   await writeAndCommit(out, 'line 1\nline 2\n');
   await read;
   t.equal(Buffer.concat(chunks).toString(), 'line 1\nline 2\n');
