@@ -3,15 +3,21 @@
  * the intended text, and be deterministic, since the memory test and the benchmarks rest on it.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
-  generateThread, metaString, metaStringify, parseSize, threadStream, writeThreadFile, writeThreadParts,
-  DEFAULT_OWNER, DEFAULT_FRIEND, type GeneratedKind, type ThreadOptions, type ThreadStats,
+  e2eeFileText, generateThread, metaString, metaStringify, parseSize, planRealThreads, probit, threadStream, writeThreadFile, writeThreadParts,
+  DEFAULT_OWNER, DEFAULT_FRIEND, E2EE_START_MS, REAL_SHAPE, type GeneratedKind, type ThreadOptions, type ThreadStats,
 } from '../bench/generate.js';
+import { writeExport, SECTIONS } from '../bench/export.js';
+import { openExport } from '../lib/export/open-export.js';
+
+/** bench/export.ts's default shape, 5 MB, seed 1, media x0.2: written by the code before the real shape. */
+const BIG_5MB_DIGEST = '2790efb4da2535aa66c11736f5b6616faef8c51573267e9e17ca6561e8517a5d';
 
 interface Collected {
   text: string;
@@ -224,4 +230,106 @@ t.test('command line (built)', async (t) => {
   t.equal(stats.bytes, r.stdout.length);
   const bad = spawnSync(process.execPath, [cli, '--bogus']);
   t.equal(bad.status, 2);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The real export shape (issue 18): thousands of small threads, a heavy tail, every section, E2EE halves
+
+/** The p-quantile of sorted numbers (nearest rank). */
+const quantile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+
+/** One digest of a folder's files: relative paths and contents, in path order. */
+function treeDigest(root: string): string {
+  const hash = createHash('sha256');
+  const visit = (rel: string) => {
+    for (const d of readdirSync(join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) visit(r);
+      else hash.update(`${r}\0`).update(createHash('sha256').update(readFileSync(join(root, r))).digest());
+    }
+  };
+  visit('');
+  return hash.digest('hex');
+}
+
+t.test('real shape: messages per thread fit the real inbox quantiles, scaled to the size', async (t) => {
+  t.ok(Math.abs(probit(0.9) - 1.2815516) < 1e-6 && Math.abs(probit(0.5)) < 1e-9 && Math.abs(probit(0.01) + 2.3263479) < 1e-6, 'probit');
+  const small = planRealThreads(20e6, 1);
+  t.ok(small.length >= 300 && small.length <= 450, `20 MB: ${small.length} threads`);
+  const counts = small.map((x) => x.messages).sort((a, b) => a - b);
+  const near = (got: number, want: number, tol: number, what: string) => t.ok(Math.abs(got / want - 1) <= tol, `${what}: ${got}, want ${want} ±${tol * 100}%`);
+  near(quantile(counts, 0.5), REAL_SHAPE.median, 0.1, 'median');
+  near(quantile(counts, 0.9), REAL_SHAPE.p90, 0.1, 'p90');
+  t.ok(counts.at(-1)! > 20 * REAL_SHAPE.median, `a heavy tail: max ${counts.at(-1)}`);
+  t.ok(counts.filter((c) => c < 100).length > small.length / 2, 'most threads under 100 messages');
+  const est = counts.reduce((a, b) => a + b, 0) * REAL_SHAPE.bytesPerMessage;
+  near(est, 20e6, 0.1, 'estimated bytes of the thread files');
+
+  const full = planRealThreads(300e6, 1);
+  t.ok(full.length >= 4500 && full.length <= 5800, `300 MB: ${full.length} threads (the real inbox: 5,732)`);
+  const fc = full.map((x) => x.messages).sort((a, b) => a - b);
+  near(quantile(fc, 0.5), 76, 0.05, '300 MB median');
+  near(quantile(fc, 0.9), 337, 0.05, '300 MB p90');
+  t.ok(fc.at(-1)! >= 40_000 && fc.at(-1)! <= 70_000, `300 MB max ${fc.at(-1)} (the real inbox: 60,000)`);
+  t.throws(() => planRealThreads(1e6, 1, 4), /threads/);
+});
+
+t.test('real shape: every section, groups, E2EE halves, in the real proportions', async (t) => {
+  const plan = planRealThreads(20e6, 7);
+  const n = plan.length;
+  const total = Object.values(REAL_SHAPE.sections).reduce((a, b) => a + b, 0);
+  const median = quantile(plan.map((x) => x.messages).sort((a, b) => a - b), 0.5);
+  for (const [section, real] of Object.entries(REAL_SHAPE.sections)) {
+    const got = plan.filter((x) => x.section === section).length;
+    t.ok(got >= 1 && Math.abs(got - (n * real) / total) <= 1.5, `${section}: ${got} of ${n}`);
+  }
+  t.ok(plan.filter((x) => x.section === 'message_requests' || x.section === 'filtered_threads').every((x) => x.messages <= median), 'requests and filtered threads are small');
+  const groups = plan.filter((x) => x.group);
+  t.ok(groups.length > 0 && groups.every((x) => x.section === 'inbox' || x.section === 'archived_threads'), `${groups.length} group chats, inbox and archived only`);
+  const cut = plan.filter((x) => x.section === 'e2ee_cutover');
+  t.ok(cut.every((x) => x.e2eeMessages >= 1 && !x.group), 'every e2ee_cutover thread is 1:1 with an E2EE half');
+  t.ok(plan.every((x) => (x.section === 'e2ee_cutover') === (x.e2eeMessages > 0)), 'E2EE halves only for cutover threads');
+});
+
+t.test('real shape: deterministic by seed', async (t) => {
+  t.same(planRealThreads(20e6, 3), planRealThreads(20e6, 3), 'same seed, same plan');
+  const other = planRealThreads(20e6, 4);
+  t.notSame(other, planRealThreads(20e6, 3), 'another seed, another plan');
+  t.same(other.map((x) => x.messages).sort((a, b) => a - b), planRealThreads(20e6, 3).map((x) => x.messages).sort((a, b) => a - b), 'the same quantiles');
+  const e = { seed: 5, messages: 40, owner: DEFAULT_OWNER, friend: 'Zoë Martin', threadName: 'Zoë Martin_40' };
+  t.equal(e2eeFileText(e), e2eeFileText(e), 'E2EE file: same seed, same bytes');
+});
+
+t.test('real shape: a written export opens, with each E2EE half joined to its cutover thread', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fbstream-gen-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const options = { size: 3e6, seed: 2, mediaRatio: 0.05, shape: 'real' as const };
+  const stats = writeExport(join(dir, 'a', 'root'), options);
+  t.ok(stats.e2eeRoot && stats.e2eeFiles! > 0, `${stats.e2eeFiles} E2EE files`);
+  t.same(Object.keys(stats.sections).sort(), [...SECTIONS].sort(), 'every section');
+  const opened = await openExport([stats.root, stats.e2eeRoot!]);
+  t.teardown(() => opened.close());
+  const threads = opened.index.threads;
+  const joined = threads.filter((p) => p.joined);
+  t.equal(joined.length, stats.e2eeFiles, 'one joined thread per E2EE file');
+  t.ok(joined.every((p) => p.section === 'e2ee_cutover' && p.joined!.map((j) => j.section).join() === 'e2ee_cutover,e2ee'), 'cutover half, then E2EE half');
+  t.equal(threads.length, stats.threads, 'no E2EE thread left apart');
+  t.same(opened.ambiguousE2ee, []);
+  const e2eeFile = readdirSync(join(stats.e2eeRoot!, 'messages'))[0]!;
+  const doc = JSON.parse(readFileSync(join(stats.e2eeRoot!, 'messages', e2eeFile), 'utf8')) as { participants: string[]; threadName: string; messages: { timestamp: number }[] };
+  t.equal(`${doc.threadName}.json`, e2eeFile);
+  t.ok(doc.messages.every((m, i) => i === 0 || m.timestamp > doc.messages[i - 1]!.timestamp), 'E2EE half oldest-first');
+  t.ok(doc.messages[0]!.timestamp >= E2EE_START_MS, 'after the cutover: no overlap');
+
+  const again = writeExport(join(dir, 'b', 'root'), options);
+  t.equal(treeDigest(join(dir, 'b')), treeDigest(join(dir, 'a')), 'same options, same tree (E2EE download included)');
+  t.equal(again.jsonBytes, stats.jsonBytes);
+});
+
+t.test('big shape: the tree of the default shape is unchanged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fbstream-gen-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeExport(join(dir, 'root'), { size: 5e6, seed: 1, mediaRatio: 0.2 });
+  // the digest of the tree written before the real shape was added
+  t.equal(treeDigest(dir), BIG_5MB_DIGEST);
 });
