@@ -1,14 +1,16 @@
 /**
  * SIGINT, SIGTERM and SIGHUP during an export with `-o`, `--jobs 2` and sort files (the real CLI,
  * dist/cli/fbstream.js: run `npx tsc -p tsconfig.json` first). Each signal is sent at a sweep of
- * moments, from the instant the output's temporary file appears to well into the run. Every time:
+ * moments, from the instant the output's temporary file appears to the writing of the threads
+ * held (see MOMENTS). Every time:
  * exit 130 / 143 / 129 by itself, no error or stack trace, the existing output file untouched,
  * nothing else beside it, and nothing left in TMPDIR (sort runs, the export's held output).
  * Before: SIGHUP killed the process, leaving the `.tmp` beside the output and the temporary
- * folders; SIGINT / SIGTERM could crash with ERR_STREAM_DESTROYED while the writer still wrote.
+ * folders; SIGINT / SIGTERM during the writing crashed with ERR_STREAM_DESTROYED (the output
+ * destroyed in the signal handler while a write was in flight), leaving `fbstream-jobs-*`.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
@@ -64,8 +66,21 @@ t.test('withSignals: without a signal, the work\'s code, or its error\'s', async
   t.notMatch(said(), /EPIPE/, 'quietly');
 });
 
-/** After the output's temporary file appears, ms. */
-const DELAYS = [0, 150, 400, 800, 1300];
+/**
+ * When the signal is sent: ms after the output's temporary file appears, or after its first bytes
+ * (the threads held so far are being written: before, a signal then crashed with
+ * ERR_STREAM_DESTROYED and left the export's temporary folder behind).
+ */
+const MOMENTS = [
+  ['opened', 0],
+  ['opened', 500],
+  ['written', 0],
+  ['written', 20],
+  ['written', 50],
+  ['written', 100],
+  ['written', 200],
+] as const;
+type Moment = (typeof MOMENTS)[number];
 const MB = 1024 * 1024;
 
 /**
@@ -75,8 +90,8 @@ const MB = 1024 * 1024;
  */
 function generateExport(root: string): void {
   const inbox = join(root, 'your_facebook_activity', 'messages', 'inbox');
-  for (let i = 0; i < 60; ++i) {
-    writeThreadParts(join(inbox, `friend${i}_${1000 + i}`), { seed: i + 1, size: (i === 0 ? 40 : 1) * MB, friend: `Friend ${i}`, perPart: 5000 });
+  for (let i = 0; i < 40; ++i) {
+    writeThreadParts(join(inbox, `friend${i}_${1000 + i}`), { seed: i + 1, size: (i === 0 ? 30 : 1) * MB, friend: `Friend ${i}`, perPart: 5000 });
   }
 }
 
@@ -94,7 +109,7 @@ interface Interrupted {
   tmp: string;
 }
 
-async function interrupt(signal: NodeJS.Signals, delay: number, run: string): Promise<Interrupted> {
+async function interrupt(signal: NodeJS.Signals, [after, delay]: Moment, run: string): Promise<Interrupted> {
   const outDir = join(work, run, 'out');
   const tmp = join(work, run, 'tmp');
   mkdirSync(outDir, { recursive: true });
@@ -104,7 +119,13 @@ async function interrupt(signal: NodeJS.Signals, delay: number, run: string): Pr
   const child = spawnCli([exportDir, '-o', out, '--jobs', '2', '--sort-memory', '1'], { env: { TMPDIR: tmp } });
   child.stdin!.end();
   const done = collect(child, 20_000);
-  await waitFor(() => child.exitCode !== null || readdirSync(outDir).some((f) => f.endsWith('.tmp')), 15_000, 'the temporary output file');
+  const temp = () => readdirSync(outDir).find((f) => f.endsWith('.tmp'));
+  const size = (name: string) => statSync(join(outDir, name), { throwIfNoEntry: false })?.size ?? 0;
+  const ready = () => {
+    const name = temp();
+    return name !== undefined && (after === 'opened' || size(name) > 0);
+  };
+  await waitFor(() => child.exitCode !== null || ready(), 15_000, `the temporary output file ${after}`);
   if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
   const midRun = child.exitCode === null;
   child.kill(signal);
@@ -115,9 +136,9 @@ async function interrupt(signal: NodeJS.Signals, delay: number, run: string): Pr
 for (const [signal, code] of SIGNALS) {
   t.test(`${signal}: exit ${code}, nothing left, at every moment`, async (t) => {
     let interrupted = 0;
-    for (const delay of DELAYS) {
-      const r = await interrupt(signal, delay, `${signal}-${delay}`);
-      const at = `${delay} ms after the output opened`;
+    for (const moment of MOMENTS) {
+      const r = await interrupt(signal, moment, `${signal}-${moment.join('-')}`);
+      const at = `${moment[1]} ms after the output was ${moment[0]}`;
       t.same(readdirSync(r.tmp), [], `${at}: TMPDIR empty`);
       if (!r.midRun) {
         t.comment(`${at}: the run had ended before the signal`);
@@ -131,6 +152,6 @@ for (const [signal, code] of SIGNALS) {
       t.same(readdirSync(r.outDir), ['train.jsonl'], `${at}: nothing beside the output`);
       t.equal(readFileSync(join(r.outDir, 'train.jsonl'), 'utf8'), 'precious\n', `${at}: the existing output untouched`);
     }
-    t.ok(interrupted >= 3, `the signal came mid-run ${interrupted} times of ${DELAYS.length}`);
+    t.ok(interrupted >= 4, `the signal came mid-run ${interrupted} times of ${MOMENTS.length}`);
   });
 }
