@@ -28,6 +28,11 @@
  *
  * Streaming: output is produced message by message in ~64 KiB chunks; nothing grows with the size.
  *
+ * Export shapes: {@link planRealThreads} plans a real inbox's threads (sizes from {@link REAL_SHAPE}:
+ * a log-normal body fitted to the median and p90, a Pareto tail fitted to the maximum; every
+ * section in the real proportions; groups; E2EE halves, written by {@link e2eeFileText});
+ * bench/export.ts writes the tree (`--generate DIR --shape real`). docs/benchmarks.md has the why.
+ *
  * CLI: node dist/bench/generate.js --size 300MB [--seed N] [--out FILE | --parts DIR [--per-part 10000]]
  *      [--messages N] [--owner NAME] [--friend NAME] [--tie-rate P]; stats go to stderr as JSON.
  */
