@@ -28,8 +28,9 @@ export class InterruptedError extends Error {
  * Run `work` with a signal that SIGINT, SIGTERM and SIGHUP abort. `work` must unwind on abort
  * (the conversion service removes its output file and temporary files); this waits for it, then
  * returns 130, 143 or 129. Until `work` has unwound, the signals stay handled here, so a second
- * Ctrl-C does not kill the process halfway through its cleanup. Otherwise the exit code `work`
- * returns, or its error's (see {@link reportError}).
+ * Ctrl-C does not kill the process halfway through its cleanup. When `work` resolves (no signal,
+ * or one too late to stop it), the exit code it returns; when it rejects without a signal, its
+ * error's (see {@link reportError}).
  */
 export async function withSignals(io: Io, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const abort = new AbortController();
@@ -44,8 +45,9 @@ export async function withSignals(io: Io, work: (signal: AbortSignal) => Promise
     return [name, onSignal] as const;
   });
   try {
-    const result = await work(abort.signal);
-    return code || result;
+    // finished all the same (the signal came as the output was committed): the data is complete,
+    // and the exit code says so
+    return await work(abort.signal);
   } catch (err) {
     return code || reportError(io, err);
   } finally {

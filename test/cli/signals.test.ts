@@ -57,6 +57,11 @@ t.test('withSignals: a signal aborts the run, which unwinds before the exit code
   }
 });
 
+t.test('withSignals: a signal too late to stop the work: the work\'s code (its output is complete)', async (t) => {
+  const { io } = fakeIo();
+  t.equal(await withSignals(io, async () => (io.signals.emit('SIGTERM'), 0)), 0);
+});
+
 t.test('withSignals: without a signal, the work\'s code, or its error\'s', async (t) => {
   const { io, said } = fakeIo();
   t.equal(await withSignals(io, async () => 1), 1);
@@ -140,8 +145,12 @@ for (const [signal, code] of SIGNALS) {
       const r = await interrupt(signal, moment, `${signal}-${moment.join('-')}`);
       const at = `${moment[1]} ms after the output was ${moment[0]}`;
       t.same(readdirSync(r.tmp), [], `${at}: TMPDIR empty`);
-      if (!r.midRun) {
+      if (!r.midRun || r.code === 0) {
+        // the signal came once the output was complete: it is there, whole, and nothing else
         t.comment(`${at}: the run had ended before the signal`);
+        t.equal(r.code, 0);
+        t.same(readdirSync(r.outDir), ['train.jsonl'], `${at}: nothing beside the output`);
+        t.not(readFileSync(join(r.outDir, 'train.jsonl'), 'utf8'), 'precious\n', `${at}: the new output in place`);
         continue;
       }
       ++interrupted;
