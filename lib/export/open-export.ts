@@ -34,9 +34,9 @@ export interface OpenedExport {
   /** What was left out: zip entries refused (unsafe names, links, duplicates, encryption, bombs), inputs that cannot be read. */
   problems: ExportProblem[];
   /** Participants and title of a thread, from the start of its first part (cached). */
-  header(plan: ThreadPlan): Promise<ThreadHeader>;
+  header(plan: ThreadPlan, how?: HeaderOptions): Promise<ThreadHeader>;
   /** Headers of many threads, a few files at a time. */
-  headers(plans: readonly ThreadPlan[]): Promise<Map<ThreadPlan, ThreadHeader>>;
+  headers(plans: readonly ThreadPlan[], how?: HeaderOptions): Promise<Map<ThreadPlan, ThreadHeader>>;
   /** Close the zip archives. */
   close(): Promise<void>;
 }
@@ -53,6 +53,11 @@ export interface InputProblem {
 }
 
 export type ExportProblem = ZipProblem | InputProblem;
+
+export interface HeaderOptions {
+  /** Also a group chat's title written after its messages, however much must be read for it. */
+  title?: boolean;
+}
 
 const HEADER_CONCURRENCY = 8;
 
@@ -103,14 +108,17 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
     throw unreadable[0]!.error;
   }
   const cache = new Map<ThreadPlan, Promise<ThreadHeader>>();
-  const header = (plan: ThreadPlan) => {
-    let h = cache.get(plan);
-    if (!h) cache.set(plan, (h = readThreadHeader(plan.parts[0]!)));
+  // headers read on to a group chat's title after its messages (--thread), apart: that costs a whole entry
+  const titled = new Map<ThreadPlan, Promise<ThreadHeader>>();
+  const header = (plan: ThreadPlan, how: HeaderOptions = {}) => {
+    const c = how.title ? titled : cache;
+    let h = c.get(plan);
+    if (!h) c.set(plan, (h = readThreadHeader(plan.parts[0]!, { titleAtEnd: how.title === true })));
     return h;
   };
-  const headers = async (plans: readonly ThreadPlan[]) => {
+  const headers = async (plans: readonly ThreadPlan[], how: HeaderOptions = {}) => {
     const limit = pLimit(HEADER_CONCURRENCY);
-    const got = await Promise.all(plans.map((p) => limit(() => header(p))));
+    const got = await Promise.all(plans.map((p) => limit(() => header(p, how))));
     return new Map(plans.map((p, i) => [p, got[i]!]));
   };
   let ambiguousE2ee: E2eeAmbiguity[] = [];
@@ -121,7 +129,10 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
     await Promise.all(e2eeCandidates(index.threads).map((p) => limit(() => header(p).then((h) => void read.set(p, h), () => {}))));
     const joined = joinE2eeThreads(index.threads, read);
     // a joined thread's header is its first half's (the same participants)
-    for (const plan of joined.joined) cache.set(plan, header(plan.joined![0]!));
+    for (const plan of joined.joined) {
+      cache.set(plan, header(plan.joined![0]!));
+      titled.set(plan, header(plan.joined![0]!, { title: true }));
+    }
     index = { ...index, threads: joined.threads };
     ambiguousE2ee = joined.ambiguous;
   }

@@ -56,7 +56,7 @@ export async function selectThreads(opened: OpenedExport, options: SelectOptions
   const selected: ThreadPlan[] = [];
   const needHeaders = options.groups === false || patterns.length > 0;
   const all = opened.index.threads.flatMap((p) => [p, ...(p.joined ?? [])]);
-  const headers = needHeaders ? await opened.headers(all) : null;
+  const headers = needHeaders ? await opened.headers(all, { title: patterns.length > 0 }) : null;
   const inSection = (p: ThreadPlan) => p.section === null || sections.has(p.section);
   for (const whole of opened.index.threads) {
     const halves = whole.joined?.filter(inSection);

@@ -32,6 +32,12 @@ export interface ThreadHeader {
 export interface ReadThreadHeaderOptions {
   /** Repair mojibake in names and title (docs/formats.md#mojibake). Default true. */
   repair?: boolean;
+  /**
+   * A group chat's title after its messages, even where only reading the whole entry reaches it
+   * (a zip entry, a stream): for `--thread`, whose patterns match titles. Default false: only a
+   * file's end is read for it (cheap), since owner detection and the rest need the participants.
+   */
+  titleAtEnd?: boolean;
 }
 
 /**
@@ -54,7 +60,7 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
     if (inPlace) {
       const last = headerInPlace(inPlace, reader);
       // a zip entry's end comes only by inflating it all: done for group chats alone
-      if (last && reader.titleAfter && reader.isGroup) await readThroughInPlace(inPlace, reader, last);
+      if (last && options.titleAtEnd && reader.titleAfter && reader.isGroup) await readThroughInPlace(inPlace, reader, last);
       return reader.end();
     }
     stream = await entry.open({ chunkBytes: HEADER_CHUNK });
@@ -62,7 +68,7 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
       const chunk = next.value as Uint8Array | string;
       if (!reader.push(chunk)) continue;
-      if (reader.titleAfter && reader.isGroup) await readThroughStream(chunks, reader, chunk);
+      if (options.titleAtEnd && reader.titleAfter && reader.isGroup) await readThroughStream(chunks, reader, chunk);
       break;
     }
     return reader.end();

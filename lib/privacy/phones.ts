@@ -8,7 +8,8 @@
  * reserved fictional ranges the library calls invalid; an international number written with `+`
  * and 8 to 15 digits in the usual groupings is taken too, where the library found nothing.
  */
-import { findPhoneNumbersInText, getCountries, type CountryCode } from 'libphonenumber-js';
+import { createRequire } from 'node:module';
+import type { CountryCode } from 'libphonenumber-js';
 import { OptionError } from '../errors.js';
 import type { PiiSpan } from './spans.js';
 
@@ -23,7 +24,11 @@ const MAY_HOLD_INTERNATIONAL_PHONE = new RegExp(INTERNATIONAL_PHONE_GATE, 'u');
 // a `+` and what may follow it in a number, with the bracket before it
 const PLUS_STRETCH = /\(?[+\uFF0B][\d\s().\-\/]{6,40}/g;
 
-const COUNTRIES: ReadonlySet<string> = new Set(getCountries());
+/** libphonenumber-js and its metadata (~9 MB) loaded on first use: most runs redact no phones. */
+let phonelib: typeof import('libphonenumber-js') | undefined;
+const lib = () => (phonelib ??= createRequire(import.meta.url)('libphonenumber-js') as typeof import('libphonenumber-js'));
+let countries: ReadonlySet<string> | undefined;
+const COUNTRIES = { has: (c: string) => (countries ??= new Set(lib().getCountries())).has(c) };
 
 export function checkCountry(country: string | undefined): CountryCode | undefined {
   if (country === undefined) return undefined;
@@ -44,7 +49,7 @@ export function findPhones(text: string, country: CountryCode | undefined, out: 
   if (!mayHoldPhone(text, country)) return;
   const found: PiiSpan[] = [];
   if (country) {
-    for (const f of findPhoneNumbersInText(text, country)) found.push(balanced(text, f.startsAt, f.endsAt));
+    for (const f of lib().findPhoneNumbersInText(text, country)) found.push(balanced(text, f.startsAt, f.endsAt));
   } else {
     findInternational(text, found);
   }
@@ -58,7 +63,7 @@ function findInternational(text: string, found: PiiSpan[]): void {
   for (let m = PLUS_STRETCH.exec(text); m; m = PLUS_STRETCH.exec(text)) {
     const from = Math.max(0, m.index - 1);
     const to = Math.min(text.length, m.index + m[0].length + 1);
-    for (const f of findPhoneNumbersInText(text.slice(from, to))) found.push(balanced(text, from + f.startsAt, from + f.endsAt));
+    for (const f of lib().findPhoneNumbersInText(text.slice(from, to))) found.push(balanced(text, from + f.startsAt, from + f.endsAt));
   }
 }
 

@@ -4,13 +4,18 @@
  * `participant_N` (N: the place in the thread's participant list, from 1) for a name with nothing
  * left once transliterated (an emoji, say). Stable: the same thread gives the same names.
  */
-import { transliterate } from 'transliteration';
+import { createRequire } from 'node:module';
 
 const MAX = 64;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** transliteration's tables cost ~14 MB of memory: loaded (in each worker) only for a name that needs them. */
+let transliterate: ((text: string) => string) | undefined;
 
 /** One name's ASCII form, or undefined when nothing is left. */
 export function asciiName(name: string): string | undefined {
-  const ascii = transliterate(name.normalize('NFC'));
+  const nfc = name.normalize('NFC');
+  transliterate ??= PRINTABLE_ASCII.test(nfc) ? undefined : (createRequire(import.meta.url)('transliteration') as { transliterate(text: string): string }).transliterate;
+  const ascii = PRINTABLE_ASCII.test(nfc) ? nfc : transliterate!(nfc);
   const s = ascii.replace(/[^a-zA-Z0-9_-]+/g, '_').replace(/^[_-]+|[_-]+$/g, '').slice(0, MAX);
   return s || undefined;
 }
