@@ -13,13 +13,16 @@ import { basename, dirname } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NothingToTrainError, UsageError } from './errors.js';
-import { convertThreadFiles, type ThreadsResult } from './export/convert-files.js';
+import { convertThreadFiles } from './export/convert-files.js';
+import type { RunOutputs, ThreadsResult } from './export/run-jobs.js';
 import { checkMe, checkMeEarly } from './me.js';
 import { normalizeConvertOptions, stageSettings, type ConvertOptions, type NormalizedConvertOptions } from './options.js';
-import { createPipelineCore, textFrom } from './pipeline.js';
+import { createPipelineCore, pipelineCounts, textFrom } from './pipeline.js';
 import type { Report } from './report.js';
 import { openOutput, type OutputTarget } from './sinks/output.js';
+import { runSink } from './sinks/run-sink.js';
 import { resolveInputs, tokenizeSources } from './sources/files.js';
+import { convertStats, type ConvertStats } from './stats.js';
 
 /** Where a conversion reads and speaks. Every field is optional. */
 export interface ConvertIo {
@@ -59,6 +62,10 @@ export interface ConvertResult {
   failed: LeftOut[];
   /** What the stages skipped or repaired, counted by reason. */
   report: Report;
+  /** Messages, conversations, turns, examples, replies trained, what was dropped (`--stats`). */
+  stats: ConvertStats;
+  /** Warnings for a person (e.g. examples a trainer will refuse). */
+  warnings: string[];
   /** 0: everything converted; 1: something was left out (see `failed`), the rest is written. */
   exitCode: 0 | 1;
 }
@@ -80,8 +87,9 @@ export async function convert(options: ConvertOptions, io: ConvertIo = {}): Prom
   const me = o.me;
   if (!stdin) checkMeEarly(me, await participantsOf(o.inputs), o.stages.preset);
   await refuseOverwritingInput(o.out, o.inputs);
-  return withOutput(o, io, async (output) => {
-    const result = stdin ? await convertStream(o, me, output, io) : await convertThreadFiles(o, me, output, io);
+  if (stdin && o.split !== null) throw new UsageError('--split needs thread files or an export: standard input is one stream, its threads cannot be told apart before they are written');
+  return withOutput(o, io, async (outputs) => {
+    const result = stdin ? await convertStream(o, me, outputs, io) : await convertThreadFiles(o, me, outputs, io);
     return finish(o, me, false, result);
   });
 }
@@ -94,28 +102,56 @@ export function finish(o: NormalizedConvertOptions, me: string, meIsOwner: boole
     checkMe(me, r.people, o.stages.preset);
     if (r.examples === 0) throw new NothingToTrainError(me);
   }
-  return { me, meIsOwner, examples: r.examples, threads: r.threads, assistantTurns: r.assistantTurns, failed, report: r.report, exitCode: failed.length ? 1 : 0 };
+  const warnings: string[] = [];
+  const withoutReply = r.counts['withoutReply'] ?? 0;
+  if (withoutReply) warnings.push(`${withoutReply} example${withoutReply === 1 ? ' has' : 's have'} no assistant message: OpenAI refuses such a file (fbstream validate lists them); the default preset never writes one`);
+  const stats = convertStats(r.threads, r.examples, r.counts, r.report);
+  return { me, meIsOwner, examples: r.examples, threads: r.threads, assistantTurns: r.assistantTurns, failed, report: r.report, stats, warnings, exitCode: failed.length ? 1 : 0 };
 }
 
 /**
  * Run `work` with the output open: committed when `work` resolves (a run with threads left out is
  * still complete for the others), removed when it throws or the run is aborted.
  */
-export async function withOutput(o: NormalizedConvertOptions, io: ConvertIo, work: (output: OutputTarget) => Promise<ConvertResult>): Promise<ConvertResult> {
-  const output = openOutput(o.out, io.stdout ?? process.stdout);
+export async function withOutput(o: NormalizedConvertOptions, io: ConvertIo, work: (outputs: RunOutputs) => Promise<ConvertResult>): Promise<ConvertResult> {
+  const targets: OutputTarget[] = [];
   try {
-    const result = await work(output);
+    targets.push(openOutput(o.out, io.stdout ?? process.stdout));
+    if (o.validationOut !== null) targets.push(openOutput(o.validationOut, io.stdout ?? process.stdout));
+    // the langchain preset writes what LangChain writes, copies included
+    const dedupe = o.stages.preset !== 'langchain';
+    const [training, validation = null] = targets.map((t) => runSink(t, dedupe, io.signal));
+    const result = await work({ training: training!, validation });
+    for (const sink of [training!, validation]) await sink?.finish();
     io.signal?.throwIfAborted();
-    await output.commit();
+    for (const target of targets) await target.commit();
+    const copies = training!.dropped() + (validation?.dropped() ?? 0);
+    if (copies) {
+      result.report.note('examples written once: copies of earlier examples dropped', undefined, copies);
+      result.stats.dropped = Object.fromEntries(result.report.counts);
+    }
+    if (o.statsJson !== null) await writeJson(o.statsJson, result.stats, io);
     return result;
   } catch (err) {
-    await output.abort();
+    for (const target of targets) await target.abort();
+    throw err;
+  }
+}
+
+/** A small JSON file, written whole or not at all. */
+async function writeJson(path: string, value: unknown, io: ConvertIo): Promise<void> {
+  const target = openOutput(path, io.stdout ?? process.stdout);
+  try {
+    await pipeline([Readable.from([JSON.stringify(value, null, 2) + '\n']), target.sink], { end: target.end });
+    await target.commit();
+  } catch (err) {
+    await target.abort();
     throw err;
   }
 }
 
 /** Standard input (and any files named with it): one pipeline over every document in turn. */
-async function convertStream(o: NormalizedConvertOptions, me: string, output: OutputTarget, io: ConvertIo): Promise<ThreadsResult> {
+async function convertStream(o: NormalizedConvertOptions, me: string, outputs: RunOutputs, io: ConvertIo): Promise<ThreadsResult> {
   const sources = await resolveInputs(o.inputs, { langchain: o.stages.preset === 'langchain', ...(io.stdin && { stdin: io.stdin }) });
   // the stages as one (lib/core/chain.ts): no stream between them
   const p = createPipelineCore(stageSettings(o, me));
@@ -125,12 +161,12 @@ async function convertStream(o: NormalizedConvertOptions, me: string, output: Ou
     onInvalidUtf8: (n, source) => p.report.note('invalid UTF-8 sequences replaced', { source }, n),
   });
   try {
-    await pipeline([Readable.from(textFrom(p.stage, chunks)), output.sink], { ...(io.signal && { signal: io.signal }), end: output.end });
+    await pipeline([Readable.from(textFrom(p.stage, chunks)), outputs.training.stream], { ...(io.signal && { signal: io.signal }), end: false });
   } finally {
     p.stage.destroy?.();
   }
   const { stats } = p;
-  return { examples: stats.examples, threads: stats.threads, assistantTurns: stats.assistantTurns, people: [...stats.people], failed: [], report: p.report };
+  return { examples: stats.examples, threads: stats.threads, assistantTurns: stats.assistantTurns, people: [...stats.people], failed: [], report: p.report, counts: pipelineCounts(stats) };
 }
 
 type InputKind = 'stdin' | 'file' | 'export';

@@ -9,6 +9,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { OptionError } from './errors.js';
+import { OUTPUT_FORMAT_NAMES, type OutputFormat } from './formats/output/index.js';
+import { PII_KINDS, type PiiKind } from './privacy/spans.js';
+import { modelInfo, type EncodingName } from './tokens.js';
 import type { MessageKind } from './types.js';
 
 export type Preset = 'default' | 'langchain';
@@ -32,7 +35,7 @@ export interface CommonOptions {
   overlap?: number;
   /** Merge consecutive messages of one sender into one turn. Default true. */
   merge?: boolean;
-  /** Add each speaker's name to user turns in group chats. Default false. */
+  /** Name the other speakers of group chats (OpenAI's `name`, in ASCII). Default true. */
   names?: boolean;
   /** System message to start every example with. */
   system?: string;
@@ -40,6 +43,12 @@ export interface CommonOptions {
   kinds?: readonly MessageKind[];
   /** Folder for temporary files. Default: the system's. */
   tmpDir?: string;
+  /** Output shape: `openai`, `hf`, `sharegpt`, `gemini` or `text`. Default `openai`. */
+  format?: OutputFormat;
+  /** Pack turns into an example up to this many tokens instead of `window` turns. Default: by turns. */
+  windowTokens?: number;
+  /** Replace these in text: `emails`, `phones`, `urls`, `cards`. Default: none. */
+  redact?: readonly PiiKind[];
 }
 
 /** What a conversion is asked to do. Every field is optional; the CLI flag is the kebab-case name. */
@@ -68,6 +77,24 @@ export interface ConvertOptions extends CommonOptions {
   jobs?: number;
   /** MB of messages held per thread before sorting spills to temporary files. Default 4. */
   sortMemory?: number;
+  /** The model to train: its tokenizer and per-example token limit (lib/tokens.ts). Default `gpt-4.1`. */
+  model?: string;
+  /** Tokens per example at most; overrides the model's limit (needed for a model not in the table). */
+  maxTokens?: number;
+  /** Participants' names, as senders and in text, become stable pseudonyms keyed by `salt`. Default false. */
+  pseudonymize?: boolean;
+  /** The secret that keys the pseudonyms (the same salt gives the same pseudonyms). */
+  salt?: string;
+  /** The share of threads written to `out`; the rest go to `validationOut`. Default: no split. */
+  split?: number;
+  /** Where the validation share goes, with `split`. */
+  validationOut?: string;
+  /** Seeds the split (the same seed puts each thread on the same side). Default 0. */
+  seed?: number;
+  /** Print the run's statistics (the CLI, on stderr); with `statsJson`, tokens are counted too. Default false. */
+  stats?: boolean;
+  /** Write the run's statistics as JSON to this file. */
+  statsJson?: string;
 }
 
 /**
@@ -88,9 +115,17 @@ export interface StageOptions extends CommonOptions {
   untilMs?: number;
   /** `sortMemory` in bytes. Default 4 MiB. */
   memoryBytes?: number;
+  /** Tokens per example at most (the model's limit, or `maxTokens`); 0: no limit. */
+  maxTokens?: number;
+  /** The tokenizer counting them. Default `o200k_base`. */
+  encoding?: EncodingName;
+  /** Pseudonyms keyed by this secret; undefined: names kept. */
+  salt?: string;
+  /** Count every example's tokens for the statistics. Default false. */
+  statsTokens?: boolean;
 }
 
-type Filled = 'me' | 'preset' | 'window' | 'overlap' | 'merge' | 'names' | 'kinds' | 'memoryBytes';
+type Filled = 'me' | 'preset' | 'window' | 'overlap' | 'merge' | 'names' | 'kinds' | 'memoryBytes' | 'mergeGapMs' | 'sessionGapMs' | 'format' | 'maxTokens' | 'encoding' | 'redact';
 export type StageSettings = Readonly<Required<Pick<StageOptions, Filled>> & Omit<StageOptions, Filled>>;
 
 /** A whole run, resolved. `me` is null until an export's owner is found. */
@@ -102,6 +137,10 @@ export interface NormalizedConvertOptions {
   readonly groups: boolean;
   readonly thread: readonly string[];
   readonly jobs: number;
+  readonly split: number | null;
+  readonly validationOut: string | null;
+  readonly seed: number;
+  readonly statsJson: string | null;
   /** The pipeline's settings but `me` (see {@link stageSettings}). */
   readonly stages: Omit<StageSettings, 'me'>;
 }
@@ -122,10 +161,22 @@ export const CONVERT_OPTIONS = {
   since: { type: 'string', describe: 'Only messages from this date on (YYYY-MM-DD or ISO 8601)' },
   until: { type: 'string', describe: 'Only messages before this date' },
   jobs: { type: 'number', alias: 'j', defaultDescription: 'the number of cores', describe: 'Threads converted at once (this one and N - 1 worker threads)' },
-  names: { type: 'boolean', default: false, describe: "Add each speaker's name to user turns in group chats" },
+  names: { type: 'boolean', default: true, describe: "Name the other speakers of group chats (OpenAI's `name`, in ASCII)" },
   system: { type: 'string', describe: 'System message to start every example with' },
-  sessionGap: { type: 'number', describe: 'Start a new conversation after this many hours of silence' },
-  mergeGap: { type: 'number', describe: "Merge a sender's messages only within this many minutes" },
+  sessionGap: { type: 'number', default: 6, describe: 'Hours of silence that end a conversation (0: a thread is one conversation)' },
+  mergeGap: { type: 'number', default: 10, describe: "Minutes within which a sender's messages are one turn (0: no limit)" },
+  format: { type: 'string', default: 'openai', choices: OUTPUT_FORMAT_NAMES, describe: 'Output: openai (chat JSONL with weights), hf (TRL messages), sharegpt, gemini (Vertex AI), text (transcripts for base models)' },
+  model: { type: 'string', default: 'gpt-4.1', describe: "The model to train: its tokenizer and tokens per example (gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini: 65,536; gpt-4.1-nano: 32,768; gpt-3.5-turbo: 16,385)" },
+  maxTokens: { type: 'number', defaultDescription: "the model's limit", describe: 'Tokens per example at most (needed for a model not in the table)' },
+  windowTokens: { type: 'number', describe: 'Pack turns into an example up to this many tokens instead of --window turns' },
+  redact: { type: 'array', describe: `Replace these in text, comma-separated: ${PII_KINDS.join(', ')} (or all)` },
+  pseudonymize: { type: 'boolean', default: false, describe: "Replace other people's names, as speakers and in text, by stable pseudonyms (needs --salt)" },
+  salt: { type: 'string', describe: 'The secret that keys the pseudonyms: the same salt gives the same pseudonyms' },
+  split: { type: 'number', describe: 'Write this share of the threads (0 to 1, e.g. 0.9) to the output, the rest to --validation-out' },
+  validationOut: { type: 'string', describe: 'Where the validation threads go, with --split' },
+  seed: { type: 'number', default: 0, describe: 'Seeds --split: the same seed puts each thread on the same side' },
+  stats: { type: 'boolean', default: false, describe: "Print the run's statistics on stderr: messages, conversations, turns, examples, tokens, replies trained, what was left out" },
+  statsJson: { type: 'string', describe: "Write the run's statistics as JSON to FILE" },
   sortMemory: { type: 'number', default: 4, describe: 'MB of messages held per thread before sorting spills to temporary files' },
   tmpDir: { type: 'string', describe: 'Folder for temporary files (default: the system temp folder)' },
 } as const satisfies Partial<Record<keyof ConvertOptions, Flag>>;
@@ -149,8 +200,8 @@ export function normalizeConvertOptions(options: ConvertOptions = {}): Normalize
     ...(o.window !== undefined && { window: o.window }),
     ...(o.overlap !== undefined && { overlap: o.overlap }),
     ...(o.merge !== undefined && { merge: o.merge }),
-    ...(o.mergeGap !== undefined && { mergeGapMs: positive('merge-gap', o.mergeGap, 'a number of minutes > 0') * 60_000 }),
-    ...(o.sessionGap !== undefined && { sessionGapMs: positive('session-gap', o.sessionGap, 'a number of hours > 0') * 3_600_000 }),
+    ...(o.mergeGap !== undefined && { mergeGapMs: positiveAtLeast('merge-gap', o.mergeGap, 0, 'a number of minutes >= 0 (0: no limit)') * 60_000 }),
+    ...(o.sessionGap !== undefined && { sessionGapMs: positiveAtLeast('session-gap', o.sessionGap, 0, 'a number of hours >= 0 (0: off)') * 3_600_000 }),
     ...(o.names !== undefined && { names: o.names }),
     ...(o.system !== undefined && { system: o.system }),
     ...(o.kinds !== undefined && { kinds: o.kinds }),
@@ -158,7 +209,18 @@ export function normalizeConvertOptions(options: ConvertOptions = {}): Normalize
     ...(until !== undefined && { untilMs: until }),
     ...(o.sortMemory !== undefined && { memoryBytes: Math.round(positiveAtLeast('sort-memory', o.sortMemory, 1, 'a number of MB >= 1') * 1024 * 1024) }),
     ...(o.tmpDir !== undefined && { tmpDir: o.tmpDir }),
+    ...(o.format !== undefined && { format: o.format }),
+    ...(o.windowTokens !== undefined && { windowTokens: o.windowTokens }),
+    ...(o.redact !== undefined && { redact: redactOf(o.redact) }),
+    ...tokenLimit(o),
+    ...(o.pseudonymize === true && { salt: saltOf(o.salt) }),
+    ...((o.stats === true || o.statsJson !== undefined) && { statsTokens: true }),
   });
+  if (o.stats !== undefined) bool('stats', o.stats);
+  if (o.pseudonymize !== undefined) bool('pseudonymize', o.pseudonymize);
+  const split = o.split === undefined ? null : shareOf(o.split);
+  const validationOut = optionalString('validation-out', o.validationOut);
+  if ((split === null) !== (validationOut === null)) throw new OptionError(split === null ? '--validation-out' : '--split', '--split and --validation-out go together', split ?? validationOut);
   return Object.freeze({
     inputs: Object.freeze(stringList('inputs', o.inputs ?? [])),
     me: o.me === undefined ? null : meOf(o.me),
@@ -167,6 +229,10 @@ export function normalizeConvertOptions(options: ConvertOptions = {}): Normalize
     groups: bool('groups', o.groups ?? D.groups.default),
     thread: Object.freeze(stringList('thread', o.thread ?? [])),
     jobs: o.jobs === undefined ? availableParallelism() : integerAtLeast('jobs', o.jobs, 1),
+    split,
+    validationOut,
+    seed: integerAtLeast('seed', o.seed ?? D.seed.default, 0),
+    statsJson: optionalString('stats-json', o.statsJson),
     stages: Object.freeze(stages),
   });
 }
@@ -191,8 +257,15 @@ export function normalizeStageOptions(o: StageOptions): StageSettings {
     names: bool('names', o.names ?? D.names.default),
     kinds: Object.freeze([...kinds]),
     memoryBytes: integerAtLeast('memoryBytes', o.memoryBytes ?? D.sortMemory.default * 1024 * 1024, 1024),
-    ...(o.mergeGapMs !== undefined && { mergeGapMs: positive('merge-gap', o.mergeGapMs, 'a number of ms > 0') }),
-    ...(o.sessionGapMs !== undefined && { sessionGapMs: positive('session-gap', o.sessionGapMs, 'a number of ms > 0') }),
+    mergeGapMs: positiveAtLeast('merge-gap', o.mergeGapMs ?? D.mergeGap.default * 60_000, 0, 'a number of ms >= 0 (0: no limit)'),
+    sessionGapMs: positiveAtLeast('session-gap', o.sessionGapMs ?? D.sessionGap.default * 3_600_000, 0, 'a number of ms >= 0 (0: off)'),
+    format: oneOf('format', o.format ?? D.format.default, OUTPUT_FORMAT_NAMES),
+    maxTokens: o.maxTokens === undefined ? (modelInfo(D.model.default).limit ?? 0) : integerAtLeast('maxTokens', o.maxTokens, 0),
+    encoding: oneOf('encoding', o.encoding ?? 'o200k_base', ['o200k_base', 'cl100k_base'] as const),
+    redact: Object.freeze(redactOf(o.redact ?? [])),
+    ...(o.windowTokens !== undefined && { windowTokens: integerAtLeast('windowTokens', o.windowTokens, 64) }),
+    ...(o.salt !== undefined && { salt: saltOf(o.salt) }),
+    ...(o.statsTokens !== undefined && { statsTokens: bool('statsTokens', o.statsTokens) }),
     ...(o.system !== undefined && { system: string('system', o.system) }),
     ...(o.sinceMs !== undefined && { sinceMs: finite('since', o.sinceMs) }),
     ...(o.untilMs !== undefined && { untilMs: finite('until', o.untilMs) }),
@@ -206,6 +279,32 @@ export function stageSettings(options: NormalizedConvertOptions, me: string): St
   return Object.freeze({ ...options.stages, me });
 }
 
+/** The model's tokenizer and limit, `maxTokens` over it; a model not in the table needs `maxTokens`. */
+function tokenLimit(o: ConvertOptions): Pick<StageOptions, 'maxTokens' | 'encoding'> {
+  const model = string('model', o.model ?? D.model.default);
+  const info = modelInfo(model);
+  const maxTokens = o.maxTokens === undefined ? info.limit : integerAtLeast('maxTokens', o.maxTokens, 64);
+  if (maxTokens === null) throw new OptionError('--max-tokens', `is needed for ${model}: its tokens per example are not known (models known: gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo)`, undefined);
+  return { maxTokens, encoding: info.encoding };
+}
+
+function redactOf(value: unknown): PiiKind[] {
+  const list = stringList('redact', value).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (list.includes('all')) return [...PII_KINDS];
+  for (const k of list) if (!PII_KINDS.includes(k as PiiKind)) throw new OptionError('--redact', `each must be one of ${PII_KINDS.join(', ')} or all`, k);
+  return [...new Set(list)] as PiiKind[];
+}
+
+function saltOf(value: unknown): string {
+  if (typeof value !== 'string' || value === '') throw new OptionError('--salt', 'must be given with --pseudonymize: a secret that keys the pseudonyms', value);
+  return value;
+}
+
+function shareOf(value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) throw new OptionError('--split', 'must be a number between 0 and 1 (the share written to --out)', value);
+  return value;
+}
+
 function flag(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
@@ -215,10 +314,6 @@ export function integerAtLeast(name: string, value: unknown, min: number): numbe
   const shown = name in CONVERT_OPTIONS ? flag(name) : name;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(shown, `must be an integer >= ${min}`, value);
   return value;
-}
-
-function positive(name: string, value: unknown, rule: string): number {
-  return positiveAtLeast(name, value, Number.MIN_VALUE, rule);
 }
 
 function positiveAtLeast(name: string, value: unknown, min: number, rule: string): number {

@@ -1,13 +1,15 @@
 /**
  * createPipeline(options): the stages wired in order, for the CLI and for users.
  *
- *   tokenizer → decoder → filter → order → dedupe → [sessions] → run-merger → role mapper → chunker → serializer
+ *   tokenizer → decoder → filter → order → dedupe → [privacy] → [sessions] → run-merger → role mapper
+ *     → windows (the default's reply windows, or LangChain's sliding ones) → serializer (a format)
  *
  * createPipelineCore(options): the same stages (bar the tokenizer) run as one synchronous stage,
  * no streams between them: what the CLI runs (lib/core/chain.ts says why).
  *
- * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, better
- * windows) and `langchain` (LangChain's Facebook Messenger walkthrough, exactly: docs/formats.md#langchain).
+ * Presets pick the stage options: `default` (repairs text, joins the parts of a thread, training
+ * data: docs/architecture.md#training-data) and `langchain` (LangChain's Facebook Messenger
+ * walkthrough, exactly: docs/formats.md#langchain).
  */
 import type { Transform } from 'node:stream';
 import { createDecoderStream } from './streams/decoder.js';
@@ -23,6 +25,13 @@ import { createTokenizerStream } from './streams/tokenizer.js';
 import { createFileSpill, type FileSpillOptions } from './streams/spill-files.js';
 import { createChain } from './core/chain.js';
 import { createChunker, type ChunkerOptions } from './core/chunker.js';
+import { createReplyWindows, type ReplyWindowsOptions } from './core/reply-windows.js';
+import { OUTPUT_FORMATS } from './formats/output/index.js';
+import { createPrivacyStage, type PrivacyOptions } from './privacy/stage.js';
+import { createPrivacyStream } from './streams/privacy.js';
+import { createReplyWindowsStream } from './streams/reply-windows.js';
+import { tokenCounter } from './tokens.js';
+import { kindCounts, type Counts } from './stats.js';
 import { createDecoder, type DecoderOptions } from './core/decoder.js';
 import { createDedupe, type DedupeOptions } from './core/dedupe.js';
 import { createFilter, type FilterOptions } from './core/filter.js';
@@ -30,7 +39,7 @@ import { ALL_KINDS, normalizeStageOptions, type StageOptions, type StageSettings
 import { createOrder, type OrderOptions } from './core/order/order.js';
 import { createRoleMapper, type RoleMapperOptions, type RoleMapperStats } from './core/role-mapper.js';
 import { createRunMerger, type RunMergerOptions } from './core/run-merger.js';
-import { createSerializer, type SerializerOptions } from './core/serializer.js';
+import { createSerializer, type SerializerOptions, type SerializerStats } from './core/serializer.js';
 import { createSessions, type SessionsOptions } from './core/sessions.js';
 import { recordsOf, type Stage } from './core/stage.js';
 import { Report } from './report.js';
@@ -53,11 +62,30 @@ export interface PipelineOptions extends StageOptions {
   report?: Report;
 }
 
+/** What a pipeline counts as it runs (see {@link pipelineCounts} for the plain-data form). */
+export interface PipelineStats extends RoleMapperStats, SerializerStats {
+  threads: number;
+  turns: number;
+  people: Set<string>;
+  /** Messages by kind, kept or not. */
+  kinds: Record<MessageKind, number>;
+  /** Conversations, trained and context replies, tokens (the reply windows' counters). */
+  counts: Counts;
+}
+
+/** A pipeline's counters as plain data (`--stats`), to sum over threads. */
+export function pipelineCounts(stats: PipelineStats): Counts {
+  const counts: Counts = { ...stats.counts, turns: stats.turns };
+  for (const [kind, n] of Object.entries(stats.kinds)) if (n) counts[`messages.${kind}`] = n;
+  if (stats.withoutReply) counts['withoutReply'] = stats.withoutReply;
+  return counts;
+}
+
 export interface Pipeline {
   /** Pass to stream.pipeline between a source and a sink. */
   streams: Transform[];
   report: Report;
-  stats: RoleMapperStats & { threads: number; examples: number; people: Set<string> };
+  stats: PipelineStats;
   /** After the run: throws UnknownSenderError when `me` matched nobody in the data. */
   checkMe(): void;
 }
@@ -82,11 +110,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
   streams.push(createDecoderStream(plan.decoder), createFilterStream(plan.filter), createOrderStream(plan.order));
   if (plan.dedupe) streams.push(createDedupeStream(plan.dedupe));
+  if (plan.privacy) streams.push(createPrivacyStream(plan.privacy));
   if (plan.sessions) streams.push(createSessionsStream(plan.sessions));
   streams.push(
     createRunMergerStream(plan.runMerger),
     createRoleMapperStream(plan.roleMapper, rest.stats),
-    createChunkerStream(plan.chunker),
+    plan.windows.kind === 'replies' ? createReplyWindowsStream(plan.windows.options) : createChunkerStream(plan.windows.options),
     createSerializerStream(plan.serializer),
   );
   return { streams, ...rest };
@@ -100,8 +129,10 @@ export function createPipelineCore(options: Omit<PipelineOptions, 'tokenizer' | 
     createOrder({ ...plan.order, spill: createFileSpill(plan.order.dir === undefined ? {} : { dir: plan.order.dir }) }),
   ];
   if (plan.dedupe) stages.push(createDedupe(plan.dedupe));
+  if (plan.privacy) stages.push(createPrivacyStage(plan.privacy));
   if (plan.sessions) stages.push(createSessions(plan.sessions));
-  stages.push(createRunMerger(plan.runMerger), createRoleMapper(plan.roleMapper, rest.stats), createChunker(plan.chunker), createSerializer(plan.serializer));
+  const windows = plan.windows.kind === 'replies' ? createReplyWindows(plan.windows.options) : createChunker(plan.windows.options);
+  stages.push(createRunMerger(plan.runMerger), createRoleMapper(plan.roleMapper, rest.stats), windows, createSerializer(plan.serializer));
   return { stage: createChain(stages), ...rest };
 }
 
@@ -121,11 +152,34 @@ interface StagePlan {
   filter: FilterOptions;
   order: OrderOptions & FileSpillOptions;
   dedupe: DedupeOptions | null;
+  privacy: PrivacyOptions | null;
   sessions: SessionsOptions | null;
   runMerger: RunMergerOptions;
   roleMapper: RoleMapperOptions;
-  chunker: ChunkerOptions;
+  /** The defaults' reply windows, or LangChain's sliding windows. */
+  windows: { kind: 'replies'; options: ReplyWindowsOptions } | { kind: 'sliding'; options: ChunkerOptions };
   serializer: SerializerOptions;
+}
+
+/**
+ * The defaults' windows: each reply taught once with its prompt, within the model's token limit.
+ * The `text` format is a transcript for base models: whole conversations, cut only by the limit.
+ */
+function replyWindows(o: StageSettings, report: Report): ReplyWindowsOptions {
+  const spec = OUTPUT_FORMATS[o.format];
+  const transcript = o.format === 'text';
+  const counted = o.maxTokens > 0 || o.windowTokens !== undefined || o.statsTokens === true;
+  return {
+    window: transcript && o.maxTokens > 0 ? Number.MAX_SAFE_INTEGER : o.window,
+    overlap: transcript ? 0 : o.overlap,
+    weights: spec.weights,
+    stamps: spec.stamps,
+    ...(o.system !== undefined && { system: o.system }),
+    ...(o.maxTokens > 0 && { maxTokens: o.maxTokens }),
+    ...(o.windowTokens !== undefined && { windowTokens: o.windowTokens }),
+    ...(counted && { countTokens: tokenCounter(o.encoding) }),
+    report,
+  };
 }
 
 function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinParts' | 'report'>): Omit<Pipeline, 'streams'> & { plan: StagePlan } {
@@ -134,7 +188,7 @@ function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinP
   // LangChain compares the name as written in the file, mojibake and all; accept the real name too
   const me = meNames(options.me, options.preset);
   const isMe = isMeFor(options.me, options.preset);
-  const stats = { assistantTurns: 0, threads: 0, examples: 0, people: new Set<string>() };
+  const stats: PipelineStats = { assistantTurns: 0, threads: 0, examples: 0, turns: 0, people: new Set<string>(), kinds: kindCounts(), counts: {} };
   // who is in the data, even in threads whose messages are all left out (only photos, say)
   const notePeople = (t: ThreadInfo) => {
     for (const p of t.participants) stats.people.add(p);
@@ -150,6 +204,7 @@ function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinP
     filter: {
       ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds, report }),
       onThread: notePeople,
+      kindCounts: stats.kinds,
       ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
       ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
     },
@@ -161,27 +216,31 @@ function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinP
     },
     // LangChain keeps copies; we emit a message found twice (overlapping exports) once
     dedupe: lc ? null : { report },
-    sessions: options.sessionGapMs !== undefined && !lc ? { gapMs: options.sessionGapMs } : null,
+    privacy: lc || (options.redact.length === 0 && options.salt === undefined) ? null : {
+      ...(options.redact.length > 0 && { redact: { kinds: options.redact } }),
+      ...(options.salt !== undefined && { pseudonymize: { salt: options.salt, keep: me } }),
+      report,
+    },
+    sessions: options.sessionGapMs > 0 && !lc ? { gapMs: options.sessionGapMs } : null,
     runMerger: lc
       ? { strip: 'merge' }
-      : { merge: options.merge, ...(options.mergeGapMs !== undefined && { maxGapMs: options.mergeGapMs }) },
+      : { merge: options.merge, ...(options.mergeGapMs > 0 && { maxGapMs: options.mergeGapMs }) },
     roleMapper: { me, normalize: !lc, names: !lc && options.names, onThread },
-    chunker: lc
+    windows: lc
       ? {
-          window: options.window,
-          overlap: options.overlap,
-          requireAssistant: 'session',
-          sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
-          trimTrailingUser: false,
-          short: 'drop',
-          tail: 'drop',
+          kind: 'sliding',
+          options: {
+            window: options.window,
+            overlap: options.overlap,
+            requireAssistant: 'session',
+            sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
+            trimTrailingUser: false,
+            short: 'drop',
+            tail: 'drop',
+          },
         }
-      : {
-          window: options.window,
-          overlap: options.overlap,
-          ...(options.system !== undefined && { system: options.system }),
-        },
-    serializer: { stats },
+      : { kind: 'replies', options: { ...replyWindows(options, report), counts: stats.counts, countAll: options.statsTokens === true } },
+    serializer: { format: options.format, stats, countWithoutReply: lc },
   };
 
   return {

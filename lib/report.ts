@@ -19,6 +19,16 @@ export class Report {
     if (list.length < SAMPLES_PER_REASON) list.push(describePosition(position));
   }
 
+  /** Add another report's counts and first places to this one's. */
+  merge(other: Report): void {
+    for (const [reason, n] of other.counts) this.counts.set(reason, (this.counts.get(reason) ?? 0) + n);
+    for (const [reason, where] of other.samples) {
+      let list = this.samples.get(reason);
+      if (!list) this.samples.set(reason, (list = []));
+      for (const w of where) if (list.length < SAMPLES_PER_REASON) list.push(w);
+    }
+  }
+
   count(reason: string): number {
     return this.counts.get(reason) ?? 0;
   }

@@ -45,7 +45,9 @@ const SIZE = parseSize(process.env['FBSTREAM_MEMTEST_SIZE'] ?? '300MB');
 const HEAP_MB = Number(process.env['FBSTREAM_MEMTEST_HEAP_MB'] ?? 64);
 /** An accented owner: `--me` is real text, the file holds its mojibake. */
 const OWNER = 'Adèle Lovelace';
-const EXTRA_ARGS = (process.env['FBSTREAM_MEMTEST_ARGS'] ?? '').split(' ').filter(Boolean);
+// one conversation, runs merged whatever their gaps, no weights: every text message comes out
+// (but the owner's before the friend's first, which answer nothing and are not trained)
+const EXTRA_ARGS = (process.env['FBSTREAM_MEMTEST_ARGS'] ?? '--session-gap 0 --merge-gap 0 --format hf').split(' ').filter(Boolean);
 const SEQ = /^#(\d+) /;
 const MAX_ERRORS = 20;
 
@@ -142,8 +144,9 @@ class OutputChecker {
     let missing = 0;
     let wrongRole = 0;
     let foreign = 0;
+    const firstPrompt = textSeqs.indexOf(2);
     for (let seq = 0; seq < Math.max(textSeqs.length, this.seen.length); ++seq) {
-      const expected = textSeqs[seq] ?? 0;
+      const expected = seq < firstPrompt && textSeqs[seq] === 1 && !this.seen[seq] ? 0 : (textSeqs[seq] ?? 0);
       const got = this.seen[seq] ?? 0;
       if (expected === 0) {
         if (got !== 0 && ++foreign <= 5) this.error(`#${seq} is not a generated text message`);

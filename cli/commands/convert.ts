@@ -5,6 +5,7 @@
 import type { Argv, CommandModule, Options } from 'yargs';
 import { convert, type ConvertResult } from '../../lib/convert.js';
 import { CONVERT_OPTIONS, type ConvertOptions } from '../../lib/options.js';
+import { statsLines } from '../../lib/stats.js';
 import { UsageError } from '../../lib/errors.js';
 import { say, type Io } from '../io.js';
 import { reportError, withSignals } from '../output.js';
@@ -76,6 +77,8 @@ function printResult(io: Io, args: ConvertArgs, r: ConvertResult): number {
     say(io, `${r.examples} example${r.examples === 1 ? '' : 's'}${where} from ${r.threads} thread${r.threads === 1 ? '' : 's'}`);
     for (const line of r.report.lines()) say(io, line);
   }
+  if (args.stats) for (const line of statsLines(r.stats)) say(io, `stats: ${line}`);
+  for (const w of r.warnings) say(io, `warning: ${w}`);
   for (const f of r.failed) say(io, `error: ${f.what} left out: ${f.message}`);
   return r.exitCode;
 }

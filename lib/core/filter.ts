@@ -25,6 +25,8 @@ export interface FilterOptions {
   report?: Report;
   /** Called with each thread as its first message arrives, kept or not (who is in the data). */
   onThread?: (thread: ThreadInfo) => void;
+  /** Counts every message by kind, kept or not (`--stats`). */
+  kindCounts?: Record<MessageKind, number>;
 }
 
 export interface NormalizedFilterOptions {
@@ -34,6 +36,7 @@ export interface NormalizedFilterOptions {
   readonly untilMs: number;
   readonly report: Report | undefined;
   readonly onThread: ((thread: ThreadInfo) => void) | undefined;
+  readonly kindCounts: Record<MessageKind, number> | undefined;
 }
 
 export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedFilterOptions {
@@ -56,6 +59,7 @@ export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedF
     untilMs,
     report: options.report,
     onThread: options.onThread,
+    kindCounts: options.kindCounts,
   });
 }
 
@@ -79,6 +83,8 @@ class Filter implements Stage<Message[], Message> {
         onThread(m.thread);
       }
     }
+    const { kindCounts } = this.options;
+    if (kindCounts) for (const m of batch) ++kindCounts[m.kind];
     return batch.filter((m) => this.#keep(m));
   }
 

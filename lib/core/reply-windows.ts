@@ -15,6 +15,7 @@
  */
 import { OptionError } from '../errors.js';
 import type { Report } from '../report.js';
+import type { Counts } from '../stats.js';
 import { sameSegment, type ChatMessage, type Example, type RoleTurn } from '../types.js';
 import type { Stage } from './stage.js';
 
@@ -34,6 +35,10 @@ export interface ReplyWindowsOptions {
   countTokens?: (text: string) => number;
   /** Put each turn's sender and first time on its message (the `text` format writes them). */
   stamps?: boolean;
+  /** Counts conversations, trained and context replies (and with `countAll`, the examples' tokens). */
+  counts?: Counts;
+  /** Count every example's tokens into `counts.tokens` (`--stats`; costs a tokenizer pass). */
+  countAll?: boolean;
   report?: Report;
 }
 
@@ -61,6 +66,8 @@ interface Normalized {
   packBy: 'turns' | 'tokens';
   countTokens: ((text: string) => number) | undefined;
   stamps: boolean;
+  counts: Counts | undefined;
+  countAll: boolean;
   report: Report | undefined;
 }
 
@@ -82,6 +89,8 @@ function normalize(o: ReplyWindowsOptions): Normalized {
     packBy: o.windowTokens !== undefined ? 'tokens' : 'turns',
     countTokens: o.countTokens,
     stamps: o.stamps ?? false,
+    counts: o.counts,
+    countAll: (o.countAll ?? false) && o.countTokens !== undefined && o.counts !== undefined,
     report: o.report,
   };
 }
@@ -121,6 +130,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
       if (this.#current === null || !sameSegment(this.#current, t)) {
         if (this.#current) this.#endSession();
         this.#reset();
+        if (this.#o.counts) this.#o.counts['conversations'] = (this.#o.counts['conversations'] ?? 0) + 1;
       }
       this.#current = t;
       this.#add(t as Held);
@@ -181,6 +191,12 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
     return this.#fixed + this.#tokensOf(this.#start, this.#count) > o.limit;
   }
 
+  /** Turns `start` to `end` pass the limit as an example: counted only when their bytes could. */
+  #over(start: number, end: number): boolean {
+    const limit = this.#o.limit;
+    return this.#fixed + this.#bytesOf(start, end) > limit && this.#fixed + this.#tokensOf(start, end) > limit;
+  }
+
   /**
    * Emit the open window: the longest run from its start that fits (turns and tokens) and ends on
    * a reply not trained yet; then open the next one on a user turn within the last `overlap` turns.
@@ -189,7 +205,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
     const o = this.#o;
     const start = this.#start;
     let end = Math.min(this.#count, start + o.window);
-    if (o.limit !== Infinity) while (end > start + 1 && this.#fixed + this.#tokensOf(start, end) > o.limit) --end;
+    if (o.limit !== Infinity) while (end > start + 1 && this.#over(start, end)) --end;
     let last = end - 1;
     while (last >= start && (this.#at(last).role === 'user' || last < this.#trained)) --last;
     if (last < start) {
@@ -229,6 +245,14 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
         else ++this.#taught;
       }
       messages.push(m);
+    }
+    const counts = o.counts;
+    if (counts) {
+      let context = 0;
+      for (const m of messages) if (m.weight === 0) ++context;
+      counts['contextReplies'] = (counts['contextReplies'] ?? 0) + context;
+      counts['trainedReplies'] = (counts['trainedReplies'] ?? 0) + messages.filter((m) => m.role === 'assistant').length - context;
+      if (o.countAll) counts['tokens'] = (counts['tokens'] ?? 0) + this.#fixed + this.#tokensOf(start, end);
     }
     const first = this.#at(start);
     this.#out.push({ thread: first.thread, messages, meta: { session: first.session, firstTimestampMs: first.firstTimestampMs, lastTimestampMs: this.#at(end - 1).lastTimestampMs } });

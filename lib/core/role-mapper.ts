@@ -21,6 +21,8 @@ export interface RoleMapperOptions {
 export interface RoleMapperStats {
   /** Turns that became `assistant`. */
   assistantTurns: number;
+  /** Every turn mapped. */
+  turns?: number;
 }
 
 /** A predicate for "this sender is me", shared by the role mapper and the pipeline. */
@@ -65,6 +67,7 @@ class RoleMapper implements Stage<Turn[], RoleTurn> {
 
   push(batch: Turn[]): RoleTurn[] {
     const out: RoleTurn[] = new Array(batch.length);
+    if (this.stats.turns !== undefined) this.stats.turns += batch.length;
     for (let i = 0; i < batch.length; ++i) {
       const t = batch[i]!;
       if (t.thread !== this.#lastThread) {

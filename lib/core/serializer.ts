@@ -16,6 +16,8 @@ export interface SerializerOptions {
   format?: OutputFormat;
   /** Counts the examples written, and what the format left out. */
   stats?: SerializerStats;
+  /** Count examples without an assistant message into `stats.withoutReply` (the langchain preset writes some). */
+  countWithoutReply?: boolean;
 }
 
 export interface SerializerStats {
@@ -24,6 +26,8 @@ export interface SerializerStats {
   examplesSkipped?: number;
   /** Messages the format left out of written examples (added when there are any). */
   turnsDropped?: number;
+  /** With `countWithoutReply`: examples that hold no assistant message (OpenAI refuses them). */
+  withoutReply?: number;
 }
 
 /**
@@ -61,7 +65,11 @@ class Serializer implements Stage<Example[], string> {
       }
     }
     if (text) out.push(text);
-    if (this.options.stats) addCounts(this.options.stats, batch.length, counts);
+    const { stats } = this.options;
+    if (stats) {
+      addCounts(stats, batch.length, counts);
+      if (this.options.countWithoutReply) for (const e of batch) if (!e.messages.some((m) => m.role === 'assistant')) stats.withoutReply = (stats.withoutReply ?? 0) + 1;
+    }
     counts.examplesSkipped = counts.turnsDropped = 0;
     return out;
   }

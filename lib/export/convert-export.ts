@@ -6,10 +6,10 @@
 import { finish, refuseOverwritingInput, withOutput, type ConvertIo, type ConvertResult, type LeftOut } from '../convert.js';
 import { UsageError } from '../errors.js';
 import { checkMeEarly, isMeFor } from '../me.js';
-import { stageSettings, type NormalizedConvertOptions, type Preset } from '../options.js';
-import { threadsResult } from './convert-files.js';
+import type { NormalizedConvertOptions, Preset } from '../options.js';
+import { runJobs } from './run-jobs.js';
 import { openExport, type OpenedExport } from './open-export.js';
-import { convertThreads, prestartWorkers } from './parallel.js';
+import { prestartWorkers } from './parallel.js';
 import { noThreadsError, resolveOwner, selectThreads } from './select.js';
 import { jobsFromPlans } from './thread-job.js';
 
@@ -45,13 +45,8 @@ export async function convertExport(o: NormalizedConvertOptions, io: ConvertIo):
     for (const s of index.skipped) say(`not read: ${s.count} file${s.count === 1 ? '' : 's'} (${s.reason})`);
     for (const t of selected) if (t.missingParts.length) say(`${t.key}: parts ${t.missingParts.join(', ')} missing (a zip part not given?)`);
     const jobs = jobsFromPlans(selected);
-    io.onStart?.(jobs.length, jobs.reduce((n, j) => n + (j.bytes ?? 0), 0), o.jobs);
-    return await withOutput(o, io, async (output) => {
-      const summary = await convertThreads(jobs, { ...stageSettings(o, me), jobs: o.jobs, ...(io.signal && { signal: io.signal }) }, output.sink, {
-        ...(io.onThreadDone && { onThreadDone: () => io.onThreadDone!() }),
-        ...(io.onRead && { onRead: io.onRead }),
-      });
-      const result = threadsResult(summary);
+    return await withOutput(o, io, async (outputs) => {
+      const result = await runJobs(jobs, o, me, outputs, io);
       return finish(o, me, o.me === null, { ...result, failed: [...problems, ...result.failed] });
     });
   } finally {

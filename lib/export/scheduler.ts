@@ -11,6 +11,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { StageSettings } from '../options.js';
 import { Report, SAMPLES_PER_REASON } from '../report.js';
+import { addCounts, type Counts } from '../stats.js';
 import type { OrderedOutput, Slot } from './ordered-output.js';
 import { MainRunner, WorkerRunner, type Runner, type RunnerHost } from './runners.js';
 import type { PiecePool, JobResult, ThreadJob } from './thread-job.js';
@@ -43,6 +44,8 @@ export interface RunSummary {
   report: Report;
   /** Bytes written to the sink. */
   bytes: number;
+  /** The pipelines' counters, summed over the threads written. */
+  counts: Counts;
 }
 
 /** A run's limits, checked (see ConvertThreadsOptions). */
@@ -97,7 +100,7 @@ export function startOrder(jobs: readonly ThreadJob[], workers: number): number[
 export class Run implements RunnerHost {
   readonly slots = new Map<number, Slot>();
   readonly runners: Runner[] = [];
-  readonly summary: RunSummary = { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: new Report(), bytes: 0 };
+  readonly summary: RunSummary = { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: new Report(), bytes: 0, counts: {} };
   readonly people = new Set<string>();
   /** Job positions in the order they are started. */
   readonly order: number[];
@@ -218,6 +221,7 @@ export class Run implements RunnerHost {
     s.assistantTurns += result.assistantTurns;
     for (const p of result.people) this.people.add(p);
     mergeReport(s.report, result.report);
+    addCounts(s.counts, result.counts);
     this.hooks.onThreadDone?.(slot.job, result);
   }
 

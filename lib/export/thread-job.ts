@@ -11,7 +11,8 @@
  */
 import { recordsOf, type Output } from '../core/stage.js';
 import { FbstreamError, IoError, OptionError } from '../errors.js';
-import { createPipelineCore } from '../pipeline.js';
+import { createPipelineCore, pipelineCounts } from '../pipeline.js';
+import type { Counts } from '../stats.js';
 import type { StageOptions } from '../options.js';
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
@@ -71,6 +72,8 @@ export interface JobResult {
   /** Every participant and sender seen (repaired names), sorted. */
   people: string[];
   report: ReportEntries;
+  /** The pipeline's counters (`--stats`), plain data. */
+  counts: Counts;
   /** Bytes emitted. */
   bytes: number;
   /** Set when the thread failed: its emitted bytes must be discarded, and the counts above are 0. */
@@ -232,6 +235,7 @@ export async function runThreadJob(job: ThreadJob, options: StageOptions, emit: 
       assistantTurns: p.stats.assistantTurns,
       people: [...p.stats.people].sort(),
       report: reportEntries(report),
+      counts: pipelineCounts(p.stats),
       bytes: out.bytes,
     };
   } catch (err) {
@@ -246,7 +250,7 @@ export async function runThreadJob(job: ThreadJob, options: StageOptions, emit: 
 
 /** The result of a thread that failed with `err`. */
 export function failedResult(err: unknown): JobResult {
-  return { threads: 0, examples: 0, assistantTurns: 0, people: [], report: [], bytes: 0, error: jobError(err) };
+  return { threads: 0, examples: 0, assistantTurns: 0, people: [], report: [], counts: {}, bytes: 0, error: jobError(err) };
 }
 
 export function jobError(err: unknown): JobError {

@@ -55,6 +55,7 @@ t.test('a --me nobody in the selected threads is refused before converting, with
     messages: [
       { sender_name: 'Ada Lovelace', timestamp_ms: 1.7e12 + 2, content: 'Of course!' },
       { sender_name: 'Charles Babbage', timestamp_ms: 1.7e12 + 1, content: 'May I join?' },
+      { sender_name: 'Mary Somerville', timestamp_ms: 1.7e12, content: 'Who else is coming?' },
     ],
   };
   writeFileSync(join(left, 'message_1.json'), JSON.stringify(group));

@@ -95,7 +95,8 @@ t.test('ambiguous or uncertain: nothing joined', async (t) => {
 const ADA = 'Ada Lovelace';
 const ZOE = 'Zoë Martin';
 const T0 = 1_700_000_000_000;
-const OPTIONS: StageOptions = { me: ADA, window: 4, overlap: 1 };
+// no session or merge gap: the test is about one conversation across the cutover, days apart
+const OPTIONS: StageOptions = { me: ADA, window: 4, overlap: 1, sessionGapMs: 0, mergeGapMs: 0 };
 
 interface Msg { sender: string; ts: number; text: string }
 
@@ -295,7 +296,7 @@ t.test('inspect counts the joined thread once; the command line says what it joi
   t.match(human.out(), /not joined \(same participants, no one-to-one match\): e2ee_cutover\/samlee_2001, e2ee_cutover\/samlee_2002, e2ee\/Sam Lee_7/);
 
   const cli = fakeIo();
-  const args: ConvertArgs = { inputs, window: 4, overlap: 1, quiet: false, jobs: 1 };
+  const args: ConvertArgs = { inputs, window: 4, overlap: 1, sessionGap: 0, mergeGap: 0, quiet: false, jobs: 1 };
   t.equal(await runConvert(args, cli.io), 0);
   t.equal(cli.out(), await expected(t));
   t.match(cli.err(), /5 of 5 threads, as Ada Lovelace/);

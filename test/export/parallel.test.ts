@@ -365,5 +365,5 @@ t.test('options and edge cases', async (t) => {
   await t.rejects(convertThreads([], { me: ME, jobs: 2, pieceBytes: 2 }, async () => {}), { code: 'FBS_INVALID_OPTION' });
   await t.rejects(convertThreads([], { me: ME, jobs: 2, window: 0 }, async () => {}), { code: 'FBS_INVALID_OPTION' });
   const empty = await convertThreads([], { me: ME, jobs: 4 }, async () => {});
-  t.same({ ...empty, report: undefined }, { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: undefined, bytes: 0 });
+  t.same({ ...empty, report: undefined }, { threads: 0, examples: 0, assistantTurns: 0, people: [], failed: [], report: undefined, bytes: 0, counts: {} });
 });

@@ -1,0 +1,113 @@
+/**
+ * Examples written once: a line identical to an earlier one (the same exchange in two threads, a
+ * greeting answered the same way every year) is dropped. Lines are remembered by a 64-bit digest
+ * in an open-addressing table that grows to at most `maxLines` (8 bytes a line, so 2 Mi lines is
+ * 16 MiB of table, bounded whatever the export); past it, new lines are no longer remembered (they
+ * are still written, and counted). Works on whole lines: the stream may cut them anywhere.
+ */
+import { hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+
+export const DEFAULT_MAX_LINES = 2 * 1024 * 1024;
+const FIRST_SLOTS = 1 << 12;
+const NEWLINE = 0x0a;
+
+/** The set of lines seen, by digest. */
+export class LineSet {
+  #hi: Uint32Array;
+  #lo: Uint32Array;
+  #size = 0;
+  /** Lines not remembered because the table was full. */
+  unremembered = 0;
+
+  constructor(readonly maxLines = DEFAULT_MAX_LINES) {
+    this.#hi = new Uint32Array(FIRST_SLOTS);
+    this.#lo = new Uint32Array(FIRST_SLOTS);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** True when `line` was added before; adds it otherwise (while there is room). */
+  seenOrAdd(line: Uint8Array): boolean {
+    const digest = hash('sha1', line, 'buffer') as unknown as Buffer;
+    // 0 marks an empty slot: a digest of 0 (one in 2^32) is stored as 1
+    const hi = digest.readUInt32LE(0) || 1;
+    const lo = digest.readUInt32LE(4);
+    const mask = this.#hi.length - 1;
+    for (let i = (hi ^ lo) & mask; ; i = (i + 1) & mask) {
+      const h = this.#hi[i]!;
+      if (h === 0) break;
+      if (h === hi && this.#lo[i] === lo) return true;
+    }
+    if (this.#size >= this.maxLines) {
+      ++this.unremembered;
+      return false;
+    }
+    if ((this.#size + 1) * 2 > this.#hi.length) this.#grow();
+    this.#put(hi, lo);
+    ++this.#size;
+    return false;
+  }
+
+  #put(hi: number, lo: number): void {
+    const mask = this.#hi.length - 1;
+    let i = (hi ^ lo) & mask;
+    while (this.#hi[i] !== 0) i = (i + 1) & mask;
+    this.#hi[i] = hi;
+    this.#lo[i] = lo;
+  }
+
+  #grow(): void {
+    const oldHi = this.#hi;
+    const oldLo = this.#lo;
+    this.#hi = new Uint32Array(oldHi.length * 2);
+    this.#lo = new Uint32Array(oldLo.length * 2);
+    for (let i = 0; i < oldHi.length; ++i) if (oldHi[i] !== 0) this.#put(oldHi[i]!, oldLo[i]!);
+  }
+}
+
+export interface DedupeLinesStats {
+  /** Lines dropped as copies of earlier ones. */
+  dropped: number;
+  /** Lines written without being remembered (the table was full). */
+  unremembered: number;
+}
+
+/** A Transform that writes each distinct line once; `stats` fills in as it runs. */
+export function createDedupeLines(options: { maxLines?: number } = {}): Transform & { stats: DedupeLinesStats } {
+  const lines = new LineSet(options.maxLines);
+  const stats: DedupeLinesStats = { dropped: 0, unremembered: 0 };
+  let carry: Buffer | null = null;
+  const transform = new Transform({
+    transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback) {
+      let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (carry) {
+        bytes = Buffer.concat([carry, bytes]);
+        carry = null;
+      }
+      const keep: Buffer[] = [];
+      let kept = 0;
+      let start = 0;
+      for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
+        const line = bytes.subarray(start, nl + 1);
+        if (lines.seenOrAdd(line)) ++stats.dropped;
+        else {
+          keep.push(line);
+          kept += line.length;
+        }
+        start = nl + 1;
+      }
+      if (start < bytes.length) carry = Buffer.from(bytes.subarray(start));
+      stats.unremembered = lines.unremembered;
+      // the lines kept are slices of the chunk: one copy out, so the chunk's buffer can be reused
+      callback(null, kept ? Buffer.concat(keep, kept) : undefined);
+    },
+    flush(callback: TransformCallback) {
+      // a last line without its newline is written as it is
+      callback(null, carry ?? undefined);
+    },
+  });
+  return Object.assign(transform, { stats });
+}
