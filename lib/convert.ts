@@ -128,6 +128,8 @@ export async function withOutput(o: NormalizedConvertOptions, io: ConvertIo, wor
     const copies = training!.dropped() + (validation?.dropped() ?? 0);
     if (copies) {
       result.report.note('examples written once: copies of earlier examples dropped', undefined, copies);
+      result.examples -= copies;
+      result.stats.examples = result.examples;
       result.stats.dropped = Object.fromEntries(result.report.counts);
     }
     if (o.statsJson !== null) await writeJson(o.statsJson, result.stats, io);

@@ -67,6 +67,7 @@ t.test('an example identical to an earlier one is written once; langchain keeps 
   t.equal(once.code, 0);
   t.equal(lines(once.stdout).length, lines((await runCli(['--me', 'Ada Lovelace', a, '-q'])).stdout).length);
   t.match(once.stderr, /copies of earlier examples dropped: 1/);
+  t.match(once.stderr, new RegExp(`${lines(once.stdout).length} examples? from 2 threads`), 'the summary counts what was written');
 });
 
 t.test('--redact and --pseudonymize', async (t) => {
