@@ -12,6 +12,7 @@
 import { OptionError, LimitError } from '../errors.js';
 import { sameSegment, type ChatMessage, type Example, type RoleTurn, type ThreadInfo } from '../types.js';
 import type { Stage } from './stage.js';
+import { CONVERT_OPTIONS } from '../options.js';
 
 export interface ChunkerOptions {
   /** Turns per window. Default 8. */
@@ -40,8 +41,8 @@ export type NormalizedChunkerOptions = Readonly<Required<Omit<ChunkerOptions, 's
 };
 
 export function normalizeChunkerOptions(options: ChunkerOptions = {}): NormalizedChunkerOptions {
-  const window = options.window ?? 8;
-  const overlap = options.overlap ?? 2;
+  const window = options.window ?? CONVERT_OPTIONS.window.default;
+  const overlap = options.overlap ?? CONVERT_OPTIONS.overlap.default;
   if (!Number.isInteger(window) || window < 1) throw new OptionError('window', `must be an integer >= 1`, window);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= window) {
     throw new OptionError('overlap', `must be an integer >= 0 and < window (${window})`, overlap);

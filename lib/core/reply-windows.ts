@@ -15,6 +15,7 @@
  */
 import { OptionError } from '../errors.js';
 import type { Report } from '../report.js';
+import { CONVERT_OPTIONS } from '../options.js';
 import type { Counts } from '../stats.js';
 import { sameSegment, type ChatMessage, type Example, type RoleTurn } from '../types.js';
 import type { Stage } from './stage.js';
@@ -42,7 +43,6 @@ export interface ReplyWindowsOptions {
   report?: Report;
 }
 
-type Weighted = ChatMessage;
 /** A turn and its tokens as a message (counted at most once). */
 type Held = RoleTurn & { tokens?: number; bytes?: number };
 
@@ -72,8 +72,8 @@ interface Normalized {
 }
 
 function normalize(o: ReplyWindowsOptions): Normalized {
-  const window = o.window ?? 8;
-  const overlap = o.overlap ?? 2;
+  const window = o.window ?? CONVERT_OPTIONS.window.default;
+  const overlap = o.overlap ?? CONVERT_OPTIONS.overlap.default;
   if (!Number.isInteger(window) || window < 2) throw new OptionError('--window', 'must be an integer >= 2 (a prompt and its reply)', window);
   if (!Number.isInteger(overlap) || overlap < 0 || overlap >= window) throw new OptionError('--overlap', `must be an integer >= 0 and < --window (${window})`, overlap);
   const limit = Math.min(o.maxTokens ?? Infinity, o.windowTokens ?? Infinity);
@@ -191,10 +191,17 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
     return this.#fixed + this.#tokensOf(this.#start, this.#count) > o.limit;
   }
 
-  /** Turns `start` to `end` pass the limit as an example: counted only when their bytes could. */
-  #over(start: number, end: number): boolean {
-    const limit = this.#o.limit;
-    return this.#fixed + this.#bytesOf(start, end) > limit && this.#fixed + this.#tokensOf(start, end) > limit;
+  /**
+   * The end (at most `end`, at least `start + 1`) of the longest run from `start` that fits the
+   * limit as an example: one pass, tokens counted only when the turns' bytes could pass it.
+   */
+  #fittingEnd(start: number, end: number): number {
+    const limit = this.#o.limit - this.#fixed;
+    if (limit === Infinity || this.#bytesOf(start, end) <= limit) return end;
+    let tokens = this.#cost(this.#at(start));
+    let fits = start + 1;
+    while (fits < end && (tokens += this.#cost(this.#at(fits))) <= limit) ++fits;
+    return fits;
   }
 
   /**
@@ -204,8 +211,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
   #close(atEnd: boolean): void {
     const o = this.#o;
     const start = this.#start;
-    let end = Math.min(this.#count, start + o.window);
-    if (o.limit !== Infinity) while (end > start + 1 && this.#over(start, end)) --end;
+    const end = this.#fittingEnd(start, Math.min(this.#count, start + o.window));
     let last = end - 1;
     while (last >= start && (this.#at(last).role === 'user' || last < this.#trained)) --last;
     if (last < start) {
@@ -231,11 +237,11 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
 
   #emit(start: number, end: number): void {
     const o = this.#o;
-    const messages: Weighted[] = [];
+    const messages: ChatMessage[] = [];
     if (o.system !== undefined) messages.push({ role: 'system', content: o.system });
     for (let i = start; i < end; ++i) {
       const t = this.#at(i);
-      const m: Weighted = t.name === undefined ? { role: t.role, content: t.text } : { role: t.role, content: t.text, name: t.name };
+      const m: ChatMessage = t.name === undefined ? { role: t.role, content: t.text } : { role: t.role, content: t.text, name: t.name };
       if (o.stamps) {
         m.sender = t.sender;
         m.timestampMs = t.firstTimestampMs;
