@@ -9,6 +9,8 @@ export interface Io {
   stderrIsTTY: boolean;
   /** Signals the run listens to (the real process, or an emitter in tests). */
   signals: NodeJS.EventEmitter;
+  /** Environment the API commands read their keys from. Default: the process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function processIo(): Io {
@@ -20,6 +22,7 @@ export function processIo(): Io {
     stderr: process.stderr,
     stderrIsTTY: Boolean(process.stderr.isTTY),
     signals: process,
+    env: process.env,
   };
 }
 

@@ -18,7 +18,12 @@ export type ErrorCode =
   | 'FBS_ZIP_UNSAFE'
   | 'FBS_ZIP_UNSUPPORTED'
   | 'FBS_ZIP_CORRUPT'
-  | 'FBS_IO';
+  | 'FBS_IO'
+  | 'FBS_NO_API_KEY'
+  | 'FBS_API'
+  | 'FBS_FINE_TUNING_UNAVAILABLE'
+  | 'FBS_JOB_FAILED'
+  | 'FBS_INVALID_DATASET';
 
 /** Where in the input a data error happened. */
 export interface Position {
@@ -170,10 +175,38 @@ export function describePosition(p: Position): string {
   return s;
 }
 
-/** Exit code the CLI uses for an error (1 data, 2 usage, 3 I/O; README "Errors and exit codes"). */
+/** A provider's key (or endpoint) is not set: exit 2, naming the variable. */
+export class MissingKeyError extends UsageError {
+  readonly variable: string;
+  constructor(variable: string, provider: string, what = 'API key') {
+    super(`no ${what} for the ${provider} provider: set ${variable}`, 'FBS_NO_API_KEY');
+    this.variable = variable;
+  }
+}
+
+/** A trainer's API refused or failed a request, after the retries that were safe: exit 3. */
+export class ApiError extends FbstreamError {
+  /** HTTP status, when there was an answer. */
+  readonly status: number | undefined;
+  readonly provider: string;
+  constructor(provider: string, message: string, status?: number, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(options?.code ?? 'FBS_API', message, options);
+    this.provider = provider;
+    this.status = status;
+  }
+}
+
+/** A fine-tuning job ended failed or cancelled, or a dataset was refused before any request: exit 1. */
+export class JobFailedError extends FbstreamError {
+  constructor(message: string, code: ErrorCode = 'FBS_JOB_FAILED') {
+    super(code, message);
+  }
+}
+
+/** Exit code the CLI uses for an error (1 data, 2 usage, 3 I/O or API; README "Errors and exit codes"). */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return 2;
-  if (err instanceof DataError || err instanceof NothingToTrainError) return 1;
+  if (err instanceof DataError || err instanceof NothingToTrainError || err instanceof JobFailedError) return 1;
   return 3;
 }
 

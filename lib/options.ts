@@ -9,6 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { OptionError } from './errors.js';
+import { bool, finite, flag, integerIn, oneOf, optionalString, positiveAtLeast, string, stringList } from './option-rules.js';
 import { OUTPUT_FORMAT_NAMES, type OutputFormat } from './formats/output/index.js';
 import { PII_KINDS, type PiiKind } from './privacy/spans.js';
 import { modelInfo, type EncodingName } from './tokens.js';
@@ -279,6 +280,135 @@ export function stageSettings(options: NormalizedConvertOptions, me: string): St
   return Object.freeze({ ...options.stages, me });
 }
 
+/** Where datasets are uploaded and jobs run (README "From a dataset to a model"). */
+export const PROVIDERS = ['openai', 'azure', 'together'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** What every API command takes: upload, train, jobs, chat, and a conversion with `--train`. */
+export interface ApiOptions {
+  /** Default `openai`. */
+  provider?: Provider;
+  /** Seconds a request may take (an upload part included). Default 600. */
+  timeout?: number;
+  /** Retries of a request that failed with 408, 409, 429, 5xx or a dropped connection, where resending cannot duplicate anything. Default 3. */
+  maxRetries?: number;
+}
+
+/** `fbstream upload`, and the upload step of `train`. */
+export interface UploadOptions extends ApiOptions {
+  /** Send through the Uploads API (in parts) even under 512 MB. Default false. */
+  uploads?: boolean;
+  /** MB per part, 5 to 64. Default 64. */
+  partSize?: number;
+  /** Parts in flight at once. Default 3. */
+  concurrency?: number;
+}
+
+/** `fbstream train`: the job asked for. `model` is the base model (the provider's name for it). */
+export interface TrainOptions extends UploadOptions {
+  model: string;
+  /** A validation JSONL, uploaded beside the training file. */
+  validation?: string;
+  /** Added to the fine-tuned model's name (at most 64 characters; Together: 40). */
+  suffix?: string;
+  epochs?: number;
+  batchSize?: number;
+  lrMultiplier?: number;
+  /** The trainer's seed (OpenAI). */
+  seed?: number;
+  /** Follow the job until it ends. Default false. */
+  wait?: boolean;
+  /** Seconds between status checks while waiting. Default 10. */
+  poll?: number;
+}
+
+/** The CLI flags of the API commands, grouped by the commands that take them. */
+export const API_OPTIONS = {
+  provider: { type: 'string', default: 'openai', choices: PROVIDERS, describe: 'openai (OPENAI_API_KEY), azure (AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY) or together (TOGETHER_API_KEY)' },
+  timeout: { type: 'number', default: 600, describe: 'Seconds a request may take' },
+  maxRetries: { type: 'number', default: 3, describe: 'Retries of a request that failed with 429, 5xx or a dropped connection (never of one that could be done twice)' },
+} as const satisfies Record<keyof ApiOptions, Flag>;
+
+export const UPLOAD_OPTIONS = {
+  uploads: { type: 'boolean', default: false, describe: 'Send in parts through the Uploads API even under 512 MB (it always is above)' },
+  partSize: { type: 'number', default: 64, describe: 'MB per part (5 to 64)' },
+  concurrency: { type: 'number', default: 3, describe: 'Parts sent at once' },
+} as const satisfies Record<Exclude<keyof UploadOptions, keyof ApiOptions>, Flag>;
+
+export const TRAIN_OPTIONS = {
+  model: { type: 'string', describe: 'The base model to fine-tune (required), e.g. gpt-4.1-mini-2025-04-14, or a Together model name' },
+  validation: { type: 'string', describe: 'A validation JSONL, checked and uploaded too' },
+  suffix: { type: 'string', describe: "Added to the fine-tuned model's name" },
+  epochs: { type: 'number', describe: "Epochs (default: the trainer's choice)" },
+  batchSize: { type: 'number', describe: "Batch size (default: the trainer's choice)" },
+  lrMultiplier: { type: 'number', describe: "Learning rate multiplier (Together: the learning rate; default: the trainer's choice)" },
+  seed: { type: 'number', describe: "The trainer's seed, for a job that can be repeated" },
+  wait: { type: 'boolean', default: false, describe: 'Follow the job, its status and events, until it ends; print the fine-tuned model' },
+  poll: { type: 'number', default: 10, describe: 'Seconds between status checks while following' },
+} as const satisfies Record<Exclude<keyof TrainOptions, keyof UploadOptions>, Flag>;
+
+export interface NormalizedApiOptions {
+  readonly provider: Provider;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+}
+export interface NormalizedUploadOptions extends NormalizedApiOptions {
+  readonly uploads: boolean;
+  readonly partSizeBytes: number;
+  readonly concurrency: number;
+}
+export interface NormalizedTrainOptions extends NormalizedUploadOptions {
+  readonly model: string;
+  readonly validation: string | null;
+  readonly suffix: string | null;
+  readonly epochs: number | null;
+  readonly batchSize: number | null;
+  readonly lrMultiplier: number | null;
+  readonly seed: number | null;
+  readonly wait: boolean;
+  readonly pollMs: number;
+}
+
+const MB = 1024 * 1024;
+
+export function normalizeApiOptions(o: ApiOptions = {}): NormalizedApiOptions {
+  return Object.freeze({
+    provider: oneOf('provider', o.provider ?? API_OPTIONS.provider.default, PROVIDERS),
+    timeoutMs: positiveAtLeast('timeout', o.timeout ?? API_OPTIONS.timeout.default, 1, 'a number of seconds >= 1') * 1000,
+    maxRetries: integerIn('maxRetries', o.maxRetries ?? API_OPTIONS.maxRetries.default, 0, 10),
+  });
+}
+
+export function normalizeUploadOptions(o: UploadOptions = {}): NormalizedUploadOptions {
+  return Object.freeze({
+    ...normalizeApiOptions(o),
+    uploads: bool('uploads', o.uploads ?? UPLOAD_OPTIONS.uploads.default),
+    partSizeBytes: integerIn('partSize', o.partSize ?? UPLOAD_OPTIONS.partSize.default, 5, 64) * MB,
+    concurrency: integerIn('concurrency', o.concurrency ?? UPLOAD_OPTIONS.concurrency.default, 1, 16),
+  });
+}
+
+export function normalizeTrainOptions(o: TrainOptions): NormalizedTrainOptions {
+  const upload = normalizeUploadOptions(o);
+  if (typeof o.model !== 'string' || o.model.trim() === '') throw new OptionError('--model', 'is required: the base model to fine-tune', o.model);
+  const maxSuffix = upload.provider === 'together' ? 40 : 64;
+  const suffix = optionalString('suffix', o.suffix);
+  if (suffix !== null && (suffix.length === 0 || suffix.length > maxSuffix)) throw new OptionError('--suffix', `must be 1 to ${maxSuffix} characters for ${upload.provider}`, suffix);
+  const positive = (name: string, v: number | undefined) => (v === undefined ? null : positiveAtLeast(name, v, Number.MIN_VALUE, 'a number > 0'));
+  return Object.freeze({
+    ...upload,
+    model: o.model,
+    validation: optionalString('validation', o.validation),
+    suffix,
+    epochs: o.epochs === undefined ? null : integerIn('epochs', o.epochs, 1, 50),
+    batchSize: o.batchSize === undefined ? null : integerIn('batchSize', o.batchSize, 1, 256),
+    lrMultiplier: positive('lr-multiplier', o.lrMultiplier),
+    seed: o.seed === undefined ? null : integerIn('seed', o.seed, 0, 2_147_483_647),
+    wait: bool('wait', o.wait ?? TRAIN_OPTIONS.wait.default),
+    pollMs: positiveAtLeast('poll', o.poll ?? TRAIN_OPTIONS.poll.default, 1, 'a number of seconds >= 1') * 1000,
+  });
+}
+
 /** The model's tokenizer and limit, `maxTokens` over it; a model not in the table needs `maxTokens`. */
 function tokenLimit(o: ConvertOptions): Pick<StageOptions, 'maxTokens' | 'encoding'> {
   const model = string('model', o.model ?? D.model.default);
@@ -305,49 +435,11 @@ function shareOf(value: unknown): number {
   return value;
 }
 
-function flag(name: string): string {
-  return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
 /** `name`: a CLI flag's camelCase name (shown as the flag), or a library-only option (shown as it is). */
 export function integerAtLeast(name: string, value: unknown, min: number): number {
   const shown = name in CONVERT_OPTIONS ? flag(name) : name;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw new OptionError(shown, `must be an integer >= ${min}`, value);
   return value;
-}
-
-function positiveAtLeast(name: string, value: unknown, min: number, rule: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !(value >= min)) throw new OptionError(`--${name}`, `must be ${rule}`, value);
-  return value;
-}
-
-function finite(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new OptionError(`--${name}`, 'must be a time in ms since the epoch', value);
-  return value;
-}
-
-function bool(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new OptionError(flag(name), 'must be true or false', value);
-  return value;
-}
-
-function oneOf<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
-  if (!choices.includes(value as T)) throw new OptionError(flag(name), `must be ${choices.map((c) => `"${c}"`).join(' or ')}`, value);
-  return value as T;
-}
-
-function optionalString(name: string, value: unknown): string | null {
-  return value === undefined ? null : string(name, value);
-}
-
-function string(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new OptionError(`--${name}`, 'must be a string', value);
-  return value;
-}
-
-function stringList(name: string, value: unknown): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new OptionError(flag(name), 'must be a list of strings', value);
-  return [...(value as string[])];
 }
 
 function meOf(value: unknown): string {
