@@ -3,13 +3,15 @@
  * while it runs and waits for its turn, then written whole, in job order.
  *
  * A thread's pieces are kept in memory while the run holds at most `bufferBytes`; past it, the
- * thread's further pieces are appended to its own file in the run's private temporary folder
- * (lib/temp-files.ts), written out after its memory pieces when its turn comes. A spill file is
- * open only while its thread runs, and removed once written or dropped.
+ * thread's further pieces are appended to the run's one spill file in its private temporary folder
+ * (lib/temp-files.ts), written out after its memory pieces when its turn comes. One file for every
+ * thread, not one each: on an export of thousands of short threads, opening and closing a file per
+ * thread cost the main thread more than the threads' conversion (docs/performance.md). The file
+ * starts over (truncated) whenever nothing in it is still waiting.
  */
 import { once } from 'node:events';
 import { WriteStream } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { IoError } from '../errors.js';
@@ -25,7 +27,8 @@ export interface Slot {
   job: ThreadJob;
   pieces: Uint8Array[];
   held: number;
-  spill: Spill | null;
+  /** Where its pieces past the memory budget are in the run's spill file, in order. */
+  spilled: Extent[];
   /** Stores of this slot's pieces, in order. */
   chain: Promise<void>;
   result: JobResult | null;
@@ -52,8 +55,10 @@ export class OrderedOutput {
    * and tens of MB of dead ArrayBuffers at the peak (docs/performance.md).
    */
   readonly spare: PiecePool;
-  /** Reused to copy spill files to the sink (allocated at the first). */
+  /** Reused to copy spilled bytes to the sink (allocated at the first). */
   #readBuffer: Buffer | null = null;
+  /** The run's spill file, opened at the first piece past the budget. */
+  #spill: SpillFile | null = null;
 
   constructor(
     sink: ThreadSink,
@@ -68,21 +73,21 @@ export class OrderedOutput {
 
   /**
    * Store a piece of `slot`'s output: kept in memory within the budget, else appended to the
-   * slot's spill file. Resolves with the piece's buffer when the run is done with it (written to
+   * run's spill file. Resolves with the piece's buffer when the run is done with it (written to
    * the spill file), for the job to fill again: without it, every 1 MiB piece was garbage that only
    * a GC gave back. Null when the piece is held in memory. Called in order for each slot.
    */
   async store(slot: Slot, bytes: Uint8Array): Promise<ArrayBuffer | null> {
     if (this.stopped) return null;
-    if (slot.spill === null && this.held + bytes.byteLength <= this.bufferBytes) {
+    if (slot.spilled.length === 0 && this.held + bytes.byteLength <= this.bufferBytes) {
       slot.pieces.push(bytes);
       slot.held += bytes.byteLength;
       this.held += bytes.byteLength;
       return null;
     }
-    slot.spill ??= new Spill(this.folder.file(`thread-${slot.pos}.ndjson`));
+    this.#spill ??= new SpillFile(this.folder.file('held.ndjson'));
     ++this.spills;
-    await slot.spill.append(bytes);
+    await this.#spill.append(bytes, slot.spilled);
     return this.spare.isWhole(bytes) ? (bytes.buffer as ArrayBuffer) : null;
   }
 
@@ -91,9 +96,9 @@ export class OrderedOutput {
     this.held -= slot.held;
     slot.pieces = [];
     slot.held = 0;
-    const spill = slot.spill;
-    slot.spill = null;
-    spill?.remove().catch(() => {});
+    const spilled = slot.spilled;
+    slot.spilled = [];
+    this.#spill?.release(spilled).catch(() => {});
   }
 
   /** Write `slot`'s whole output (its turn has come): its memory pieces, then its spill file. */
@@ -112,14 +117,14 @@ export class OrderedOutput {
       }
     }
     slot.pieces = [];
-    if (slot.spill) {
-      const spill = slot.spill;
-      slot.spill = null;
-      // one buffer for every spill file: a new one per chunk made hundreds of MB of ArrayBuffers on
-      // a large export, and the main thread's garbage collector ran after them (docs/performance.md)
+    if (slot.spilled.length > 0 && this.#spill) {
+      const spilled = slot.spilled;
+      slot.spilled = [];
+      // one buffer for every copy: a new one per chunk made hundreds of MB of ArrayBuffers on a
+      // large export, and the main thread's garbage collector ran after them (docs/performance.md)
       this.#readBuffer ??= Buffer.allocUnsafe(this.pieceBytes);
-      await spill.copyTo(this.#readBuffer, (bytes) => this.out(bytes, true));
-      await spill.remove();
+      await this.#spill.copyTo(spilled, this.#readBuffer, (bytes) => this.out(bytes, true));
+      await this.#spill.release(spilled);
     }
   }
 
@@ -136,61 +141,99 @@ export class OrderedOutput {
     this.stopped = true;
     this.writer.release();
   }
+
+  /** Close the spill file (the run's folder, removed after, takes it). */
+  async close(): Promise<void> {
+    await this.#spill?.close();
+  }
 }
 
-/** A thread's output past the memory budget: appended in order, read back once, removed. */
-class Spill {
+/** Bytes of one thread in the spill file. */
+export interface Extent {
+  offset: number;
+  length: number;
+}
+
+/**
+ * The threads' output past the memory budget, every thread's in one file: each piece written at
+ * the end (its place taken before the write, so that pieces of several threads may be written at
+ * once), read back by place. Once no thread has bytes waiting in it, the file starts over.
+ */
+class SpillFile {
   #fh: Promise<FileHandle> | null = null;
+  /** Where the next piece goes. */
+  #end = 0;
+  /** Bytes in the file still waiting to be written out (or being written in). */
+  #live = 0;
+  /** The file being emptied: writes at its start wait for it. */
+  #reset: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(readonly path: string) {}
 
-  async append(bytes: Uint8Array): Promise<void> {
+  #open(): Promise<FileHandle> {
+    if (this.#closed) return Promise.reject(new IoError(`cannot write ${this.path}: the run is over`));
+    return (this.#fh ??= open(this.path, 'w+'));
+  }
+
+  /** Write `bytes` at the end of the file; their place is added to `extents`. */
+  async append(bytes: Uint8Array, extents: Extent[]): Promise<void> {
+    const offset = this.#end;
+    const length = bytes.byteLength;
+    this.#end += length;
+    this.#live += length;
+    const last = extents[extents.length - 1];
+    if (last && last.offset + last.length === offset) last.length += length;
+    else extents.push({ offset, length });
     try {
-      const fh = await (this.#fh ??= open(this.path, 'wx'));
+      await this.#reset;
+      const fh = await this.#open();
       let off = 0;
-      while (off < bytes.byteLength) off += (await fh.write(bytes, off, bytes.byteLength - off)).bytesWritten;
+      while (off < length) off += (await fh.write(bytes, off, length - off, offset + off)).bytesWritten;
     } catch (err) {
       throw ioError('write', this.path, err);
     }
   }
 
-  /** Hand the file's bytes to `write`, read into `buffer` a chunk at a time (`write` must be done with each before it resolves). */
-  async copyTo(buffer: Buffer, write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
-    await this.seal();
-    let fh: FileHandle;
-    try {
-      fh = await open(this.path, 'r');
-    } catch (err) {
+  /** Hand the bytes of `extents` to `write`, read into `buffer` a chunk at a time (`write` must be done with each before it resolves). */
+  async copyTo(extents: readonly Extent[], buffer: Buffer, write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
+    const fh = await this.#open().catch((err: unknown) => {
       throw ioError('read', this.path, err);
-    }
-    try {
-      for (;;) {
+    });
+    for (const { offset, length } of extents) {
+      for (let done = 0; done < length; ) {
         let bytesRead: number;
         try {
-          ({ bytesRead } = await fh.read(buffer, 0, buffer.length, null));
+          ({ bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, length - done), offset + done));
         } catch (err) {
           throw ioError('read', this.path, err);
         }
-        if (bytesRead === 0) return;
+        if (bytesRead === 0) throw ioError('read', this.path, new Error('the file ended early'));
+        done += bytesRead;
         await write(buffer.subarray(0, bytesRead));
       }
-    } finally {
-      await fh.close();
     }
   }
 
-  /** No more appends: the file handle is closed (reopened by copyTo). */
-  async seal(): Promise<void> {
+  /** The bytes of `extents` are no longer needed; with nothing left waiting, the file starts over. */
+  async release(extents: readonly Extent[]): Promise<void> {
+    for (const e of extents) this.#live -= e.length;
+    if (this.#live !== 0 || this.#end === 0) return;
+    // nothing waits in it (no write is in flight either: its bytes would count): give the disk back
+    this.#end = 0;
+    const opened = this.#fh;
+    this.#reset = (async () => {
+      const fh = await opened?.catch(() => null);
+      if (fh && !this.#closed) await fh.truncate(0).catch(() => {});
+    })();
+    await this.#reset;
+  }
+
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const fh = await this.#fh?.catch(() => null);
-    await fh?.close();
-  }
-
-  async remove(): Promise<void> {
-    await this.seal().catch(() => {});
-    await rm(this.path, { force: true });
+    await fh?.close().catch(() => {});
   }
 }
 

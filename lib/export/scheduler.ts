@@ -6,7 +6,7 @@
  *
  * Workers go on past a thread that is still running: a worker never waits for another's long
  * thread while threads are left. The cost is disk, not memory: the output of threads finished
- * after a long one waits in spill files until it is written. `ahead` can bound that.
+ * after a long one waits in the spill file until it is written. `ahead` can bound that.
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import type { StageSettings } from '../options.js';
@@ -159,7 +159,7 @@ export class Run implements RunnerHost {
         const pos = this.order[this.next]!;
         if (runner.load > load || !runner.takes(this.jobs[pos]!)) continue;
         ++this.next;
-        const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spill: null, chain: Promise.resolve(), result: null };
+        const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spilled: [], chain: Promise.resolve(), result: null };
         this.slots.set(pos, slot);
         ++runner.load;
         runner.start(slot);
@@ -177,8 +177,7 @@ export class Run implements RunnerHost {
 
   /** `slot`'s job ended (its runner is free again). */
   finished(slot: Slot, runner: Runner, result: JobResult): void {
-    slot.chain.then(async () => {
-      await slot.spill?.seal().catch(() => {}); // read() opens the file again anyway
+    slot.chain.then(() => {
       if (this.stopped) return;
       slot.result = result;
       --runner.load;
@@ -239,12 +238,13 @@ export class Run implements RunnerHost {
     this.reject(err);
   }
 
-  /** Stop the runners and drop what is held (spill files go with the run's folder). */
+  /** Stop the runners and drop what is held (the spill file goes with the run's folder). */
   async close(): Promise<void> {
     this.output.stop();
     await Promise.allSettled(this.runners.map((r) => r.close()));
     for (const slot of this.slots.values()) this.output.drop(slot);
     this.slots.clear();
+    await this.output.close();
   }
 }
 

@@ -194,7 +194,7 @@ t.test('a thread larger than the buffer spills, and comes out whole and in order
     t.ok(b.byteLength <= pieceBytes || (t.fail(`piece of ${b.byteLength}`), false));
     chunks.push(Buffer.from(b));
   });
-  t.ok(spilled.includes('thread-0.ndjson'), `the big thread's output past ${bufferBytes} bytes went to a file (${spilled})`);
+  t.ok(spilled.includes('held.ndjson'), `the big thread's output past ${bufferBytes} bytes went to the spill file (${spilled})`);
   t.ok(summary.bytes > 4 * bufferBytes);
   const text = Buffer.concat(chunks).toString('utf8');
   const want = await reference(partsOf(big), options);
