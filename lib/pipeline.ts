@@ -122,7 +122,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 }
 
 export function createPipelineCore(options: Omit<PipelineOptions, 'tokenizer' | 'source'>): PipelineCore {
-  const { plan, ...rest } = planPipeline(normalizeStageOptions(options), options);
+  return pipelineCoreOf(normalizeStageOptions(options), options);
+}
+
+/**
+ * {@link createPipelineCore} for options normalized already (`normalizeStageOptions`): an export
+ * makes one pipeline per thread, thousands of them, from the same settings, and normalizing them
+ * again each time was a good part of a short thread's cost.
+ */
+export function createPipelineCoreFor(settings: StageSettings, feed: Pick<PipelineOptions, 'joinParts' | 'report'> = {}): PipelineCore {
+  return pipelineCoreOf(settings, feed);
+}
+
+function pipelineCoreOf(settings: StageSettings, feed: Pick<PipelineOptions, 'joinParts' | 'report'>): PipelineCore {
+  const { plan, ...rest } = planPipeline(settings, feed);
   const stages: Stage<never, unknown>[] = [
     createDecoder(plan.decoder),
     createFilter(plan.filter),
@@ -182,12 +195,19 @@ function replyWindows(o: StageSettings, report: Report): ReplyWindowsOptions {
   };
 }
 
+/** `me`'s names and matcher, made once per settings object (a pipeline per thread shares them). */
+const meCache = new WeakMap<StageSettings, { me: ReturnType<typeof meNames>; isMe: ReturnType<typeof isMeFor> }>();
+function meOf(options: StageSettings): { me: ReturnType<typeof meNames>; isMe: ReturnType<typeof isMeFor> } {
+  let got = meCache.get(options);
+  if (!got) meCache.set(options, (got = { me: meNames(options.me, options.preset), isMe: isMeFor(options.me, options.preset) }));
+  return got;
+}
+
 function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinParts' | 'report'>): Omit<Pipeline, 'streams'> & { plan: StagePlan } {
   const lc = options.preset === 'langchain';
   const report = feed.report ?? new Report();
   // LangChain compares the name as written in the file, mojibake and all; accept the real name too
-  const me = meNames(options.me, options.preset);
-  const isMe = isMeFor(options.me, options.preset);
+  const { me, isMe } = meOf(options);
   const stats: PipelineStats = { assistantTurns: 0, threads: 0, examples: 0, turns: 0, people: new Set<string>(), kinds: kindCounts(), counts: {} };
   // who is in the data, even in threads whose messages are all left out (only photos, say)
   const notePeople = (t: ThreadInfo) => {

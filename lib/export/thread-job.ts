@@ -11,9 +11,9 @@
  */
 import { recordsOf, type Output } from '../core/stage.js';
 import { FbstreamError, IoError, OptionError } from '../errors.js';
-import { createPipelineCore, pipelineCounts } from '../pipeline.js';
+import { createPipelineCoreFor, pipelineCounts } from '../pipeline.js';
 import type { Counts } from '../stats.js';
-import type { StageOptions } from '../options.js';
+import { normalizeStageOptions, type StageOptions, type StageSettings } from '../options.js';
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from './export-index.js';
@@ -211,7 +211,7 @@ export async function runThreadJob(job: ThreadJob, options: StageOptions, emit: 
   const signal = env.signal;
   const report = new Report();
   // a bad option is the caller's mistake, not the thread's: it throws
-  const p = createPipelineCore({ ...options, report, ...(job.joinAll && { joinParts: 'all' as const }) });
+  const p = createPipelineCoreFor(settingsOf(options), { report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
   const out = new PieceWriter(pieceBytes, emit, env.pieces, signal);
   try {
@@ -246,6 +246,14 @@ export async function runThreadJob(job: ThreadJob, options: StageOptions, emit: 
     p.stage.destroy?.();
     if (!env.opener) await opener.close();
   }
+}
+
+/** The options of a run's jobs, normalized once per options object (not once per thread). */
+const settingsCache = new WeakMap<StageOptions, StageSettings>();
+function settingsOf(options: StageOptions): StageSettings {
+  let settings = settingsCache.get(options);
+  if (!settings) settingsCache.set(options, (settings = normalizeStageOptions(options)));
+  return settings;
 }
 
 /** The result of a thread that failed with `err`. */
