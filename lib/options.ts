@@ -409,6 +409,46 @@ export function normalizeTrainOptions(o: TrainOptions): NormalizedTrainOptions {
   });
 }
 
+/** `fbstream chat`: talk to a model through an OpenAI-compatible chat endpoint. */
+export interface ChatOptions extends ApiOptions {
+  /** The model (Azure: the deployment's name), e.g. an `ft:` model or a local server's name. */
+  model: string;
+  /** A system message that opens the conversation. */
+  system?: string;
+  /** Send this one message, print the reply and end (`-`: all of standard input). */
+  once?: string;
+  /** Sampling temperature, 0 to 2. Default: the server's. */
+  temperature?: number;
+}
+
+export const CHAT_OPTIONS = {
+  model: { type: 'string', describe: 'The model to talk to (required): an ft: model, an Azure deployment, a Together or local model name' },
+  system: { type: 'string', describe: 'A system message that opens the conversation' },
+  once: { type: 'string', describe: 'Send this one message, print the reply on stdout and exit (-: read the message from stdin)' },
+  temperature: { type: 'number', describe: "Sampling temperature, 0 to 2 (default: the server's)" },
+} as const satisfies Record<Exclude<keyof ChatOptions, keyof ApiOptions>, Flag>;
+
+export interface NormalizedChatOptions extends NormalizedApiOptions {
+  readonly model: string;
+  readonly system: string | null;
+  readonly once: string | null;
+  readonly temperature: number | null;
+}
+
+export function normalizeChatOptions(o: ChatOptions): NormalizedChatOptions {
+  const api = normalizeApiOptions(o);
+  if (typeof o.model !== 'string' || o.model.trim() === '') throw new OptionError('--model', 'is required: the model to talk to', o.model);
+  const temperature = o.temperature === undefined ? null : positiveAtLeast('temperature', o.temperature, 0, 'a number from 0 to 2');
+  if (temperature !== null && temperature > 2) throw new OptionError('--temperature', 'must be a number from 0 to 2', temperature);
+  return Object.freeze({
+    ...api,
+    model: o.model.trim(),
+    system: optionalString('system', o.system),
+    once: optionalString('once', o.once),
+    temperature,
+  });
+}
+
 /** The model's tokenizer and limit, `maxTokens` over it; a model not in the table needs `maxTokens`. */
 function tokenLimit(o: ConvertOptions): Pick<StageOptions, 'maxTokens' | 'encoding'> {
   const model = string('model', o.model ?? D.model.default);
