@@ -7,7 +7,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import { ApiError } from '../errors.js';
 import type { Provider } from '../options.js';
 
-const PROVIDER_NAMES: Record<Provider, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', together: 'Together AI' };
+export const PROVIDER_NAMES: Record<Provider, string> = { openai: 'OpenAI', azure: 'Azure OpenAI', together: 'Together AI' };
 
 /** OpenAI's self-serve fine-tuning winding down (README "OpenAI's fine-tuning is closing"). */
 export const FINE_TUNING_UNAVAILABLE_HELP = [
