@@ -73,7 +73,7 @@ t.test('too many failed polls in a row: exit 3, saying how to follow again', asy
 t.test('a 404 or 401 ends the follow at once', async (t) => {
   const { fake, trainer } = await setup(t);
   const before = fake.requests.length;
-  await t.rejects(followJob(trainer, 'ftjob-missing', { pollMs: 1 }), { status: 404 });
+  await t.rejects(followJob(trainer, 'ftjob-missing', { pollMs: 1 }), { status: 404, message: /ftjob-missing/ });
   t.equal(fake.requests.length - before, 1);
   t.notOk(isTransient(new ApiError('openai', 'x', 401)));
   t.ok(isTransient(new ApiError('openai', 'x', undefined)));
