@@ -1,0 +1,166 @@
+// Together AI's fine-tunes against the fake Together server: exactly one job per create (a lost
+// answer, a 500, a 429), the create's body, status mapping, events, cancel, retries of reads.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { ApiError, exitCodeOf, OptionError } from '../../lib/errors.js';
+import { closeDispatcher } from '../../lib/api/http.js';
+import type { JobRequest, Trainer } from '../../lib/api/trainer.js';
+import { createTogetherTrainer } from '../../lib/api/together/trainer.js';
+import { eventsOf, jobOf, jobStatusOf } from '../../lib/api/together/job-view.js';
+import { startFakeTogether, type FakeTogetherOptions } from '../support/fake-api/together.js';
+
+t.teardown(closeDispatcher);
+const dir = mkdtempSync(join(tmpdir(), 'fbstream-together-jobs-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const trainPath = join(dir, 'train.jsonl');
+writeFileSync(trainPath, '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
+
+const MODEL = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';
+
+async function setup(t: Test, options: FakeTogetherOptions = {}) {
+  const fake = await startFakeTogether(options);
+  t.teardown(fake.close);
+  const delays: number[] = [];
+  const trainer = createTogetherTrainer(
+    { provider: 'together', apiKey: 'k', baseURL: fake.baseURL, timeoutMs: 5000, maxRetries: 3 },
+    { sleep: async (ms) => void delays.push(ms) },
+  );
+  const file = await trainer.upload({ path: trainPath, uploads: false, partSizeBytes: 5 << 20, concurrency: 1 });
+  fake.requests.length = 0;
+  return { fake, trainer, delays, file };
+}
+const jobRequest = (trainingFile: string, over: Partial<JobRequest> = {}): JobRequest => ({
+  model: MODEL, trainingFile, validationFile: null, suffix: 'chat', epochs: null, batchSize: null, lrMultiplier: null, seed: null, runTag: 'r', ...over,
+});
+const creates = (fake: { count(m: string, p: string): number }) => fake.count('POST', '/fine-tunes');
+
+t.test('a create sends the asked settings once; LoRA is left to Together\'s default', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  const job = await trainer.createJob(jobRequest(file.id, { epochs: 3, batchSize: 8, lrMultiplier: 2, seed: 7, suffix: 'ada-v1' }));
+  t.match(job, { status: 'queued', providerStatus: 'pending', model: MODEL, trainingFile: file.id, fineTunedModel: null, error: null });
+  const stored = fake.jobs.get(job.id)!;
+  t.match(stored, { n_epochs: 3, batch_size: 8, random_seed: 7, suffix: 'ada-v1', training_type: { type: 'Lora' } });
+  t.equal(stored.learning_rate, 2e-5, '--lr-multiplier scales Together\'s default learning rate');
+  t.equal(creates(fake), 1);
+  t.equal(fake.count('GET', '/fine-tunes'), 1, 'the job ids were noted before the create');
+});
+
+t.test('a suffix over 40 characters is refused before any request', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  await t.rejects(trainer.createJob(jobRequest(file.id, { suffix: 'x'.repeat(41) })), OptionError);
+  t.equal(fake.requests.length, 0);
+});
+
+t.test('a create whose answer is lost: exactly one new job, and it is the one returned', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  const earlier = await trainer.createJob(jobRequest(file.id)); // same file, model and suffix: must not be taken
+  fake.fault({ method: 'POST', path: '/fine-tunes', fault: { lose: true } });
+  const job = await trainer.createJob(jobRequest(file.id));
+  t.equal(fake.jobs.size, 2, 'one job per create');
+  t.not(job.id, earlier.id, 'the job that was there before is not taken for the new one');
+  t.ok(fake.jobs.has(job.id));
+  t.equal(creates(fake), 2, 'the lost create was not sent again');
+});
+
+t.test('a create answered 500 that made nothing: a clear error, no second create, no job', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  fake.fault({ method: 'POST', path: '/fine-tunes', fault: { status: 500 } });
+  const err = await trainer.createJob(jobRequest(file.id)).catch((e: unknown) => e);
+  t.type(err, ApiError);
+  t.match((err as Error).message, /500 to create the job.*No job was created.*Run the command again/s);
+  t.equal(exitCodeOf(err), 3);
+  t.equal(creates(fake), 1);
+  t.equal(fake.jobs.size, 0);
+});
+
+t.test('a lost answer to a create without a suffix: the job found by file and model', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  fake.fault({ method: 'POST', path: '/fine-tunes', fault: { lose: true } });
+  const job = await trainer.createJob(jobRequest(file.id, { suffix: null }));
+  t.same([...fake.jobs.keys()], [job.id]);
+});
+
+t.test('a 429 on the create created nothing: sent again after its retry-after, one job', async (t) => {
+  const { fake, trainer, file, delays } = await setup(t);
+  fake.fault({ method: 'POST', path: '/fine-tunes', fault: { status: 429, headers: { 'retry-after': '3' } } });
+  const job = await trainer.createJob(jobRequest(file.id));
+  t.equal(creates(fake), 2);
+  t.same([...fake.jobs.keys()], [job.id]);
+  t.same(delays, [3000]);
+});
+
+t.test('a 400 on the create: one request, the message, no look for a job', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  await t.rejects(trainer.createJob(jobRequest('file-nope')), { status: 400, message: /file-nope is not a processed file/ });
+  t.equal(creates(fake), 1);
+  t.equal(fake.count('GET', '/fine-tunes'), 1, 'only the list before the create');
+  t.ok(file.id);
+});
+
+t.test('reads are retried: a reset and a 500 on the job, then its status', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  const job = await trainer.createJob(jobRequest(file.id));
+  const path = `/fine-tunes/${job.id}`;
+  fake.fault({ method: 'GET', path, fault: { reset: true } });
+  fake.fault({ method: 'GET', path, nth: 2, fault: { status: 500 } });
+  t.match(await trainer.getJob(job.id), { id: job.id, status: 'queued', providerStatus: 'queued' });
+  t.same(fake.requests.filter((r) => r.path === path).map((r) => r.outcome), ['reset', 500, 200]);
+});
+
+t.test('a job\'s life: statuses mapped, the model when it completed, the reason when it failed', async (t) => {
+  const { trainer, file } = await setup(t, { jobScript: ['queued', 'running', 'uploading', 'completed'] });
+  const job = await trainer.createJob(jobRequest(file.id));
+  const seen = [];
+  for (let i = 0; i < 4; i++) {
+    const j = await trainer.getJob(job.id);
+    seen.push([j.providerStatus, j.status, j.fineTunedModel]);
+  }
+  t.same(seen.slice(0, 3), [['queued', 'queued', null], ['running', 'running', null], ['uploading', 'running', null]]);
+  t.match(seen[3], ['completed', 'succeeded', /^fake-user\/Meta-Llama-3\.1-8B-Instruct-Reference-chat-/]);
+
+  const failing = await setup(t, { jobScript: ['running', 'error'] });
+  const bad = await failing.trainer.createJob(jobRequest(failing.file.id));
+  await failing.trainer.getJob(bad.id);
+  t.match(await failing.trainer.getJob(bad.id), { status: 'failed', providerStatus: 'error', error: 'Training failed: the dataset has no valid examples' });
+});
+
+t.test('status words: Together\'s onto fbstream\'s', async (t) => {
+  const table: [string, string][] = [
+    ['pending', 'queued'], ['queued', 'queued'], ['running', 'running'], ['compressing', 'running'], ['uploading', 'running'],
+    ['completed', 'succeeded'], ['error', 'failed'], ['user_error', 'failed'], ['cancel_requested', 'cancelled'], ['cancelled', 'cancelled'],
+    ['something_new', 'running'],
+  ];
+  for (const [word, status] of table) t.equal(jobStatusOf(word), status, word);
+  t.match(jobOf({ id: 'ft-1', status: 'error', error: { message: 'bad data' } }), { error: 'bad data', fineTunedModel: null });
+  t.match(jobOf({ id: 'ft-1', status: 'running', model_output_name: 'u/m', created_at: '2026-12-06T10:00:00Z' }), { fineTunedModel: null, createdAt: 1796551200 });
+});
+
+t.test('events oldest first, after a given one', async (t) => {
+  const { trainer, file } = await setup(t);
+  const job = await trainer.createJob(jobRequest(file.id));
+  await trainer.getJob(job.id);
+  await trainer.getJob(job.id);
+  const all = await trainer.listEvents(job.id, null);
+  t.same(all.map((e) => e.message), ['Fine tune request created', 'Job queued', 'Job running']);
+  t.same((await trainer.listEvents(job.id, all[0]!.id)).map((e) => e.message), ['Job queued', 'Job running']);
+  t.same(await trainer.listEvents(job.id, all[2]!.id), []);
+  // sent newest first, and without ids: put in order, ids by place
+  const events = eventsOf([{ created_at: '2026-12-06T10:00:02Z', message: 'b' }, { created_at: '2026-12-06T10:00:01Z', message: 'a', level: 'legacy_iwarning' }]);
+  t.same(events.map((e) => [e.id, e.message, e.level]), [['event-1', 'a', 'warning'], ['event-2', 'b', 'info']]);
+});
+
+t.test('cancel, list newest first, no shutdown dates', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  const a = await trainer.createJob(jobRequest(file.id, { suffix: 'a' }));
+  const b = await trainer.createJob(jobRequest(file.id, { suffix: 'b' }));
+  fake.jobs.get(a.id)!.created_at = '2026-01-01T00:00:00Z';
+  t.same((await trainer.listJobs(10)).map((j) => j.id), [b.id, a.id]);
+  t.same((await trainer.listJobs(1)).map((j) => j.id), [b.id]);
+  fake.fault({ method: 'POST', path: `/fine-tunes/${a.id}/cancel`, fault: { reset: true } });
+  t.match(await trainer.cancelJob(a.id), { status: 'cancelled', providerStatus: 'cancel_requested' });
+  t.match(await trainer.getJob(a.id), { status: 'cancelled', providerStatus: 'cancelled' });
+  await t.rejects(trainer.cancelJob(a.id), { status: 400 });
+  t.equal(await (trainer as Trainer).shutdownDate(MODEL), null);
+});
