@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { chatCommand } from './commands/chat.js';
 import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
+import { jobsCommand } from './commands/jobs.js';
+import { trainCommand } from './commands/train.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, say, type Io } from './io.js';
 import { exitCodeOf, FbstreamError, UsageError } from '../lib/errors.js';
@@ -22,6 +25,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .command(convertCommand(io, (c) => (code = c)))
     .command(inspectCommand(io, (c) => (code = c)))
     .command(validateCommand(io, (c) => (code = c)))
+    .command(chatCommand(io, (c) => (code = c)))
+    .command(jobsCommand(io, (c) => (code = c)))
+    .command(trainCommand(io, (c) => (code = c)))
     .example('cat message_1.json | $0 --me "Ada Lovelace" > train.jsonl', 'One thread from stdin')
     .example('$0 facebook-ada-*.zip -o train.jsonl', 'A whole export: zip parts or folder')
     .example('$0 messages/ --preset langchain --me "Ada Lovelace"', "What LangChain's walkthrough gives")
