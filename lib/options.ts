@@ -347,6 +347,22 @@ export const TRAIN_OPTIONS = {
   poll: { type: 'number', default: 10, describe: 'Seconds between status checks while following' },
 } as const satisfies Record<Exclude<keyof TrainOptions, keyof UploadOptions>, Flag>;
 
+/**
+ * A conversion's `--train` and the job's flags it takes (its `--model` is the base model, its
+ * `--split` share the validation file; `--seed` stays the split's). Without defaults here, so a flag
+ * given without `--train` can be told; {@link normalizeTrainOptions} applies them.
+ */
+export const CONVERT_TRAIN_OPTIONS = {
+  train: { type: 'boolean', describe: 'Then check, upload and start a fine-tuning job on the result, --model being the base model (through a temporary file unless -o; with --split the validation share is the validation file)' },
+  ...withoutDefaults({ wait: TRAIN_OPTIONS.wait, poll: TRAIN_OPTIONS.poll, suffix: TRAIN_OPTIONS.suffix, epochs: TRAIN_OPTIONS.epochs, batchSize: TRAIN_OPTIONS.batchSize, lrMultiplier: TRAIN_OPTIONS.lrMultiplier }),
+  ...withoutDefaults(API_OPTIONS),
+  ...withoutDefaults(UPLOAD_OPTIONS),
+} as const satisfies Record<string, Flag>;
+
+function withoutDefaults<T extends Record<string, Flag>>(table: T): { [K in keyof T]: Omit<T[K], 'default'> } {
+  return Object.fromEntries(Object.entries(table).map(([k, { default: d, ...f }]) => [k, d === undefined ? f : { ...f, defaultDescription: String(d) }])) as { [K in keyof T]: Omit<T[K], 'default'> };
+}
+
 export interface NormalizedApiOptions {
   readonly provider: Provider;
   readonly timeoutMs: number;
