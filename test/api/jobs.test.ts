@@ -52,6 +52,16 @@ t.test('a create whose answer is lost: still exactly one job, and it is the one 
   t.same(outcomes(fake), ['POST /fine_tuning/jobs lost', 'GET /fine_tuning/jobs 200'], 'looked up, not sent again');
 });
 
+t.test('a lost answer whose lookup fails: not sent again, and the message says the job may exist', async (t) => {
+  const { fake, jobs, file } = await setup(t);
+  fake.fault({ method: 'POST', path: '/fine_tuning/jobs', fault: { lose: true } });
+  fake.fault({ method: 'GET', path: '/fine_tuning/jobs', fault: { status: 403 } });
+  const err = await jobs.createJob(request(file)).catch((e: unknown) => e);
+  t.match(err, { code: 'FBS_API', status: 403, message: /look up the job just created.*the job may exist.*fbstream jobs list --provider openai/s });
+  t.equal(fake.count('POST', '/fine_tuning/jobs'), 1);
+  t.equal(fake.jobs.size, 1);
+});
+
 t.test('without the protection (the SDK retrying the create) the same lost answer makes two jobs', async (t) => {
   const { fake, client, file } = await setup(t);
   fake.fault({ method: 'POST', path: '/fine_tuning/jobs', fault: { lose: true } });
