@@ -161,6 +161,41 @@ t.test('cancel, list newest first, no shutdown dates', async (t) => {
   fake.fault({ method: 'POST', path: `/fine-tunes/${a.id}/cancel`, fault: { reset: true } });
   t.match(await trainer.cancelJob(a.id), { status: 'cancelled', providerStatus: 'cancel_requested' });
   t.match(await trainer.getJob(a.id), { status: 'cancelled', providerStatus: 'cancelled' });
-  await t.rejects(trainer.cancelJob(a.id), { status: 400 });
+  await t.rejects(trainer.cancelJob(a.id), { status: 400, message: /cannot be cancelled/ });
   t.equal(await (trainer as Trainer).shutdownDate(MODEL), null);
+});
+
+t.test('a lost create whose check fails too: the error says the job may exist and how to look', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  fake.fault({ method: 'POST', path: '/fine-tunes', fault: { lose: true } });
+  fake.fault({ method: 'GET', path: '/fine-tunes', nth: 2, fault: { status: 403, body: { error: { message: 'forbidden' } } } });
+  await t.rejects(trainer.createJob(jobRequest(file.id)), { message: /may have been created.*forbidden.*fbstream jobs list --provider together/s });
+  t.equal(creates(fake), 1);
+  t.equal(fake.jobs.size, 1);
+});
+
+t.test('the new job is told apart by file, model and suffix; several candidates are named, not guessed', async (t) => {
+  const base = { model: MODEL, training_file: 'file-1' };
+  const jobs = [
+    { id: 'old', ...base, model_output_name: 'u/m-chat-1' },
+    { id: 'other-file', ...base, training_file: 'file-2', model_output_name: 'u/m-chat-2' },
+    { id: 'other-model', ...base, model: 'Qwen/Qwen3-8B', model_output_name: 'u/q-chat-3' },
+    { id: 'other-suffix', ...base, model_output_name: 'u/m-blog-4' },
+    { id: 'ours', ...base, model_output_name: 'u/m-chat-5' },
+  ];
+  const { newJobsMatching } = await import('../../lib/api/together/job-view.js');
+  const query = { trainingFile: 'file-1', model: MODEL, suffix: 'chat' };
+  t.same(newJobsMatching(jobs, new Set(['old']), query).map((j) => j.id), ['ours']);
+  t.same(newJobsMatching(jobs, new Set(['old']), { ...query, suffix: null }).map((j) => j.id), ['other-suffix', 'ours']);
+
+  // another client's job on the same file, model and suffix lands while ours is being made
+  const other = { id: 'ft-from-elsewhere' };
+  const { fake, trainer, file } = await setup(t, {
+    onJobCreated: (job) => {
+      if (job.id !== other.id) fake.jobs.set(other.id, { ...job, id: other.id, events: [], script: [] });
+    },
+  });
+  fake.fault({ method: 'POST', path: '/fine-tunes', fault: { lose: true } });
+  await t.rejects(trainer.createJob(jobRequest(file.id)), { message: new RegExp(`Several new jobs.*${other.id}`, 's') });
+  t.equal(creates(fake), 1);
 });

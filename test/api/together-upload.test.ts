@@ -144,3 +144,42 @@ t.test('an empty file and one over 5 GB are refused before any request', async (
   await t.rejects(trainer.upload(request({ path: join(dir, 'missing.jsonl') })), { code: 'FBS_IO', message: /missing\.jsonl.*ENOENT/ });
   t.equal(fake.requests.length, 0);
 });
+
+t.test('a lost answer to POST /files: sent again; the first record stays empty, the second gets the bytes', async (t) => {
+  const { fake, trainer } = await setup(t);
+  fake.fault({ method: 'POST', path: '/files', fault: { lose: true } });
+  const file = await trainer.upload(request());
+  t.same(await fake.fileBytes(file.id), DATA);
+  t.same([...fake.files.values()].map((f) => f.bytes), [null, DATA.length], 'an empty record, nothing else, is left behind');
+});
+
+t.test('a lost answer to the PUT: sent again whole (a PUT to the same URL replaces the bytes)', async (t) => {
+  const { fake, trainer } = await setup(t);
+  fake.fault({ method: 'PUT', path: /^\/signed\//, fault: { lose: true } });
+  const file = await trainer.upload(request());
+  t.same(puts(fake).map((r) => r.outcome), ['lost', 200]);
+  t.same(await fake.fileBytes(file.id), DATA);
+});
+
+t.test('a request that outlives --timeout is given up and sent again', async (t) => {
+  // undici checks its headers timeout on a ~0.5 s tick: the delay is well beyond it
+  const { fake, trainer } = await setup(t, {}, { timeoutMs: 100 });
+  fake.fault({ method: 'POST', path: /\/preprocess$/, fault: { delayMs: 3000 } });
+  const file = await trainer.upload(request());
+  t.ok(fake.files.get(file.id)?.processed);
+  t.equal(fake.requests.filter((r) => r.path.endsWith('/preprocess')).length, 2);
+});
+
+t.test('an abort stops the upload at once, not retried', async (t) => {
+  const { fake, trainer } = await setup(t);
+  const controller = new AbortController();
+  fake.fault({ method: 'PUT', path: /^\/signed\//, fault: { delayMs: 2000 } });
+  const pending = trainer.upload(request({ signal: controller.signal }));
+  const putSeen = setInterval(() => {
+    if (puts(fake).length > 0) controller.abort();
+  }, 5);
+  t.teardown(() => clearInterval(putSeen));
+  await t.rejects(pending, { name: 'AbortError' });
+  t.equal(puts(fake).length, 1);
+  t.notOk([...fake.files.values()][0]?.processed);
+});

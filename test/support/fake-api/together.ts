@@ -39,6 +39,8 @@ export interface FakeTogetherOptions {
   apiKey?: string;
   /** Every `POST /files` and `POST /fine-tunes` answers 401, as Together does when the credits are gone. */
   noCredits?: boolean;
+  /** Called as a job is made (before its answer goes out): a test adds another client's job here. */
+  onJobCreated?: (job: FakeTogetherJob) => void;
 }
 
 export interface FakeTogether extends FakeServer {
@@ -160,6 +162,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
       };
       addEvent(job, 'Fine tune request created', 'JOB_PENDING');
       jobs.set(job.id, job);
+      options.onJobCreated?.(job);
       sendJson(res, 200, jobView(job));
     }),
     route('GET', /^\/fine-tunes$/, (_req, res) => sendJson(res, 200, { data: [...jobs.values()].map(jobView) })),
