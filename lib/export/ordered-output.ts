@@ -10,8 +10,7 @@
  * starts over (truncated) whenever nothing in it is still waiting.
  */
 import { once } from 'node:events';
-import { WriteStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, ftruncateSync, openSync, readSync, WriteStream, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { IoError } from '../errors.js';
@@ -85,9 +84,9 @@ export class OrderedOutput {
       this.held += bytes.byteLength;
       return null;
     }
-    this.#spill ??= new SpillFile(this.folder.file('held.ndjson'));
+    this.#spill ??= new SpillFile(this.folder.file('held.ndjson'), this.pieceBytes);
     ++this.spills;
-    await this.#spill.append(bytes, slot.spilled);
+    this.#spill.append(bytes, slot.spilled);
     return this.spare.isWhole(bytes) ? (bytes.buffer as ArrayBuffer) : null;
   }
 
@@ -98,7 +97,7 @@ export class OrderedOutput {
     slot.held = 0;
     const spilled = slot.spilled;
     slot.spilled = [];
-    this.#spill?.release(spilled).catch(() => {});
+    this.#spill?.release(spilled);
   }
 
   /** Write `slot`'s whole output (its turn has come): its memory pieces, then its spill file. */
@@ -124,7 +123,7 @@ export class OrderedOutput {
       // large export, and the main thread's garbage collector ran after them (docs/performance.md)
       this.#readBuffer ??= Buffer.allocUnsafe(this.pieceBytes);
       await this.#spill.copyTo(spilled, this.#readBuffer, (bytes) => this.out(bytes, true));
-      await this.#spill.release(spilled);
+      this.#spill.release(spilled);
     }
   }
 
@@ -143,8 +142,8 @@ export class OrderedOutput {
   }
 
   /** Close the spill file (the run's folder, removed after, takes it). */
-  async close(): Promise<void> {
-    await this.#spill?.close();
+  close(): void {
+    this.#spill?.close();
   }
 }
 
@@ -155,41 +154,65 @@ export interface Extent {
 }
 
 /**
- * The threads' output past the memory budget, every thread's in one file: each piece written at
- * the end (its place taken before the write, so that pieces of several threads may be written at
- * once), read back by place. Once no thread has bytes waiting in it, the file starts over.
+ * The threads' output past the memory budget, every thread's in one file, each piece placed at the
+ * end. Pieces are gathered in a buffer of `stageBytes` and written a buffer at a time, and read
+ * back by place, synchronously: a short thread's output is a few KB, and a write and a read each
+ * through the thread pool cost the main thread more than copying it (the order stage's spill files
+ * do the same, lib/streams/spill-files.ts). Once no thread has bytes waiting in it, the file starts
+ * over.
  */
 class SpillFile {
-  #fh: Promise<FileHandle> | null = null;
+  #fd: number | null = null;
   /** Where the next piece goes. */
   #end = 0;
-  /** Bytes in the file still waiting to be written out (or being written in). */
+  /** Bytes of the file written out; those from here to `#end` are in `#stage`. */
+  #written = 0;
+  /** Bytes in the file still waiting to be written to the sink. */
   #live = 0;
-  /** The file being emptied: writes at its start wait for it. */
-  #reset: Promise<void> = Promise.resolve();
+  readonly #stage: Buffer;
   #closed = false;
 
-  constructor(readonly path: string) {}
-
-  #open(): Promise<FileHandle> {
-    if (this.#closed) return Promise.reject(new IoError(`cannot write ${this.path}: the run is over`));
-    return (this.#fh ??= open(this.path, 'w+'));
+  constructor(
+    readonly path: string,
+    stageBytes: number,
+  ) {
+    this.#stage = Buffer.allocUnsafe(stageBytes);
   }
 
-  /** Write `bytes` at the end of the file; their place is added to `extents`. */
-  async append(bytes: Uint8Array, extents: Extent[]): Promise<void> {
+  #open(verb: string): number {
+    if (this.#closed) throw ioError(verb, this.path, new Error('the run is over'));
+    try {
+      return (this.#fd ??= openSync(this.path, 'w+'));
+    } catch (err) {
+      throw ioError(verb, this.path, err);
+    }
+  }
+
+  /** Add `bytes` at the end of the file; their place is added to `extents`. */
+  append(bytes: Uint8Array, extents: Extent[]): void {
     const offset = this.#end;
     const length = bytes.byteLength;
+    if (this.#end - this.#written + length > this.#stage.length) this.#flush();
+    if (length >= this.#stage.length) this.#writeAt(bytes, offset);
+    else this.#stage.set(bytes, this.#end - this.#written);
     this.#end += length;
+    if (length >= this.#stage.length) this.#written = this.#end;
     this.#live += length;
     const last = extents[extents.length - 1];
     if (last && last.offset + last.length === offset) last.length += length;
     else extents.push({ offset, length });
+  }
+
+  #flush(): void {
+    if (this.#end === this.#written) return;
+    this.#writeAt(this.#stage.subarray(0, this.#end - this.#written), this.#written);
+    this.#written = this.#end;
+  }
+
+  #writeAt(bytes: Uint8Array, position: number): void {
+    const fd = this.#open('write');
     try {
-      await this.#reset;
-      const fh = await this.#open();
-      let off = 0;
-      while (off < length) off += (await fh.write(bytes, off, length - off, offset + off)).bytesWritten;
+      for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off, bytes.byteLength - off, position + off);
     } catch (err) {
       throw ioError('write', this.path, err);
     }
@@ -197,14 +220,13 @@ class SpillFile {
 
   /** Hand the bytes of `extents` to `write`, read into `buffer` a chunk at a time (`write` must be done with each before it resolves). */
   async copyTo(extents: readonly Extent[], buffer: Buffer, write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
-    const fh = await this.#open().catch((err: unknown) => {
-      throw ioError('read', this.path, err);
-    });
     for (const { offset, length } of extents) {
+      if (offset + length > this.#written) this.#flush();
+      const fd = this.#open('read');
       for (let done = 0; done < length; ) {
         let bytesRead: number;
         try {
-          ({ bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, length - done), offset + done));
+          bytesRead = readSync(fd, buffer, 0, Math.min(buffer.length, length - done), offset + done);
         } catch (err) {
           throw ioError('read', this.path, err);
         }
@@ -216,24 +238,26 @@ class SpillFile {
   }
 
   /** The bytes of `extents` are no longer needed; with nothing left waiting, the file starts over. */
-  async release(extents: readonly Extent[]): Promise<void> {
+  release(extents: readonly Extent[]): void {
     for (const e of extents) this.#live -= e.length;
     if (this.#live !== 0 || this.#end === 0) return;
-    // nothing waits in it (no write is in flight either: its bytes would count): give the disk back
-    this.#end = 0;
-    const opened = this.#fh;
-    this.#reset = (async () => {
-      const fh = await opened?.catch(() => null);
-      if (fh && !this.#closed) await fh.truncate(0).catch(() => {});
-    })();
-    await this.#reset;
+    const wrote = this.#written > 0;
+    this.#end = this.#written = 0;
+    // give the disk back; a file that cannot be cut is written over anyway
+    if (wrote && this.#fd !== null && !this.#closed) {
+      try {
+        ftruncateSync(this.#fd, 0);
+      } catch {
+        // written over from the start
+      }
+    }
   }
 
-  async close(): Promise<void> {
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const fh = await this.#fh?.catch(() => null);
-    await fh?.close().catch(() => {});
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
   }
 }
 

@@ -49,6 +49,12 @@ const CLOSE_GRACE_MS = 2_000;
 const WORKER_YOUNG_MB = 24;
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
+/**
+ * Output of the calling thread's job between two turns of its event loop, where the workers'
+ * messages are taken: about the work of the input's own turns (1 MiB read, lib/sources/files.ts).
+ */
+const MAIN_TURN_BYTES = 256 * 1024;
+
 /** Jobs in the calling thread, one after another. */
 export class MainRunner implements Runner {
   load = 0;
@@ -67,7 +73,8 @@ export class MainRunner implements Runner {
       run.piece(slot, bytes).then((spent) => {
         if (spent) pool.give(spent);
       });
-    this.current = runThreadJob(slot.job, run.jobOptions, emit, { opener: this.opener, signal: this.ac.signal, pieceBytes: pool.pieceBytes, pieces: pool, ...(run.onRead && { onRead: run.onRead }) }).then(
+    const env = { opener: this.opener, signal: this.ac.signal, pieceBytes: pool.pieceBytes, pieces: pool, turnBytes: MAIN_TURN_BYTES, ...(run.onRead && { onRead: run.onRead }) };
+    this.current = runThreadJob(slot.job, run.jobOptions, emit, env).then(
       (result) => run.finished(slot, this, result),
       (err: unknown) => run.fail(err),
     );

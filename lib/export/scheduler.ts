@@ -97,6 +97,9 @@ export function startOrder(jobs: readonly ThreadJob[], workers: number): number[
   return [...first, ...positions.filter((i) => !bigs.has(i))];
 }
 
+/** Output written by {@link Run.drain} between two turns of the event loop. */
+const DRAIN_TURN_BYTES = 256 * 1024;
+
 export class Run implements RunnerHost {
   readonly slots = new Map<number, Slot>();
   readonly runners: Runner[] = [];
@@ -192,11 +195,19 @@ export class Run implements RunnerHost {
     if (this.draining || this.stopped) return;
     this.draining = true;
     try {
+      let turnAt = this.output.bytes;
       for (let slot = this.slots.get(this.head); slot?.result; slot = this.slots.get(this.head)) {
         await this.commit(slot, slot.result);
         if (this.stopped) return;
         this.slots.delete(this.head++);
         this.pump();
+        // a sink that takes every write at once resolves in microtasks: without a turn, writing a
+        // backlog of short threads kept the workers' messages waiting, and the workers idle
+        if (this.output.bytes - turnAt >= DRAIN_TURN_BYTES) {
+          turnAt = this.output.bytes;
+          await new Promise(setImmediate);
+          if (this.stopped) return;
+        }
       }
     } catch (err) {
       this.fail(err);
@@ -244,7 +255,7 @@ export class Run implements RunnerHost {
     await Promise.allSettled(this.runners.map((r) => r.close()));
     for (const slot of this.slots.values()) this.output.drop(slot);
     this.slots.clear();
-    await this.output.close();
+    this.output.close();
   }
 }
 

@@ -109,6 +109,13 @@ export interface JobEnv {
    * a copy of the bytes used). Default: a new buffer each time.
    */
   pieces?: PieceBuffers;
+  /**
+   * Output bytes between two turns of the event loop. A thread's messages come out of the order
+   * stage at its end, all in one synchronous pass but for full pieces; in the calling thread that
+   * pass kept the workers' messages (their output, their `done`) waiting until it ended, and them
+   * idle. Default: no turns but the input's (lib/sources/files.ts).
+   */
+  turnBytes?: number;
 }
 
 export interface PieceBuffers {
@@ -213,7 +220,7 @@ export async function runThreadJob(job: ThreadJob, options: StageOptions, emit: 
   // a bad option is the caller's mistake, not the thread's: it throws
   const p = createPipelineCoreFor(settingsOf(options), { report, ...(job.joinAll && { joinParts: 'all' as const }) });
   const opener = env.opener ?? createPartOpener();
-  const out = new PieceWriter(pieceBytes, emit, env.pieces, signal);
+  const out = new PieceWriter(pieceBytes, emit, env.pieces, signal, env.turnBytes);
   try {
     signal?.throwIfAborted();
     const sources: Source[] = [];
@@ -287,12 +294,16 @@ class PieceWriter {
   readonly #deliver: Emit;
   readonly #buffers: PieceBuffers | undefined;
   readonly #signal: AbortSignal | undefined;
+  readonly #turnBytes: number;
+  /** Bytes encoded when the event loop last had a turn. */
+  #turnAt = 0;
 
-  constructor(size: number, deliver: Emit, buffers?: PieceBuffers, signal?: AbortSignal) {
+  constructor(size: number, deliver: Emit, buffers?: PieceBuffers, signal?: AbortSignal, turnBytes = Infinity) {
     this.#size = size;
     this.#deliver = deliver;
     this.#buffers = buffers;
     this.#signal = signal;
+    this.#turnBytes = turnBytes;
   }
 
   /**
@@ -303,8 +314,12 @@ class PieceWriter {
   async write(out: Output<string>): Promise<void> {
     for (const line of recordsOf(out)) {
       const sending = this.#add(line);
-      if (!sending) continue;
-      await sending;
+      if (sending) await sending;
+      else if (this.bytes + this.#used - this.#turnAt < this.#turnBytes) continue;
+      else {
+        this.#turnAt = this.bytes + this.#used;
+        await new Promise(setImmediate);
+      }
       this.#signal?.throwIfAborted();
     }
   }
