@@ -37,6 +37,8 @@ export interface FakeOpenAIOptions {
   refuseFineTuning?: boolean;
   /** Keys accepted (Bearer for OpenAI, `api-key` for Azure). Default: any non-empty. */
   apiKey?: string;
+  /** A streamed chat reply broken after this many pieces: the connection reset, the stream ended without finishing, or no more data. */
+  chatStreamFault?: { afterPieces: number; fault: 'reset' | 'end' | 'stall' };
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -232,7 +234,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const shutdown = options.shutdownDates?.[id];
       sendJson(res, 200, { id, object: 'model', created: 1_700_000_000, owned_by: 'system', ...(shutdown !== undefined && { shutdown_date: shutdown }) });
     }),
-    route('POST', /^\/chat\/completions$/, async (_req, res, ctx) => {
+    // Azure: /openai/deployments/{deployment}/chat/completions (the prefix is stripped)
+    route('POST', /^(?:\/deployments\/[^/]+)?\/chat\/completions$/, async (_req, res, ctx) => {
       const body = await ctx.json<{ model: string; messages: { role: string; content: string }[]; stream?: boolean }>();
       chats.push(body);
       const last = body.messages.at(-1)?.content ?? '';
@@ -245,7 +248,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const pieces = reply.match(/.{1,7}/gsu) ?? [];
       const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
       res.write(chunk({ role: 'assistant', content: '' }, null));
-      for (const p of pieces) res.write(chunk({ content: p }, null));
+      const cut = options.chatStreamFault;
+      for (const [i, p] of pieces.entries()) {
+        if (cut && i === cut.afterPieces) {
+          await new Promise<void>((resolve) => res.write('', () => resolve())); // what came before is sent first
+          if (cut.fault === 'reset') return res.socket?.resetAndDestroy();
+          if (cut.fault === 'end') return res.end();
+          return; // stall: the connection stays open and silent until the server closes
+        }
+        res.write(chunk({ content: p }, null));
+      }
       res.write(chunk({}, 'stop'));
       res.end('data: [DONE]\n\n');
     }),
