@@ -130,17 +130,17 @@ t.test('retries stop at maxRetries: the last answer is the error', async (t) => 
   t.equal(delays.length, 2);
 });
 
-t.test('an empty file and one over 5 GB are refused before any request', async (t) => {
+t.test('an empty file and one over 50.1 GB are refused before any request', async (t) => {
   const { fake, trainer } = await setup(t);
   const empty = join(dir, 'empty.jsonl');
   writeFileSync(empty, '');
   await t.rejects(trainer.upload(request({ path: empty })), DataError);
   const huge = join(dir, 'huge.jsonl');
   writeFileSync(huge, '');
-  truncateSync(huge, 5 * 1024 ** 3 + 1); // sparse: no disk used
+  truncateSync(huge, Math.floor(50.1 * 1024 ** 3) + 1); // sparse: no disk used
   const err = await trainer.upload(request({ path: huge })).catch((e: unknown) => e);
   t.type(err, LimitError);
-  t.match((err as Error).message, /huge\.jsonl.*5 GB.*multipart upload is not implemented/);
+  t.match((err as Error).message, /huge\.jsonl.*at most 50\.1 GB/);
   await t.rejects(trainer.upload(request({ path: join(dir, 'missing.jsonl') })), { code: 'FBS_IO', message: /missing\.jsonl.*ENOENT/ });
   t.equal(fake.requests.length, 0);
 });

@@ -7,13 +7,16 @@ import type { TogetherConfig } from '../provider.js';
 import type { Trainer } from '../trainer.js';
 import { togetherHttp, type HttpTuning } from './http.js';
 import { createTogetherJobs } from './jobs.js';
-import { uploadToTogether } from './upload.js';
+import { uploadToTogether, type UploadTuning } from './upload.js';
 
-export function createTogetherTrainer(config: TogetherConfig, tuning: HttpTuning = {}): Trainer {
+/** `tuning`: for tests (the wait between retries, the multipart threshold and part size). */
+export type TogetherTuning = HttpTuning & UploadTuning;
+
+export function createTogetherTrainer(config: TogetherConfig, tuning: TogetherTuning = {}): Trainer {
   const call = togetherHttp(config, tuning);
   return {
     provider: 'together',
-    upload: (request) => uploadToTogether(call, config.baseURL, request),
+    upload: (request) => uploadToTogether(call, config.baseURL, request, tuning),
     ...createTogetherJobs(call),
     shutdownDate: async () => null,
   };

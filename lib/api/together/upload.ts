@@ -2,6 +2,7 @@
  * A dataset to Together AI the way its SDKs send one: `POST /files` (purpose, name, type and the
  * file's sha256) answers 302 with a signed URL and the new file's id; the bytes go there in one
  * `PUT`, streamed from disk, without our key; `POST /files/{id}/preprocess` then finalises it.
+ * Over 5 GB the file goes in parts instead (multipart.ts).
  *
  * Retries: the PUT and the preprocess name one file and can be sent again. The `POST /files` is
  * resent too: a resend whose first try did reach Together either makes a second, empty file
@@ -16,9 +17,19 @@ import { Readable } from 'node:stream';
 import { ApiError, DataError, IoError, LimitError } from '../../errors.js';
 import type { UploadedFile, UploadRequest } from '../trainer.js';
 import { answerError, header, jsonOf, type TogetherCall } from './http.js';
+import { multipartUpload, planParts, MULTIPART_TARGET_PART_BYTES } from './multipart.js';
 
-/** One PUT to a signed URL takes at most this; Together's multipart upload is not implemented here. */
+/** Above this a file goes in parts (Together's SDK's threshold: one PUT to S3 takes at most 5 GB). */
 export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
+/** The largest file Together fine-tunes on (its SDK's 50.1 GB). */
+export const MAX_UPLOAD_BYTES = Math.floor(50.1 * 1024 ** 3);
+
+export interface UploadTuning {
+  /** Files over this many bytes go in parts. Default 5 GB; tests lower it. */
+  multipartAboveBytes?: number;
+  /** The part size aimed at. Default 250 MB; tests lower it. */
+  multipartPartBytes?: number;
+}
 
 interface TogetherFile {
   id?: string;
@@ -27,12 +38,31 @@ interface TogetherFile {
 }
 
 /** `baseURL`: the API's, against which a relative `Location` is resolved. */
-export async function uploadToTogether(call: TogetherCall, baseURL: string, request: UploadRequest): Promise<UploadedFile> {
+export async function uploadToTogether(call: TogetherCall, baseURL: string, request: UploadRequest, tuning: UploadTuning = {}): Promise<UploadedFile> {
   const { path, signal } = request;
   const filename = basename(path);
   const size = await sizeOf(path);
-  if (request.uploads) request.onNotice?.('Together AI has no Uploads API: --uploads and --part-size are ignored; the file goes in one PUT to a signed URL');
+  if (request.uploads) request.onNotice?.('Together AI has no Uploads API: --uploads and --part-size are ignored (its own parts are used over 5 GB)');
   const checksum = await sha256Of(path, signal);
+  const done = (id: string): UploadedFile => {
+    request.onProgress?.(size, size);
+    return { id, bytes: size, filename, via: 'signed-url', resumedParts: 0 };
+  };
+  const useExisting = async (id: string): Promise<UploadedFile> => {
+    const what = `look up file ${id}`;
+    const known = jsonOf<TogetherFile>(await call({ method: 'GET', url: `/files/${encodeURIComponent(id)}`, what, retry: 'idempotent', signal }), what);
+    if (known.bytes !== undefined && known.bytes !== size) {
+      throw new ApiError('together', `Together AI says ${filename} exists already as ${id}, but that file holds ${known.bytes} bytes, not ${size}: delete it on Together (its files page or \`together files delete ${id}\`) and upload again`, 409);
+    }
+    request.onNotice?.(`Together AI has this file already (same sha256): using ${id}`);
+    return done(id);
+  };
+
+  if (size > (tuning.multipartAboveBytes ?? MAX_SINGLE_UPLOAD_BYTES)) {
+    const plan = planParts(size, tuning.multipartPartBytes ?? MULTIPART_TARGET_PART_BYTES);
+    const result = await multipartUpload(call, { path, filename, size, checksum, plan }, request);
+    return result.existing ? useExisting(result.id) : done(result.id);
+  }
 
   const what = `upload ${filename}`;
   const form = new URLSearchParams({ purpose: 'fine-tune', file_name: filename, file_type: 'jsonl', checksum });
@@ -41,20 +71,10 @@ export async function uploadToTogether(call: TogetherCall, baseURL: string, requ
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: () => form.toString(),
   });
-  const done = (id: string): UploadedFile => {
-    request.onProgress?.(size, size);
-    return { id, bytes: size, filename, via: 'signed-url', resumedParts: 0 };
-  };
-
   if (created.status === 409) {
     const id = existingFileId(created.body) ?? header(created.headers, 'x-together-file-id');
     if (!id) throw answerError(what, created);
-    const known = jsonOf<TogetherFile>(await call({ method: 'GET', url: `/files/${encodeURIComponent(id)}`, what: `look up file ${id}`, retry: 'idempotent', signal }), `look up file ${id}`);
-    if (known.bytes !== undefined && known.bytes !== size) {
-      throw new ApiError('together', `Together AI says ${filename} exists already as ${id}, but that file holds ${known.bytes} bytes, not ${size}: delete it on Together (its files page or \`together files delete ${id}\`) and upload again`, 409);
-    }
-    request.onNotice?.(`Together AI has this file already (same sha256): using ${id}`);
-    return done(id);
+    return useExisting(id);
   }
   if (created.status !== 302 && created.status !== 200) throw answerError(what, created);
   const location = header(created.headers, 'location');
@@ -97,8 +117,8 @@ async function sizeOf(path: string): Promise<number> {
   }
   if (!info.isFile()) throw new IoError(`cannot upload ${path}: not a file`);
   if (info.size === 0) throw new DataError('FBS_EMPTY_INPUT', 'the file is empty: nothing to upload', { source: path });
-  if (info.size > MAX_SINGLE_UPLOAD_BYTES) {
-    throw new LimitError(`${info.size} bytes; fbstream sends at most 5 GB to Together AI (one PUT; Together's multipart upload is not implemented): split the dataset, or upload it with Together's own CLI`, { source: path });
+  if (info.size > MAX_UPLOAD_BYTES) {
+    throw new LimitError(`${info.size} bytes; Together AI fine-tunes on files of at most 50.1 GB: split the dataset`, { source: path });
   }
   return info.size;
 }

@@ -3,10 +3,11 @@
  * URL (`POST /files` → 302 to `/signed/ID?sig=…` on this same server, which refuses a key and keeps
  * the bytes on disk; `POST /files/{id}/preprocess`; `GET /files/{id}`; a 409 for a checksum it holds
  * already), fine-tunes (create, list unfiltered, retrieve with a scripted life, events oldest first,
- * cancel) and a no-credits mode. State is public so tests can look at it and bend it.
+ * cancel), the multipart upload of big files (initiate, signed part URLs, complete, abort) and a
+ * no-credits mode. State is public so tests can look at it and bend it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,12 @@ export interface FakeTogetherJob {
   script: string[];
 }
 
+export interface FakeMultipart {
+  id: string; file_id: string; num_parts: number; status: 'pending' | 'completed' | 'aborted'; sig: string;
+  /** Part number → where its bytes are and the ETag answered. */
+  parts: Map<number, { path: string; etag: string }>;
+}
+
 export interface FakeTogetherOptions {
   /** Statuses a new job goes through, one per retrieve. Default queued, running, uploading, completed. */
   jobScript?: string[];
@@ -46,6 +53,7 @@ export interface FakeTogetherOptions {
 export interface FakeTogether extends FakeServer {
   files: Map<string, FakeTogetherFile>;
   jobs: Map<string, FakeTogetherJob>;
+  multiparts: Map<string, FakeMultipart>;
   /** `TOGETHER_BASE_URL`. */
   baseURL: string;
   /** The bytes a file's PUT delivered. */
@@ -59,6 +67,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
   const dir = mkdtempSync(join(tmpdir(), 'fbstream-fake-together-'));
   const files = new Map<string, FakeTogetherFile>();
   const jobs = new Map<string, FakeTogetherJob>();
+  const multiparts = new Map<string, FakeMultipart>();
   let origin = '';
 
   const authorized = (ctx: RouteContext) => {
@@ -128,6 +137,66 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
         res.end();
       },
     },
+    route('POST', /^\/files\/multipart\/initiate$/, async (_req, res, ctx) => {
+      const body = await ctx.json<{ file_name?: string; file_size?: number; num_parts?: number; purpose?: string; file_type?: string; checksum?: string }>();
+      if (body.purpose !== 'fine-tune' || !body.file_name || !(Number(body.num_parts) >= 1) || !(Number(body.file_size) > 0)) {
+        return sendJson(res, 400, err('file_name, file_size, num_parts and purpose (fine-tune) are required'));
+      }
+      const same = [...files.values()].find((f) => body.checksum !== undefined && f.checksum === body.checksum && f.bytes !== null);
+      if (same) return sendJson(res, 409, { message: 'File already exists', file_id: same.id });
+      const file: FakeTogetherFile = {
+        id: `file-${randomUUID()}`, filename: body.file_name, purpose: body.purpose, file_type: body.file_type ?? 'jsonl', checksum: body.checksum ?? null,
+        bytes: null, processed: false, created_at: Math.floor(Date.now() / 1000), sig: '',
+      };
+      files.set(file.id, file);
+      const upload: FakeMultipart = { id: `upload-${randomBytes(6).toString('hex')}`, file_id: file.id, num_parts: Number(body.num_parts), status: 'pending', sig: randomBytes(8).toString('hex'), parts: new Map() };
+      multiparts.set(upload.id, upload);
+      const parts = Array.from({ length: upload.num_parts }, (_, i) => ({
+        PartNumber: i + 1, URL: `${origin}/signed-part/${upload.id}/${i + 1}?sig=${upload.sig}`, Headers: { 'x-amz-checksum-fake': 'yes' },
+      }));
+      sendJson(res, 200, { upload_id: upload.id, file_id: file.id, parts });
+    }),
+    {
+      method: 'PUT', path: /^\/signed-part\/([^/]+)\/(\d+)$/,
+      handle: async (req, res, ctx) => {
+        const upload = multiparts.get(ctx.params[0]!);
+        const n = Number(ctx.params[1]);
+        if (ctx.log.headers.authorization !== undefined) return (await ctx.body(), sendJson(res, 400, { error: 'InvalidArgument: only one auth mechanism allowed' }));
+        if (!upload || ctx.query.get('sig') !== upload.sig || n > upload.num_parts) return (await ctx.body(), sendJson(res, 403, { error: 'SignatureDoesNotMatch' }));
+        if (upload.status !== 'pending') return (await ctx.body(), sendJson(res, 404, { error: 'NoSuchUpload' }));
+        if (ctx.log.headers['content-length'] === undefined) return (await ctx.body(), sendJson(res, 411, { error: 'MissingContentLength' }));
+        const path = join(dir, `${upload.id}-${n}`);
+        await pipeline(req, createWriteStream(path));
+        ctx.log.bodyBytes = statSync(path).size;
+        const etag = randomBytes(8).toString('hex');
+        upload.parts.set(n, { path, etag });
+        res.writeHead(200, { etag: `"${etag}"`, 'content-length': 0 });
+        res.end();
+      },
+    },
+    route('POST', /^\/files\/multipart\/complete$/, async (_req, res, ctx) => {
+      const body = await ctx.json<{ upload_id?: string; file_id?: string; parts?: { part_number: number; etag: string }[] }>();
+      const upload = multiparts.get(String(body.upload_id));
+      if (!upload || upload.status !== 'pending' || upload.file_id !== body.file_id) return sendJson(res, 404, err(`NoSuchUpload: ${String(body.upload_id)}`));
+      const listed = body.parts ?? [];
+      const whole = listed.length === upload.num_parts && listed.every((p, i) => p.part_number === i + 1 && upload.parts.get(i + 1)?.etag === p.etag);
+      if (!whole) return sendJson(res, 400, err('InvalidPart: the parts listed are not the parts uploaded, in order'));
+      const target = join(dir, upload.file_id);
+      const out = createWriteStream(target);
+      for (let n = 1; n <= upload.num_parts; n++) await pipeline(createReadStream(upload.parts.get(n)!.path), out, { end: n === upload.num_parts });
+      const file = files.get(upload.file_id)!;
+      file.bytes = statSync(target).size;
+      file.processed = true;
+      upload.status = 'completed';
+      sendJson(res, 200, { file: fileView(file) });
+    }),
+    route('POST', /^\/files\/multipart\/abort$/, async (_req, res, ctx) => {
+      const body = await ctx.json<{ upload_id?: string }>();
+      const upload = multiparts.get(String(body.upload_id));
+      if (!upload) return sendJson(res, 404, err(`NoSuchUpload: ${String(body.upload_id)}`));
+      if (upload.status === 'pending') upload.status = 'aborted';
+      sendJson(res, 200, { upload_id: upload.id, status: upload.status });
+    }),
     route('POST', /^\/files\/([^/]+)\/preprocess$/, async (_req, res, ctx) => {
       await ctx.body();
       const file = files.get(ctx.params[0]!);
@@ -201,7 +270,7 @@ export async function startFakeTogether(options: FakeTogetherOptions = {}): Prom
   origin = server.origin;
   const close = server.close;
   return Object.assign(server, {
-    files, jobs,
+    files, jobs, multiparts,
     baseURL: `${server.origin}/v1`,
     fileBytes: (id: string) => readFile(join(dir, id)),
     close: async () => {
