@@ -43,7 +43,8 @@ export async function runConvertTrain(args: ConvertArgs, io: Io): Promise<number
           say(io, `not training: the conversion left threads out (above); to train on the rest, convert with -o FILE, then run fbstream train FILE --model ${model}`);
           return code;
         }
-        const run = { file: out, options: { ...options, validation }, config, json: false, signal };
+        const labels = { ...(args.out === undefined && { training: 'the converted training data' }), ...(args.validationOut === undefined && { validation: 'the converted validation share' }) };
+        const run = { file: out, options: { ...options, validation }, config, json: false, signal, labels };
         return await trainAndPrint(io, args.maxTokens === undefined ? run : { ...run, maxTokens: args.maxTokens });
       } finally {
         await temp.remove();
@@ -65,7 +66,8 @@ function checkConvertOptions(args: ConvertArgs, model: string): void {
     normalizeConvertOptions({ ...optionsOf(args), out: 'train.jsonl', ...(args.split !== undefined && { validationOut: 'validation.jsonl' }) });
   } catch (err) {
     if (err instanceof OptionError && err.option === '--max-tokens' && args.maxTokens === undefined) {
-      throw new OptionError('--max-tokens', `is needed with --train --model ${model}: the base model also sets the conversion's tokens per example, and ${model} is not in the token table (gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo); give its context length, e.g. --max-tokens 8192`, undefined);
+      const rule = `is needed with --train --model ${model}: the base model also sets the conversion's tokens per example, and ${model} is not in the token table (gpt-4o, gpt-4o-mini, gpt-4.1, gpt-4.1-mini, gpt-4.1-nano, gpt-3.5-turbo); give its context length, e.g. --max-tokens 8192`;
+      throw new UsageError(`Invalid option --max-tokens: ${rule}`, 'FBS_INVALID_OPTION');
     }
     throw err;
   }

@@ -52,6 +52,8 @@ export interface TrainRun {
   signal: AbortSignal;
   /** Tokens per example for the check of a model outside the token table. */
   maxTokens?: number;
+  /** How messages name the files (the one go's temporary files). */
+  labels?: { training?: string; validation?: string };
 }
 
 /**
@@ -72,6 +74,7 @@ export async function trainAndPrint(io: Io, run: TrainRun): Promise<number> {
       config,
       signal: run.signal,
       ...(run.maxTokens !== undefined && { maxTokens: run.maxTokens }),
+      ...(run.labels !== undefined && { labels: run.labels }),
       onNotice: (line) => say(io, line),
       onProgress: progress,
       onJob: (job) => {

@@ -20,6 +20,8 @@ export interface DatasetCheckOptions {
   model: string;
   /** Tokens per example, over the model's (lets a model outside the table be checked for length). */
   maxTokens?: number;
+  /** How messages name the file (a temporary file is named by what it was made from). Default: its path. */
+  label?: string;
   signal?: AbortSignal;
 }
 
@@ -39,7 +41,7 @@ export async function checkDataset(path: string, options: DatasetCheckOptions): 
     ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const verdict = judgeDataset(validation, options.role, options.provider);
+  const verdict = judgeDataset(options.label === undefined ? validation : { ...validation, file: options.label }, options.role, options.provider, options.label === undefined);
   if (verdict.refusal) throw verdict.refusal;
   return verdict.notices;
 }
@@ -49,9 +51,9 @@ export async function checkDataset(path: string, options: DatasetCheckOptions): 
  * `validate` (any JSONL), but OpenAI and Azure refuse such a training file after it is uploaded and
  * the job has started: refused here, before anything is sent.
  */
-export function judgeDataset(v: FileValidation, role: DatasetRole, provider: Provider): DatasetVerdict {
+export function judgeDataset(v: FileValidation, role: DatasetRole, provider: Provider, isPath = true): DatasetVerdict {
   const name = v.file;
-  const again = `(fbstream validate ${quoteArg(v.file)} shows the whole report)`;
+  const again = isPath ? `(fbstream validate ${quoteArg(v.file)} shows the whole report)` : '(fbstream validate shows the whole report)';
   if (!v.valid) {
     const lines = v.errors.reduce((n, e) => n + e.count, 0);
     const kinds = v.errors.map((e) => `${e.kind}: ${e.description}, ${linesOf(e)}`).join('; ');
@@ -65,7 +67,7 @@ export function judgeDataset(v: FileValidation, role: DatasetRole, provider: Pro
   }
   const notices = v.warnings
     .filter((w) => !(w.kind === 'too_few_examples' && role === 'validation'))
-    .map((w) => `${basename(name)}: warning: ${w.kind}: ${w.description}${w.lines.length ? `, ${linesOf(w)}` : ''}`);
+    .map((w) => `${isPath ? basename(name) : name}: warning: ${w.kind}: ${w.description}${w.lines.length ? `, ${linesOf(w)}` : ''}`);
   return { notices, refusal: null };
 }
 

@@ -23,6 +23,8 @@ export interface FineTuneRequest {
   env?: Env;
   /** The trainer to use; default: the one for the provider (tests give a fake). */
   trainer?: Trainer;
+  /** How messages name the training and validation files. Default: their paths. */
+  labels?: { training?: string; validation?: string };
   /** Tokens per example for the check, over the model's (a model outside the token table is checked for format only without it). */
   maxTokens?: number;
   /** Stops checking, uploading or following; a job already created keeps running. */
@@ -64,8 +66,9 @@ export async function startFineTune(request: FineTuneRequest): Promise<FineTuneR
   const trainer = request.trainer ?? (await trainerFor(request.config ?? resolveProvider(o, request.env ?? process.env)));
 
   const check = { provider: o.provider, model: o.model, ...(request.maxTokens !== undefined && { maxTokens: request.maxTokens }), ...(signal && { signal }) };
-  for (const line of await checkDataset(file, { ...check, role: 'training' })) notice(line);
-  if (o.validation !== null) for (const line of await checkDataset(o.validation, { ...check, role: 'validation' })) notice(line);
+  const labels = request.labels ?? {};
+  for (const line of await checkDataset(file, { ...check, role: 'training', ...(labels.training !== undefined && { label: labels.training }) })) notice(line);
+  if (o.validation !== null) for (const line of await checkDataset(o.validation, { ...check, role: 'validation', ...(labels.validation !== undefined && { label: labels.validation }) })) notice(line);
 
   const shutdown = await trainer.shutdownDate(o.model, signal);
   if (shutdown !== null) notice(`warning: ${o.model} shuts down on ${shutdown}: its fine-tunes stop working then too`);
