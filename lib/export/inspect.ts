@@ -2,12 +2,18 @@
  * What an export holds before converting it: the owner, threads per section and dialect,
  * participants, messages per kind, the date range. Every thread is read through (its messages
  * counted by kind); a thread that cannot be read is listed with its error.
+ *
+ * Each thread is counted by the message counter (lib/core/message-counter.ts) from its files'
+ * bytes (lib/export/entry-bytes.ts); a thread the counter does not vouch for is read again by the
+ * decoder, as every thread once was, which gives the same figures and the errors users see.
  */
 import { createDecoder } from '../core/decoder.js';
+import { countThreadPart, type PartCount } from '../core/message-counter.js';
 import { FbstreamError } from '../errors.js';
 import { tokenizeSources } from '../sources/files.js';
 import type { Message, MessageKind } from '../types.js';
 import type { ThreadPlan } from './export-index.js';
+import { createEntryBytesReader, type EntryBytesReader } from './entry-bytes.js';
 import { openExport, type OpenedExport } from './open-export.js';
 import { detectOwner } from './owner.js';
 import { noThreadsError } from './select.js';
@@ -42,13 +48,31 @@ export interface InspectResult {
   problems: string[];
 }
 
-export async function inspectExport(inputs: readonly string[]): Promise<InspectResult> {
+export interface InspectOptions {
+  /**
+   * Count messages with the message counter where it can (lib/core/message-counter.ts). Default
+   * true; false reads every thread with the decoder (the same figures, slower: for comparisons).
+   */
+  counter?: boolean;
+}
+
+export async function inspectExport(inputs: readonly string[], options: InspectOptions = {}): Promise<InspectResult> {
+  const useCounter = options.counter ?? true;
   const opened = await openExport(inputs);
   try {
     const { index } = opened;
     if (index.threads.length === 0) throw noThreadsError(index, inputs);
     const threads: ThreadSummary[] = [];
-    for (const plan of index.threads) threads.push(await summarize(opened, plan));
+    const bytes = createEntryBytesReader(MAX_PART_BYTES);
+    let sinceTurn = 0;
+    for (const plan of index.threads) {
+      threads.push((useCounter ? await summarizeCounted(opened, plan, bytes) : null) ?? (await summarize(opened, plan)));
+      // reads are synchronous: a turn of the event loop now and then (signals, stdout)
+      if (++sinceTurn === THREADS_PER_TURN) {
+        sinceTurn = 0;
+        await new Promise(setImmediate);
+      }
+    }
     const messenger = threads.filter((t) => t.dialect !== 'instagram');
     const owner = detectOwner((messenger.length ? messenger : threads).map((t) => t.participants));
     const kinds: Partial<Record<MessageKind, number>> = {};
@@ -77,13 +101,55 @@ export async function inspectExport(inputs: readonly string[]): Promise<InspectR
   }
 }
 
-async function summarize(opened: OpenedExport, plan: ThreadPlan): Promise<ThreadSummary> {
+/** Parts larger are read by the decoder (streamed); Meta's are a few MB. */
+const MAX_PART_BYTES = 16 * 1024 * 1024;
+const THREADS_PER_TURN = 32;
+
+function newSummary(plan: ThreadPlan): ThreadSummary {
   const summary: ThreadSummary = {
     key: plan.key, section: plan.section, dialect: plan.dialect, parts: plan.parts.length,
     participants: [], messages: 0, kinds: {}, firstMs: null, lastMs: null,
   };
   if (plan.missingParts.length) summary.missingParts = plan.missingParts;
   if (plan.joined) summary.joined = plan.joined.map((p) => p.key);
+  return summary;
+}
+
+/**
+ * The thread counted from its parts' bytes, or null when any part is not one the counter vouches
+ * for: then {@link summarize} reads it all again.
+ */
+async function summarizeCounted(opened: OpenedExport, plan: ThreadPlan, reader: EntryBytesReader): Promise<ThreadSummary | null> {
+  const counts: PartCount[] = [];
+  for (const part of plan.parts) {
+    const bytes = reader.read(part);
+    const count = bytes && countThreadPart(bytes);
+    if (!count) return null;
+    counts.push(count);
+  }
+  let header = counts[0]?.header;
+  if (!header) {
+    try {
+      header = await opened.header(plan);
+    } catch {
+      return null;
+    }
+  }
+  const summary = newSummary(plan);
+  summary.participants = header.participants;
+  if (summary.dialect !== 'instagram') summary.dialect = header.format;
+  for (const c of counts) {
+    summary.messages += c.messages;
+    for (const [k, n] of Object.entries(c.kinds) as [MessageKind, number][]) summary.kinds[k] = (summary.kinds[k] ?? 0) + n;
+    if (c.firstMs !== null && (summary.firstMs === null || c.firstMs < summary.firstMs)) summary.firstMs = c.firstMs;
+    if (c.lastMs !== null && (summary.lastMs === null || c.lastMs > summary.lastMs)) summary.lastMs = c.lastMs;
+  }
+  return summary;
+}
+
+/** The thread read through by the decoder: its figures up to a fault, and the fault. */
+async function summarize(opened: OpenedExport, plan: ThreadPlan): Promise<ThreadSummary> {
+  const summary = newSummary(plan);
   try {
     const header = await opened.header(plan);
     summary.participants = header.participants;

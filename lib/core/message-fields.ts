@@ -1,0 +1,272 @@
+/**
+ * One message object's bytes -> the facts its kind depends on (lib/core/message-counter.ts), as a
+ * parsed object would give them: the last of duplicate keys wins, nested values are looked into
+ * only where the format readers look (`sticker.uri`, `share.link`, the `uri` of media items).
+ */
+import { FAIL, bytesAre, lastString, numberAt, skipNumber, skipSpace, skipString, skipValue } from './json-scan.js';
+
+/** String-or-not codes: 0 absent, 1 a string, 2 another value. */
+export interface MessageFields {
+  senderName: number;
+  sender_name: number;
+  /** NaN unless a number. */
+  timestamp: number;
+  timestamp_ms: number;
+  content: number;
+  contentFrom: number;
+  contentTo: number;
+  contentEscaped: boolean;
+  /** The text may be a notice (see lib/core/notice-needles.ts). */
+  contentMaybe: boolean;
+  text: number;
+  textFrom: number;
+  textTo: number;
+  textEscaped: boolean;
+  textMaybe: boolean;
+  /** `type` when one of the values the readers test, else null. */
+  type: string | null;
+  isUnsent: boolean;
+  is_unsent: boolean;
+  callDuration: boolean;
+  users: boolean;
+  /** `sticker` is an object with a string `uri`. */
+  sticker: boolean;
+  /** `share` is an object; `link`: with a string `link`. */
+  share: boolean;
+  link: boolean;
+  /** E2EE `media`: an array holding an object with a string `uri`. */
+  media: boolean;
+  /** Classic photos/videos/audio_files/files/gifs, one bit each: the same. */
+  classicMedia: number;
+}
+
+const enum Key {
+  Other, SenderName, Sender_name, Timestamp, Timestamp_ms, Content, Text, Type, IsUnsent, Is_unsent,
+  CallDuration, Users, Sticker, Share, Media, Photos, Videos, AudioFiles, Files, Gifs,
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+/** Candidates by key length. */
+const KEYS = new Map<number, [Uint8Array, Key][]>();
+for (const [name, key] of [
+  ['senderName', Key.SenderName], ['sender_name', Key.Sender_name], ['timestamp', Key.Timestamp],
+  ['timestamp_ms', Key.Timestamp_ms], ['content', Key.Content], ['text', Key.Text], ['type', Key.Type],
+  ['isUnsent', Key.IsUnsent], ['is_unsent', Key.Is_unsent], ['call_duration', Key.CallDuration],
+  ['users', Key.Users], ['sticker', Key.Sticker], ['share', Key.Share], ['media', Key.Media],
+  ['photos', Key.Photos], ['videos', Key.Videos], ['audio_files', Key.AudioFiles], ['files', Key.Files], ['gifs', Key.Gifs],
+] as const) {
+  const bytes = enc(name);
+  let list = KEYS.get(bytes.length);
+  if (!list) KEYS.set(bytes.length, (list = []));
+  list.push([bytes, key]);
+}
+const BY_LENGTH: ([Uint8Array, Key][] | undefined)[] = [];
+for (const [n, list] of KEYS) BY_LENGTH[n] = list;
+
+const TYPES = ['Call', 'Subscribe', 'Unsubscribe', 'Share', 'link'].map((t) => [t, enc(t)] as const);
+const URI = enc('uri');
+const LINK = enc('link');
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+function keyOf(b: Uint8Array, from: number, to: number): Key {
+  const list = BY_LENGTH[to - from];
+  if (list === undefined) return Key.Other;
+  for (const [bytes, key] of list) if (bytesAre(b, from, to, bytes)) return key;
+  return Key.Other;
+}
+
+export function createMessageFields(): MessageFields {
+  const f = {} as MessageFields;
+  f.contentFrom = f.contentTo = f.textFrom = f.textTo = 0;
+  reset(f);
+  return f;
+}
+
+function reset(f: MessageFields): void {
+  f.senderName = f.sender_name = f.content = f.text = 0;
+  f.timestamp = f.timestamp_ms = NaN;
+  f.contentEscaped = f.textEscaped = f.contentMaybe = f.textMaybe = false;
+  f.type = null;
+  f.isUnsent = f.is_unsent = f.callDuration = f.users = f.sticker = f.share = f.link = f.media = false;
+  f.classicMedia = 0;
+}
+
+/** `i`: the message's `{`. Fills `f`; returns the byte after the `}`, or FAIL. */
+export function readMessageFields(b: Uint8Array, i: number, f: MessageFields): number {
+  reset(f);
+  i = skipSpace(b, i + 1);
+  if (b[i] === 0x7d) return i + 1;
+  for (;;) {
+    if (b[i] !== 0x22) return FAIL;
+    const keyFrom = i + 1;
+    i = skipString(b, keyFrom);
+    if (i === FAIL || lastString.escaped) return FAIL;
+    const key = keyOf(b, keyFrom, i - 1);
+    i = skipSpace(b, i);
+    if (b[i] !== 0x3a) return FAIL;
+    i = readField(b, skipSpace(b, i + 1), key, f);
+    if (i === FAIL) return FAIL;
+    i = skipSpace(b, i);
+    if (b[i] === 0x7d) return i + 1;
+    if (b[i] !== 0x2c) return FAIL;
+    i = skipSpace(b, i + 1);
+  }
+}
+
+/** The value of `key` from its first byte `i`; returns the byte after it. */
+function readField(b: Uint8Array, i: number, key: Key, f: MessageFields): number {
+  const c = b[i];
+  const isString = c === 0x22;
+  switch (key) {
+    case Key.Other:
+      return skipValue(b, i, 2);
+    case Key.SenderName:
+      f.senderName = isString ? 1 : 2;
+      return skipValue(b, i, 2);
+    case Key.Sender_name:
+      f.sender_name = isString ? 1 : 2;
+      return skipValue(b, i, 2);
+    case Key.Timestamp:
+    case Key.Timestamp_ms: {
+      const isNumber = c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39);
+      const end = isNumber ? skipNumber(b, i) : skipValue(b, i, 2);
+      if (end === FAIL) return FAIL;
+      const v = isNumber ? numberAt(b, i, end) : NaN;
+      if (key === Key.Timestamp) f.timestamp = v;
+      else f.timestamp_ms = v;
+      return end;
+    }
+    case Key.Content:
+    case Key.Text: {
+      const end = skipValue(b, i, 2);
+      if (end === FAIL) return FAIL;
+      if (key === Key.Content) {
+        f.content = isString ? 1 : 2;
+        f.contentFrom = i + 1;
+        f.contentTo = end - 1;
+        f.contentEscaped = isString && lastString.escaped;
+        f.contentMaybe = isString && lastString.mayBeNotice;
+      } else {
+        f.text = isString ? 1 : 2;
+        f.textFrom = i + 1;
+        f.textTo = end - 1;
+        f.textEscaped = isString && lastString.escaped;
+        f.textMaybe = isString && lastString.mayBeNotice;
+      }
+      return end;
+    }
+    case Key.Type: {
+      const end = skipValue(b, i, 2);
+      f.type = isString && end !== FAIL ? typeValue(b, i + 1, end - 1, lastString.escaped) : null;
+      return end;
+    }
+    case Key.IsUnsent:
+    case Key.Is_unsent: {
+      const end = skipValue(b, i, 2);
+      if (key === Key.IsUnsent) f.isUnsent = c === 0x74;
+      else f.is_unsent = c === 0x74;
+      return end;
+    }
+    case Key.CallDuration:
+      f.callDuration = true;
+      return skipValue(b, i, 2);
+    case Key.Users:
+      f.users = c === 0x5b;
+      return skipValue(b, i, 2);
+    case Key.Sticker:
+      if (c !== 0x7b) {
+        f.sticker = false;
+        return skipValue(b, i, 2);
+      }
+      found.string = false;
+      i = readMember(b, i, URI);
+      f.sticker = found.string;
+      return i;
+    case Key.Share:
+      f.share = c === 0x7b;
+      if (c !== 0x7b) {
+        f.link = false;
+        return skipValue(b, i, 2);
+      }
+      found.string = false;
+      i = readMember(b, i, LINK);
+      f.link = found.string;
+      return i;
+    case Key.Media: {
+      const end = hasUri(b, i);
+      f.media = found.string;
+      return end;
+    }
+    default: {
+      // Photos .. Gifs: one bit each, the last value of each key counting
+      const end = hasUri(b, i);
+      const bit = 1 << (key - Key.Photos);
+      f.classicMedia = found.string ? f.classicMedia | bit : f.classicMedia & ~bit;
+      return end;
+    }
+  }
+}
+
+/** Set by readMember / hasUri: the member looked for was a string. */
+const found = { string: false };
+
+/** An object from its `{` (depth 3): whether its last member `name` is a string, in `found`. */
+function readMember(b: Uint8Array, i: number, name: Uint8Array): number {
+  i = skipSpace(b, i + 1);
+  if (b[i] === 0x7d) return i + 1;
+  for (;;) {
+    if (b[i] !== 0x22) return FAIL;
+    const keyFrom = i + 1;
+    i = skipString(b, keyFrom);
+    if (i === FAIL || lastString.escaped) return FAIL;
+    const wanted = bytesAre(b, keyFrom, i - 1, name);
+    i = skipSpace(b, i);
+    if (b[i] !== 0x3a) return FAIL;
+    i = skipSpace(b, i + 1);
+    if (wanted) found.string = b[i] === 0x22;
+    i = skipValue(b, i, 3);
+    if (i === FAIL) return FAIL;
+    i = skipSpace(b, i);
+    if (b[i] === 0x7d) return i + 1;
+    if (b[i] !== 0x2c) return FAIL;
+    i = skipSpace(b, i + 1);
+  }
+}
+
+/** A media list from its first byte: whether it is an array holding an object with a string `uri`, in `found`. */
+function hasUri(b: Uint8Array, i: number): number {
+  if (b[i] !== 0x5b) {
+    found.string = false;
+    return skipValue(b, i, 2);
+  }
+  let any = false;
+  i = skipSpace(b, i + 1);
+  if (b[i] !== 0x5d) {
+    for (;;) {
+      if (b[i] === 0x7b) {
+        found.string = false;
+        i = readMember(b, i, URI);
+        any ||= found.string;
+      } else {
+        i = skipValue(b, i, 3);
+      }
+      if (i === FAIL) return FAIL;
+      i = skipSpace(b, i);
+      if (b[i] === 0x5d) break;
+      if (b[i] !== 0x2c) return FAIL;
+      i = skipSpace(b, i + 1);
+    }
+  }
+  found.string = any;
+  return i + 1;
+}
+
+/** A `type` value the readers compare, or null for any other. */
+function typeValue(b: Uint8Array, from: number, to: number, escaped: boolean): string | null {
+  if (escaped) {
+    const value = JSON.parse('"' + utf8.decode(b.subarray(from, to)) + '"') as string;
+    return TYPES.some(([t]) => t === value) ? value : null;
+  }
+  for (const [t, bytes] of TYPES) if (bytesAre(b, from, to, bytes)) return t;
+  return null;
+}
