@@ -79,3 +79,6 @@ export {
   exitCodeOf, type ErrorCode, type Position,
 } from './errors.js';
 export type * from './types.js';
+
+// from a dataset to a model: upload, train, follow, chat (lib/api/)
+export * from './api/index.js';
