@@ -11,6 +11,7 @@ import { convertCommand } from './commands/convert.js';
 import { inspectCommand } from './commands/inspect.js';
 import { jobsCommand } from './commands/jobs.js';
 import { trainCommand } from './commands/train.js';
+import { uploadCommand } from './commands/upload.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, say, type Io } from './io.js';
 import { exitCodeOf, FbstreamError, UsageError } from '../lib/errors.js';
@@ -28,6 +29,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .command(chatCommand(io, (c) => (code = c)))
     .command(jobsCommand(io, (c) => (code = c)))
     .command(trainCommand(io, (c) => (code = c)))
+    .command(uploadCommand(io, (c) => (code = c)))
     .example('cat message_1.json | $0 --me "Ada Lovelace" > train.jsonl', 'One thread from stdin')
     .example('$0 facebook-ada-*.zip -o train.jsonl', 'A whole export: zip parts or folder')
     .example('$0 messages/ --preset langchain --me "Ada Lovelace"', "What LangChain's walkthrough gives")
