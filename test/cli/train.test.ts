@@ -2,12 +2,12 @@
 // 127.0.0.1: one job per run on each provider, a bad file refused before any request, --wait, a
 // failed job, no key, and Ctrl-C while following. Build first (npx tsc -p tsconfig.json).
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, looksLikeStackTrace, runCli, spawnCli, tempDir, waitFor } from '../support/cli.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-api/openai.js';
 import { startFakeTogether } from '../support/fake-api/together.js';
-import { writeDataset } from '../support/train-datasets.js';
+import { writeDataset, writeLargeDataset } from '../support/train-datasets.js';
 
 const openaiEnv = (fake: FakeOpenAI) => ({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL, HTTPS_PROXY: undefined, HTTP_PROXY: undefined });
 
@@ -27,6 +27,21 @@ t.test('openai: one job, its id on stdout', async (t) => {
   t.match(r.stderr, /no new fine-tuning jobs after 2027-01-06/);
   t.match(r.stderr, new RegExp(`fbstream jobs follow ${job!.id} --provider openai`));
   t.notOk(looksLikeStackTrace(r.stderr));
+});
+
+t.test('openai: an 11 MB dataset through the Uploads API in 5 MB parts, one job', async (t) => {
+  const fake = await startFakeOpenAI();
+  t.teardown(fake.close);
+  const file = writeLargeDataset(tempDir(t), 'big.jsonl', 11 * 1024 * 1024);
+  const r = await runCli(['train', file, '--model', 'gpt-4.1-mini', '--uploads', '--part-size', '5', '--concurrency', '2', '--json'], { env: openaiEnv(fake), timeoutMs: 60_000 });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(fake.uploads.size, 1);
+  t.equal([...fake.uploads.values()][0]!.parts.size, 3, '5 + 5 + 1 MB');
+  t.equal(fake.count('POST', /^\/files$/), 0, 'not through the Files API');
+  t.equal(fake.jobs.size, 1);
+  const [job] = [...fake.jobs.values()];
+  t.same(await fake.fileBytes(job!.training_file), readFileSync(file));
+  t.match(JSON.parse(r.stdout), { id: job!.id, training_file: job!.training_file });
 });
 
 t.test('azure: one job; --json gives the job as an object', async (t) => {
