@@ -199,3 +199,19 @@ t.test('the new job is told apart by file, model and suffix; several candidates 
   await t.rejects(trainer.createJob(jobRequest(file.id)), { message: new RegExp(`Several new jobs.*${other.id}`, 's') });
   t.equal(creates(fake), 1);
 });
+
+t.test('a create that could not connect at all made nothing: said so, no look for a job', async (t) => {
+  const { fake, trainer, file } = await setup(t);
+  // the list before the create is answered with the connection closed, and the server stops listening
+  fake.server.prependListener('request', (req, res) => {
+    if (req.method === 'GET' && req.url === '/v1/fine-tunes') {
+      res.setHeader('connection', 'close');
+      fake.server.close();
+    }
+  });
+  const err = (await trainer.createJob(jobRequest(file.id)).catch((e: unknown) => e)) as Error;
+  t.match(err.message, /could not reach Together AI to create the job.*ECONNREFUSED.*No job was created: the connection was refused/s);
+  t.notMatch(err.message, /may have been created/);
+  t.equal(creates(fake), 0);
+  t.equal(fake.count('GET', '/fine-tunes'), 1, 'no look for a job that cannot exist');
+});

@@ -37,7 +37,9 @@ export function createTogetherJobs(call: TogetherCall): TogetherJobs {
       });
       return jobOf(jsonOf<TogetherJob>(answer, 'create the job'));
     } catch (err) {
-      if (!(err instanceof ApiError) || !answerMayBeLost(err)) throw err;
+      if (!(err instanceof ApiError)) throw err;
+      if (neverSent(err)) throw new ApiError('together', `${err.message}\nNo job was created: the connection was refused before the request went out.`, undefined, { cause: err });
+      if (!answerMayBeLost(err)) throw err;
       return findCreated(request, before, err);
     }
   }
@@ -100,7 +102,12 @@ export function createBody(request: JobRequest): Record<string, unknown> {
   return body;
 }
 
-/** No answer at all, a timeout, or a 5xx/408: the job may have been made. A 4xx made nothing. */
+/** No answer (a dropped connection, a timeout) or a 5xx/408: the job may have been made. A 4xx made nothing. */
 function answerMayBeLost(err: ApiError): boolean {
   return err.status === undefined || err.status === 408 || err.status >= 500;
+}
+
+/** A connection that was never opened carried no request. */
+function neverSent(err: ApiError): boolean {
+  return err.status === undefined && (err.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED';
 }
