@@ -19,6 +19,10 @@ import { createAtomicFile } from '../../lib/sinks/atomic-file.js';
 import { convert } from '../../lib/convert.js';
 import { openZip } from '../../lib/sources/zip.js';
 import { rawZip } from '../support/zip.js';
+import { startFineTune } from '../../lib/api/index.js';
+import { closeDispatcher } from '../../lib/api/http.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-api/openai.js';
+import { writeDataset } from '../support/train-datasets.js';
 
 // independent scenarios (own temp folders, own child processes): run a few at once
 t.jobs = 4;
@@ -206,7 +210,64 @@ const rows: Row[] = [
     },
     cli: (dir) => ({ args: [...ME, THREAD, '-o', join(dir, 'missing', 'out.jsonl')] }),
   },
+  // the API commands, against fake servers on 127.0.0.1 (started below)
+  {
+    code: 'FBS_NO_API_KEY',
+    exit: 2,
+    lib: () => startFineTune({ file: THREAD, model: 'gpt-4.1-mini', env: {} }),
+    cli: () => ({ args: ['train', THREAD, '--model', 'gpt-4.1-mini'], opts: { env: { OPENAI_API_KEY: undefined } } }),
+    stderr: /set OPENAI_API_KEY/,
+  },
+  {
+    code: 'FBS_INVALID_DATASET',
+    exit: 1,
+    lib: () => startFineTune({ file: THREAD, model: 'gpt-4.1-mini', env: apiEnv(api.ok) }),
+    cli: () => ({ args: ['train', THREAD, '--model', 'gpt-4.1-mini'], opts: { env: apiEnv(api.ok) } }),
+    stderr: /cannot be used as the training file: .*format errors/,
+  },
+  {
+    code: 'FBS_JOB_FAILED',
+    exit: 1,
+    lib: (t) => startFineTune({ file: trainable(t), model: 'gpt-4.1-mini', wait: true, pollMs: 1, env: apiEnv(api.failing) }),
+    cli: (dir) => ({ args: ['train', writeTrainable(dir), '--model', 'gpt-4.1-mini', '--wait'], opts: { env: apiEnv(api.failing) } }),
+    stderr: /ended failed/,
+  },
+  {
+    code: 'FBS_API',
+    exit: 3,
+    lib: (t) => startFineTune({ file: trainable(t), model: 'gpt-4.1-mini', env: { ...apiEnv(api.keyed), OPENAI_API_KEY: 'wrong' } }),
+    cli: (dir) => ({ args: ['train', writeTrainable(dir), '--model', 'gpt-4.1-mini'], opts: { env: { ...apiEnv(api.keyed), OPENAI_API_KEY: 'wrong' } } }),
+    stderr: /answered 401/,
+  },
+  {
+    code: 'FBS_FINE_TUNING_UNAVAILABLE',
+    exit: 3,
+    lib: (t) => startFineTune({ file: trainable(t), model: 'gpt-4.1-mini', env: apiEnv(api.refusing) }),
+    cli: (dir) => ({ args: ['train', writeTrainable(dir), '--model', 'gpt-4.1-mini'], opts: { env: apiEnv(api.refusing) } }),
+    stderr: /2027-01-06/,
+  },
 ];
+
+/** Fake OpenAI servers for the API rows: one that works, one whose jobs fail, one with a key, one refusing fine-tuning. */
+const api = {
+  ok: await startFakeOpenAI(),
+  failing: await startFakeOpenAI({ jobScript: ['validating_files', 'failed'] }),
+  keyed: await startFakeOpenAI({ apiKey: 'right' }),
+  refusing: await startFakeOpenAI({ refuseFineTuning: true }),
+};
+t.teardown(async () => {
+  for (const fake of Object.values(api)) await fake.close();
+  await closeDispatcher();
+});
+function apiEnv(fake: FakeOpenAI): Record<string, string> {
+  return { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseURL };
+}
+function writeTrainable(dir: string): string {
+  return writeDataset(dir, 'train.jsonl', 12);
+}
+function trainable(t: Teardown): string {
+  return writeTrainable(tempDir(t));
+}
 
 t.test('every ErrorCode has a scenario', async (t) => {
   const declared = declaredCodes();
