@@ -60,6 +60,9 @@ function messageOf(err: APIError): string {
 }
 
 function causeText(err: Error): string {
-  const cause = err.cause as { code?: string; message?: string } | undefined;
+  // undici's "fetch failed" says nothing: the socket's or TLS's own error is at the end of the chain
+  type Cause = { code?: string; message?: string; cause?: unknown };
+  let cause = err.cause as Cause | undefined;
+  while (cause?.cause instanceof Error) cause = cause.cause as Cause;
   return cause?.code ?? cause?.message ?? err.message;
 }

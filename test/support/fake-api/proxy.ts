@@ -3,9 +3,11 @@
  * ProxyAgent sends, for http targets too) and absolute-form requests (`GET http://host/path`),
  * records the target asked for, and always connects to `upstream` (a fake server on 127.0.0.1):
  * the name asked for is never resolved, so a request reaches the fake only through the proxy.
+ * {@link startTlsFront} puts TLS in front of a fake server, for https targets through a tunnel.
  */
 import { createServer, request, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 
 export interface ProxiedRequest {
   /** `CONNECT`, or the method of an absolute-form request. */
@@ -61,6 +63,34 @@ export async function startFakeProxy(upstream: string): Promise<FakeProxy> {
       new Promise<void>((resolve) => {
         for (const s of tunnels) s.destroy();
         server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A TLS terminator on 127.0.0.1 in front of `upstream` (http): an https origin for proxy tests. */
+export async function startTlsFront(upstream: string, tls: { key: Buffer; cert: Buffer }): Promise<{ origin: string; close(): Promise<void> }> {
+  const { hostname, port } = new URL(upstream);
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => s.destroy());
+  };
+  const server = createTlsServer(tls, (secure) => {
+    const plain = connect(Number(port), hostname);
+    track(secure);
+    track(plain);
+    secure.pipe(plain).pipe(secure);
+    plain.on('close', () => secure.destroy());
+    secure.on('close', () => plain.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
