@@ -341,7 +341,7 @@ export const TRAIN_OPTIONS = {
   suffix: { type: 'string', describe: "Added to the fine-tuned model's name" },
   epochs: { type: 'number', describe: "Epochs (default: the trainer's choice)" },
   batchSize: { type: 'number', describe: "Batch size (default: the trainer's choice)" },
-  lrMultiplier: { type: 'number', describe: "Learning rate multiplier (Together: the learning rate; default: the trainer's choice)" },
+  lrMultiplier: { type: 'number', describe: "Learning rate multiplier (Together: times its default learning rate 1e-5; default: the trainer's choice)" },
   seed: { type: 'number', describe: "The trainer's seed, for a job that can be repeated" },
   wait: { type: 'boolean', default: false, describe: 'Follow the job, its status and events, until it ends; print the fine-tuned model' },
   poll: { type: 'number', default: 10, describe: 'Seconds between status checks while following' },
