@@ -10,6 +10,7 @@ import { resolveProvider } from '../../lib/api/provider.js';
 import { OptionError, UsageError } from '../../lib/errors.js';
 import { CONVERT_OPTIONS, CONVERT_TRAIN_OPTIONS, normalizeConvertOptions, normalizeTrainOptions, type TrainOptions } from '../../lib/options.js';
 import { createTempFolder } from '../../lib/temp-files.js';
+import { modelInfo } from '../../lib/tokens.js';
 import { flagValues, kebab } from '../flags.js';
 import { say, type Io } from '../io.js';
 import { reportError, withSignals } from '../output.js';
@@ -23,6 +24,8 @@ export async function runConvertTrain(args: ConvertArgs, io: Io): Promise<number
     if (args.out === '-') throw new UsageError('--train trains from a file: -o - (stdout) cannot be used with it (-o FILE keeps the dataset)');
     if ((args.format ?? CONVERT_OPTIONS.format.default) !== 'openai') throw new UsageError(`--train needs --format openai (the chat JSONL the trainers take), got --format ${args.format}`);
     const model = args.model ?? CONVERT_OPTIONS.model.default;
+    // the conversion's default model is OpenAI's: not one Together trains
+    if (flags['provider'] === 'together' && modelInfo(model).matched !== null) throw new UsageError(`--train --provider together needs --model: a Together base model (e.g. meta-llama/Meta-Llama-3.1-8B-Instruct-Reference) with --max-tokens, not ${model}`);
     const options = normalizeTrainOptions({ ...(flags as Omit<TrainOptions, 'model'>), model });
     const config = resolveProvider(options, io.env ?? process.env);
     checkConvertOptions(args, model);

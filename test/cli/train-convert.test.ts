@@ -116,6 +116,10 @@ t.test('checked before anything is converted: the key, the flags, the token limi
   t.equal(unknown.code, 2);
   t.match(unknown.stderr, /--max-tokens: is needed with --train --model my-llama/);
 
+  const openaiModel = await runCli([EXAMPLE, '--train', '--provider', 'together'], { env: { TOGETHER_API_KEY: 'k' } });
+  t.equal(openaiModel.code, 2);
+  t.match(openaiModel.stderr, /--train --provider together needs --model: a Together base model/);
+
   const stdout = await runCli([EXAMPLE, '--train', '-o', '-'], { env: { OPENAI_API_KEY: 'k' } });
   t.equal(stdout.code, 2);
   t.match(stdout.stderr, /--train trains from a file/);
