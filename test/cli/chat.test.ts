@@ -2,7 +2,8 @@
 // --once, a piped conversation kept across lines, /reset and /exit, each provider, keys, retries,
 // a broken stream, Ctrl-C during a reply and at the prompt.
 import t from 'tap';
-import { runCli, spawnCli, collect, looksLikeStackTrace, waitFor } from '../support/cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI_PATH, cliEnv, runCli, spawnCli, collect, looksLikeStackTrace, waitFor } from '../support/cli.js';
 import { startFakeOpenAI, type FakeOpenAIOptions } from '../support/fake-api/openai.js';
 
 /** No key, endpoint or proxy from the environment the tests run in. */
@@ -161,4 +162,37 @@ t.test('the reader of stdout leaving is no error: exit 0', async (t) => {
   const r = await collect(child, 15_000);
   t.equal(r.code, 0, r.stderr);
   t.notOk(looksLikeStackTrace(r.stderr));
+});
+
+/** util-linux `script` gives the CLI a terminal (a pty) for stdin, stdout and stderr; what it shows comes back on stdout. */
+const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+function spawnInTerminal(args: string[], env: Record<string, string | undefined>) {
+  const quoted = [process.execPath, CLI_PATH, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['-qfec', `exec ${quoted}`, '/dev/null'], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  child.stdout!.on('data', (d: Buffer) => (screen += d.toString()));
+  return { child, done: collect(child, 15_000), screen: () => screen };
+}
+
+t.test('at a terminal: a prompt, Ctrl-C (a key to readline) stops a reply, Ctrl-C at the prompt exits 130, Ctrl-D exits 0', { skip: HAS_SCRIPT ? false : 'no util-linux script for a pty' }, async (t) => {
+  const options: FakeOpenAIOptions = { chatStreamFault: { afterPieces: 1, fault: 'stall' } };
+  const { fake, env } = await fakeOpenAI(t, options);
+  const tty = spawnInTerminal(['chat', '--model', 'm'], env);
+  await waitFor(() => tty.screen().includes('> '), 5_000, 'the prompt');
+  t.match(tty.screen(), /talking to m \(openai\): \/reset starts over, \/exit or Ctrl-D ends, Ctrl-C stops a reply/);
+  tty.child.stdin!.write('a message long enough\r');
+  await waitFor(() => tty.screen().includes('echo (1'), 5_000, 'the first piece of the reply');
+  tty.child.stdin!.write('\x03');
+  await waitFor(() => tty.screen().includes('reply stopped'), 5_000, 'the reply to stop');
+  options.chatStreamFault = undefined;
+  tty.child.stdin!.write('two\r');
+  await waitFor(() => tty.screen().includes('echo (1 messages): two'), 5_000, 'the next reply');
+  tty.child.stdin!.write('\x03');
+  t.equal((await tty.done).code, 130);
+  t.equal(fake.chats.length, 2);
+
+  const eof = spawnInTerminal(['chat', '--model', 'm'], env);
+  await waitFor(() => eof.screen().includes('> '), 5_000, 'the prompt');
+  eof.child.stdin!.write('\x04');
+  t.equal((await eof.done).code, 0, 'Ctrl-D at the prompt ends the chat');
 });
