@@ -10,6 +10,7 @@ import { modelInfo } from '../tokens.js';
 import type { IssueSummary } from '../validate/issues.js';
 import type { FileValidation } from '../validate/validate-file.js';
 import { MIN_EXAMPLES } from '../validate/validator.js';
+import { checkTurnOrder } from './turn-order.js';
 
 export type DatasetRole = 'training' | 'validation';
 
@@ -43,7 +44,12 @@ export async function checkDataset(path: string, options: DatasetCheckOptions): 
   });
   const verdict = judgeDataset(options.label === undefined ? validation : { ...validation, file: options.label }, options.role, options.provider, options.label === undefined);
   if (verdict.refusal) throw verdict.refusal;
-  return verdict.notices;
+  if (options.provider !== 'together') return verdict.notices;
+  const order = await checkTurnOrder(path, options.signal);
+  if (order.count === 0) return verdict.notices;
+  const name = options.label ?? basename(path);
+  const which = linesOf({ kind: '', description: '', count: order.count, lines: order.lines });
+  return [...verdict.notices, `${name}: warning: turns_not_alternating: ${order.count} example${order.count === 1 ? '' : 's'} not starting with system or user and alternating user and assistant, as Together wants (it may refuse the file), ${which}; converting with --no-groups --merge-gap 0 gives alternating turns`];
 }
 
 /**

@@ -185,3 +185,31 @@ t.test('an abort while following leaves the job alone', async (t) => {
 function readLine(path: string, n: number): string {
   return readFileSync(path, 'utf8').split('\n')[n]!;
 }
+
+t.test('together: examples whose turns do not alternate are a warning', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'group.jsonl');
+  const lines = [];
+  for (let i = 0; i < 12; i++) lines.push(readLine(writeDataset(dir, 'one.jsonl', 1), 0));
+  lines.push(JSON.stringify({ messages: [{ role: 'user', content: 'a', name: 'Mary' }, { role: 'user', content: 'b', name: 'Zoe' }, { role: 'assistant', content: 'c' }] }));
+  lines.push(JSON.stringify({ messages: [{ role: 'assistant', content: 'x', weight: 0 }, { role: 'user', content: 'y' }, { role: 'assistant', content: 'z' }] }));
+  writeFileSync(file, lines.join('\n') + '\n');
+  const notices: string[] = [];
+  const trainer = fakeTrainer({ provider: 'together' });
+  await startFineTune(request(file, trainer, { provider: 'together', model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference' }, { onNotice: (l) => notices.push(l) }));
+  t.ok(notices.some((l) => /group\.jsonl: warning: turns_not_alternating: 2 examples .*lines 13, 14; converting with --no-groups --merge-gap 0/.test(l)), notices.join('\n'));
+  t.equal(trainer.creates.length, 1, 'a warning, not a refusal');
+  const openai: string[] = [];
+  await startFineTune(request(file, fakeTrainer(), {}, { onNotice: (l) => openai.push(l) }));
+  t.notOk(openai.some((l) => /turns_not_alternating/.test(l)), 'OpenAI takes them');
+});
+
+t.test('alternates', async (t) => {
+  const { alternates } = await import('../../lib/api/turn-order.js');
+  const m = (...roles: string[]) => roles.map((role) => ({ role }));
+  t.ok(alternates(m('system', 'user', 'assistant', 'user', 'assistant')));
+  t.ok(alternates(m('user', 'assistant')));
+  t.notOk(alternates(m('system', 'assistant', 'user')));
+  t.notOk(alternates(m('user', 'user', 'assistant')));
+  t.notOk(alternates(m('user', 'assistant', 'assistant')));
+});
