@@ -33,6 +33,12 @@ export const UPLOADS_API_MAX_BYTES = 8 * 1024 * MB;
 const EXPIRY_MARGIN_S = 60;
 /** How long a file may stay in processing before we give up waiting (it may still get ready). */
 const PROCESSING_MAX_WAIT_MS = 30 * 60 * 1000;
+/**
+ * For requests with a file body. Following redirects makes fetch keep a copy of the body (a tee
+ * whose other branch is never read): a whole part in memory per part in flight. No upload
+ * endpoint redirects.
+ */
+const NO_BODY_COPY = { redirect: 'error', window: null } as const;
 
 interface Input {
   path: string;
@@ -73,7 +79,7 @@ async function viaFiles(client: OpenAI, provider: Provider, input: Input, reques
   const signal = request.signal;
   request.onProgress?.(0, input.size);
   const blob = await openAsBlob(input.path);
-  const file = await client.files.create({ file: await toFile(blob, input.filename), purpose: 'fine-tune' }, { signal });
+  const file = await client.files.create({ file: await toFile(blob, input.filename), purpose: 'fine-tune' }, { signal, fetchOptions: NO_BODY_COPY });
   request.onProgress?.(input.size, input.size);
   await waitProcessed(client, provider, file.id, input.filename, signal);
   return { id: file.id, bytes: file.bytes ?? input.size, filename: input.filename, via: 'files', resumedParts: 0 };
@@ -151,7 +157,7 @@ async function sendParts(client: OpenAI, provider: Provider, input: Input, reque
 
   const send = async (index: number, data: File) => {
     try {
-      const part = await client.uploads.parts.create(state.uploadId, { data }, { signal });
+      const part = await client.uploads.parts.create(state.uploadId, { data }, { signal, fetchOptions: NO_BODY_COPY });
       state.parts[index] = part.id;
     } catch (err) {
       throw apiErrorOf(provider, `upload part ${index + 1} of ${ranges.length} of ${input.filename}`, err);

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sendJson, startFakeServer, type FakeServer, type RouteContext, type Route } from './server.js';
@@ -37,8 +38,8 @@ export interface FakeOpenAIOptions {
   refuseFineTuning?: boolean;
   /** Keys accepted (Bearer for OpenAI, `api-key` for Azure). Default: any non-empty. */
   apiKey?: string;
-  /** A streamed chat reply broken after this many pieces: the connection reset, the stream ended without finishing, or no more data. */
-  chatStreamFault?: { afterPieces: number; fault: 'reset' | 'end' | 'stall' };
+  /** A streamed chat reply broken after this many pieces: the connection reset, the stream ended without finishing, no more data, or an error in the stream. */
+  chatStreamFault?: { afterPieces: number; fault: 'reset' | 'end' | 'stall' | 'error' };
 }
 
 export interface FakeOpenAI extends FakeServer {
@@ -87,6 +88,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const type = ctx.log.headers['content-type'] ?? '';
     return new Response(await ctx.body(), { headers: { 'content-type': type } }).formData();
   }
+  /**
+   * A file field of a multipart body, found with Buffer.indexOf: a 64 MB part takes milliseconds
+   * (Response.formData takes a second and copies it twice). Null when there is no such file field.
+   */
+  async function fileFieldOf(ctx: RouteContext, name: string): Promise<Buffer | null> {
+    const body = await ctx.body();
+    const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/.exec(ctx.log.headers['content-type'] ?? '');
+    if (!boundary) return null;
+    const delimiter = `--${boundary[1] ?? boundary[2]}`;
+    for (let at = body.indexOf(delimiter); at !== -1; ) {
+      const headersEnd = body.indexOf('\r\n\r\n', at);
+      const next = headersEnd === -1 ? -1 : body.indexOf(`\r\n${delimiter}`, headersEnd + 4);
+      if (next === -1) return null;
+      if (body.subarray(at, headersEnd).toString('utf8').includes(`name="${name}"; filename=`)) return body.subarray(headersEnd + 4, next);
+      at = next + 2;
+    }
+    return null;
+  }
   async function md5Of(paths: string[]) {
     const hash = createHash('md5');
     for (const p of paths) for await (const chunk of createReadStream(p)) hash.update(chunk as Buffer);
@@ -129,15 +148,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     route('POST', /^\/uploads\/([^/]+)\/parts$/, async (_req, res, ctx) => {
       const upload = uploads.get(ctx.params[0]!);
       if (!upload) return (await ctx.body(), sendJson(res, 404, err(`Upload ${ctx.params[0]} not found`)));
-      const form = await formOf(ctx);
+      const data = await fileFieldOf(ctx, 'data');
       if (upload.status !== 'pending') return sendJson(res, 400, err(`Upload ${upload.id} is ${upload.status}: cannot add parts`));
-      const data = form.get('data');
-      if (!(data instanceof Blob)) return sendJson(res, 400, err("'data' must be a file"));
-      if (data.size > 64 * 1024 * 1024) return sendJson(res, 400, err('Part too large: at most 64 MB'));
+      if (data === null) return sendJson(res, 400, err("'data' must be a file"));
+      if (data.length > 64 * 1024 * 1024) return sendJson(res, 400, err('Part too large: at most 64 MB'));
       const id = newId('part');
       const path = join(dir, id);
-      writeFileSync(path, Buffer.from(await data.arrayBuffer()));
-      upload.parts.set(id, { path, bytes: data.size });
+      await writeFile(path, data);
+      upload.parts.set(id, { path, bytes: data.length });
       sendJson(res, 200, { id, object: 'upload.part', created_at: now(), upload_id: upload.id });
     }),
     route('POST', /^\/uploads\/([^/]+)\/complete$/, async (_req, res, ctx) => {
@@ -254,6 +272,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           await new Promise<void>((resolve) => res.write('', () => resolve())); // what came before is sent first
           if (cut.fault === 'reset') return res.socket?.resetAndDestroy();
           if (cut.fault === 'end') return res.end();
+          if (cut.fault === 'error') return res.end(`data: ${JSON.stringify(err('The server had an error while processing your request.', 'server_error'))}\n\n`);
           return; // stall: the connection stays open and silent until the server closes
         }
         res.write(chunk({ content: p }, null));
