@@ -7,7 +7,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { closeDispatcher } from '../../lib/api/http.js';
 import { resolveProvider, type ProviderConfig } from '../../lib/api/provider.js';
-import { startFineTune, type FineTuneResult } from '../../lib/api/train.js';
+import { startFineTune, type FineTuneResult, type FineTuneStep } from '../../lib/api/train.js';
 import type { FineTuneJob, JobEvent } from '../../lib/api/trainer.js';
 import { API_OPTIONS, normalizeTrainOptions, TRAIN_OPTIONS, UPLOAD_OPTIONS, type NormalizedTrainOptions, type TrainOptions } from '../../lib/options.js';
 import { addFlags, flagValues } from '../flags.js';
@@ -65,8 +65,8 @@ export async function trainAndPrint(io: Io, run: TrainRun): Promise<number> {
   const { options, config } = run;
   const follow = (id: string) => `fbstream jobs follow ${id} --provider ${config.provider}`;
   const progress = uploadProgress(io);
-  // set by onJob: what an interruption leaves running
-  const created: { job: FineTuneJob | null } = { job: null };
+  // where an interruption found the run: the step, and the job once created
+  const created: { job: FineTuneJob | null; step: FineTuneStep } = { job: null, step: 'check' };
   try {
     const result = await startFineTune({
       file: run.file,
@@ -75,6 +75,7 @@ export async function trainAndPrint(io: Io, run: TrainRun): Promise<number> {
       signal: run.signal,
       ...(run.maxTokens !== undefined && { maxTokens: run.maxTokens }),
       ...(run.labels !== undefined && { labels: run.labels }),
+      onStep: (step) => (created.step = step),
       onNotice: (line) => say(io, line),
       onProgress: progress,
       onJob: (job) => {
@@ -90,6 +91,8 @@ export async function trainAndPrint(io: Io, run: TrainRun): Promise<number> {
     const { job } = created;
     if (run.signal.aborted) {
       if (job !== null) say(io, `stopped following; the job ${job.id} goes on. Follow it again: ${follow(job.id)}`);
+      else if (created.step === 'create') say(io, `interrupted while the job was being created: it may exist; look with fbstream jobs list --provider ${config.provider} before starting another`);
+      else if (created.step === 'upload') say(io, 'interrupted during the upload: no job was started (the same command sends only what is missing of an upload in parts)');
       throw err;
     }
     return reportError(io, err);

@@ -14,7 +14,7 @@ import { normalizeApiOptions, normalizeTrainOptions, normalizeUploadOptions, typ
 import { followJob as followTrainerJob } from './follow.js';
 import { createTrainer } from './trainers.js';
 import { resolveProvider, type Env } from './provider.js';
-import { startFineTune as startWithTrainer, type FineTuneResult } from './train.js';
+import { startFineTune as startWithTrainer, type FineTuneResult, type FineTuneStep } from './train.js';
 import type { FineTuneJob, JobEvent, Trainer, UploadedFile } from './trainer.js';
 
 /** Which provider, and where its keys are read. */
@@ -69,6 +69,8 @@ export interface StartFineTuneOptions extends TrainOptions, ProviderChoice {
   maxTokens?: number;
   /** Stops checking, uploading or waiting; a job already created goes on. */
   signal?: AbortSignal;
+  /** Each step as it begins (`check`, `upload`, `create`, `follow`): what an interruption stopped. */
+  onStep?: (step: FineTuneStep) => void;
   /** Lines for a person: dataset warnings, the model's shutdown date, a resumed upload. */
   onNotice?: (line: string) => void;
   /** Bytes of `file` (the training or validation file) acknowledged, of `total`. */
@@ -100,6 +102,7 @@ export async function startFineTune(options: StartFineTuneOptions): Promise<Fine
     trainer,
     ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
     ...(options.signal && { signal: options.signal }),
+    ...(options.onStep && { onStep: options.onStep }),
     ...(options.onNotice && { onNotice: options.onNotice }),
     ...(options.onProgress && { onProgress: options.onProgress }),
     ...(options.onJob && { onJob: options.onJob }),
@@ -143,7 +146,7 @@ export async function followJob(id: string, options: FollowJobOptions = {}): Pro
 
 // the chat's message is exported as ChatTurn: the library's ChatMessage is a training example's (lib/types.ts)
 export { chat, ChatSession, chatProvider, type ChatRequest, type ChatMessage as ChatTurn, type ChatRole } from './chat.js';
-export type { FineTuneResult } from './train.js';
+export type { FineTuneResult, FineTuneStep } from './train.js';
 export type { FineTuneJob, JobEvent, JobStatus, UploadedFile, Trainer, UploadRequest, JobRequest } from './trainer.js';
 export { FINAL_STATUSES } from './trainer.js';
 export { resolveProvider, type Env, type ProviderConfig, type OpenAIConfig, type AzureConfig, type TogetherConfig } from './provider.js';

@@ -29,6 +29,8 @@ export interface FineTuneRequest {
   maxTokens?: number;
   /** Stops checking, uploading or following; a job already created keeps running. */
   signal?: AbortSignal;
+  /** Each step as it begins: what an interruption stopped. */
+  onStep?(step: FineTuneStep): void;
   /** Lines for a person: dataset warnings, the model's shutdown date, a resumed upload. */
   onNotice?(line: string): void;
   /** Bytes of `file` acknowledged, of `total`. */
@@ -40,6 +42,9 @@ export interface FineTuneRequest {
   /** The job each time its status changes while following. */
   onStatus?(job: FineTuneJob): void;
 }
+
+/** The steps of {@link startFineTune}, in order (`follow` only with `wait`). */
+export type FineTuneStep = 'check' | 'upload' | 'create' | 'follow';
 
 export interface FineTuneResult {
   trainingFile: UploadedFile;
@@ -65,6 +70,8 @@ export async function startFineTune(request: FineTuneRequest): Promise<FineTuneR
   const notice = (line: string) => request.onNotice?.(line);
   const trainer = request.trainer ?? (await trainerFor(request.config ?? resolveProvider(o, request.env ?? process.env)));
 
+  const step = (name: FineTuneStep) => request.onStep?.(name);
+  step('check');
   const check = { provider: o.provider, model: o.model, ...(request.maxTokens !== undefined && { maxTokens: request.maxTokens }), ...(signal && { signal }) };
   const labels = request.labels ?? {};
   for (const line of await checkDataset(file, { ...check, role: 'training', ...(labels.training !== undefined && { label: labels.training }) })) notice(line);
@@ -84,10 +91,12 @@ export async function startFineTune(request: FineTuneRequest): Promise<FineTuneR
       ...(signal && { signal }),
       ...(request.onProgress && { onProgress: (sent: number, total: number) => request.onProgress!(path, sent, total) }),
     });
+  step('upload');
   const trainingFile = await upload(file);
   const validationFile = o.validation === null ? null : await upload(o.validation);
 
   const runTag = newRunTag();
+  step('create');
   const created = await trainer.createJob({
     model: o.model,
     trainingFile: trainingFile.id,
@@ -104,6 +113,7 @@ export async function startFineTune(request: FineTuneRequest): Promise<FineTuneR
   const result = { trainingFile, validationFile, runTag };
   if (!o.wait) return { ...result, job: created, fineTunedModel: created.fineTunedModel };
 
+  step('follow');
   const ended = await followJob(trainer, created.id, {
     pollMs: o.pollMs,
     ...(signal && { signal }),

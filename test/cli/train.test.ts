@@ -161,3 +161,25 @@ t.test('Ctrl-C while waiting: exit 130, the job left running, the command to fol
   t.equal(job!.status, 'running', 'not cancelled');
   t.equal(fake.count('POST', /cancel$/), 0);
 });
+
+t.test('Ctrl-C during the upload or the create: exit 130, what it means for the job', async (t) => {
+  const file = writeDataset(tempDir(t), 'train.jsonl', 20);
+  const cases = [
+    { path: /^\/files$/, step: 'upload', says: /interrupted during the upload: no job was started/ },
+    { path: '/fine_tuning/jobs', step: 'create', says: /interrupted while the job was being created: it may exist; look with fbstream jobs list --provider openai/ },
+  ] as const;
+  for (const c of cases) {
+    const fake = await startFakeOpenAI();
+    t.teardown(fake.close);
+    fake.fault({ method: 'POST', path: c.path, fault: { delayMs: 10_000 } });
+    const child = spawnCli(['train', file, '--model', 'gpt-4.1-mini'], { env: openaiEnv(fake) });
+    child.stdin!.end();
+    const done = collect(child, 15_000);
+    await waitFor(() => fake.requests.some((q) => q.method === 'POST' && (typeof c.path === 'string' ? q.path === c.path : c.path.test(q.path))), 10_000, `the ${c.step} request`);
+    child.kill('SIGINT');
+    const r = await done;
+    t.equal(r.code, 130, `${c.step}: ${r.stderr}`);
+    t.match(r.stderr, c.says);
+    t.equal(r.stdout, '');
+  }
+});
