@@ -27,6 +27,9 @@ export type ChatArgs = ChatOptions;
 
 const FLAGS = { ...CHAT_OPTIONS, ...API_OPTIONS };
 
+/** One turn's request: the conversation itself comes from the session. */
+type TurnRequest = Omit<ChatRequest, 'messages' | 'system'>;
+
 export function chatCommand(io: Io, setExit: (code: number) => void): CommandModule<object, ChatArgs> {
   return {
     command: 'chat',
@@ -43,7 +46,7 @@ export async function runChat(args: ChatArgs, io: Io): Promise<number> {
     const options = normalizeChatOptions(flagValues(args, FLAGS) as unknown as ChatOptions);
     const env = io.env ?? process.env;
     const config = chatProvider(options, env); // no key: exit 2 before anything is asked
-    const request: Omit<ChatRequest, 'messages' | 'system'> = {
+    const request: TurnRequest = {
       provider: options.provider,
       timeout: options.timeoutMs / 1000,
       maxRetries: options.maxRetries,
@@ -61,8 +64,6 @@ export async function runChat(args: ChatArgs, io: Io): Promise<number> {
     await closeDispatcher();
   }
 }
-
-type TurnRequest = Omit<ChatRequest, 'messages' | 'system'>;
 
 async function once(io: Io, out: StdoutWriter, message: string, session: ChatSession, request: TurnRequest): Promise<number> {
   return withSignals(io, async (signal) => {

@@ -77,7 +77,11 @@ export async function chat(request: ChatRequest): Promise<string> {
       const piece = choice?.delta?.content ?? '';
       if (piece !== '') {
         reply += piece;
-        await request.onText?.(piece);
+        try {
+          await request.onText?.(piece);
+        } catch (err) {
+          throw new ConsumerError(err);
+        }
       }
       if (choice?.finish_reason) finished = true;
       stall.arm();
@@ -85,11 +89,15 @@ export async function chat(request: ChatRequest): Promise<string> {
     // the SDK ends the iteration quietly when its request is aborted
     if (stop.signal.aborted) throw stop.signal.reason;
   } catch (err) {
+    if (err instanceof ConsumerError) throw err.cause; // onText's own error (a closed stdout): as it is
     if (request.signal?.aborted) throw request.signal.reason;
     if (stall.fired) throw new ApiError(config.provider, `${who} sent nothing for ${config.timeoutMs / 1000} s while streaming the reply of ${request.model} (${reply.length} characters in; --timeout to wait longer)`, undefined, { cause: err });
-    if (!streaming || err instanceof APIError) throw apiErrorOf(config.provider, `get a reply from ${request.model}`, err);
-    if (isConnectionError(err)) throw new ApiError(config.provider, `the connection to ${who} broke while streaming the reply of ${request.model} (${reply.length} characters in): ${causeText(err)}`, undefined, { cause: err });
-    throw err; // onText's own error (a closed stdout): as it is
+    if (!streaming) throw apiErrorOf(config.provider, `get a reply from ${request.model}`, err);
+    const where = `while streaming the reply of ${request.model} (${reply.length} characters in)`;
+    // an `error` event in the stream: the SDK's APIError without a status
+    if (err instanceof APIError) throw new ApiError(config.provider, `${who} sent an error ${where}: ${err.message}`, err.status, { cause: err });
+    if (err instanceof SyntaxError) throw new ApiError(config.provider, `${who} sent something that is not JSON ${where}: ${err.message}`, undefined, { cause: err });
+    throw new ApiError(config.provider, `the connection to ${who} broke ${where}: ${causeText(err)}`, undefined, { cause: err });
   } finally {
     stall.disarm();
     request.signal?.removeEventListener('abort', onAbort);
@@ -156,11 +164,14 @@ class StallWatch {
   }
 }
 
-/** undici's fetch body failing: `TypeError: terminated` with the socket's error as its cause. */
-function isConnectionError(err: unknown): boolean {
-  return err instanceof TypeError || (err as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (err as Error)?.name === 'SocketError';
+/** An error of `onText`, kept apart from the stream's own. */
+class ConsumerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('onText failed');
+  }
 }
 
+/** undici's fetch body failing is `TypeError: terminated`, the socket's error its cause. */
 function causeText(err: unknown): string {
   const cause = (err as Error).cause as { code?: string; message?: string } | undefined;
   return cause?.message ?? cause?.code ?? (err as Error).message;

@@ -104,6 +104,14 @@ t.test('a stream broken halfway rejects, without passing part of a reply off as 
   }
 });
 
+t.test('an error sent in the stream is said as such; an error of onText is passed on as it is', async (t) => {
+  const fake = await fakeOpenAI(t, { chatStreamFault: { afterPieces: 2, fault: 'error' } });
+  const env = { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseURL };
+  await t.rejects(chat({ model: 'm', messages: ask('a long enough message'), env }), { code: 'FBS_API', message: /OpenAI sent an error while streaming the reply of m \(14 characters in\): .*The server had an error/ });
+  const own = new TypeError('the reader went away');
+  await t.rejects(chat({ model: 'm', messages: ask('a long enough message'), env, onText: () => { throw own; } }), own);
+});
+
 t.test('a stream that stops sending fails after the timeout', async (t) => {
   const fake = await fakeOpenAI(t, { chatStreamFault: { afterPieces: 1, fault: 'stall' } });
   await t.rejects(chat({ model: 'm', timeout: 1, messages: ask('a long enough message'), env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: fake.baseURL } }), { code: 'FBS_API', message: /sent nothing for 1 s while streaming/ });
