@@ -1,7 +1,7 @@
 // uploadOpenAI against the fake OpenAI server with the real SDK: the Files API, the Uploads API in
 // parts, Azure, the faults the SDK retries (429, 500, resets, a part timing out) and the ones it
 // must not (401, 400), and resuming from the record beside the data (interrupted, expired, changed).
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type OpenAI from 'openai';
@@ -251,4 +251,15 @@ t.test('bad input: a missing file, a folder, an empty file', async (t) => {
   t.ok(err instanceof FbstreamError);
   t.match(err, { code: 'FBS_EMPTY_INPUT', message: /train\.jsonl: the file is empty/ });
   t.equal(s.fake.requests.length, 0, 'nothing asked');
+});
+
+t.test('I/O faults are said as such (FBS_IO): the record cannot be read, the file shrinks during the upload', async (t) => {
+  const s = await setup(t);
+  mkdirSync(statePathOf(s.path));
+  await t.rejects(uploadOpenAI(s.client, 'openai', s.request()), { code: 'FBS_IO', message: /cannot read the upload record .*train\.jsonl\.fbstream-upload\.json/ });
+  rmSync(statePathOf(s.path), { recursive: true });
+
+  const err = await uploadOpenAI(s.client, 'openai', s.request({ concurrency: 1, onProgress: (sent) => sent === PART && truncateSync(s.path, 1500) })).catch((e: unknown) => e);
+  t.match(err, { code: 'FBS_IO', message: /train\.jsonl ended at byte 1500, .* it changed during the upload/ });
+  t.equal(s.fake.files.size, 0);
 });

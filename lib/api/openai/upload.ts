@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type OpenAI from 'openai';
 import { APIError, toFile } from 'openai';
 import pLimit from 'p-limit';
-import { ApiError, DataError, IoError, LimitError, UsageError } from '../../errors.js';
+import { ApiError, DataError, FbstreamError, IoError, LimitError, UsageError } from '../../errors.js';
 import type { Provider } from '../../options.js';
 import { apiErrorOf } from '../api-error.js';
 import type { UploadedFile, UploadRequest } from '../trainer.js';
@@ -56,6 +56,7 @@ export async function uploadOpenAI(client: OpenAI, provider: Provider, request: 
     return await viaUploads(client, provider, input, request);
   } catch (err) {
     if (request.signal?.aborted) throw request.signal.reason;
+    if (err instanceof FbstreamError) throw err; // ours already: API, I/O, limit
     throw apiErrorOf(provider, `upload ${input.filename}`, err);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { IoError } from '../../errors.js';
 
 export const STATE_SUFFIX = '.fbstream-upload.json';
 const VERSION = 1;
@@ -49,7 +50,7 @@ export async function readState(path: string): Promise<UploadState | null | 'unr
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    throw new IoError(`cannot read the upload record ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
     const s = JSON.parse(text) as UploadState;
@@ -82,7 +83,7 @@ export async function writeState(path: string, state: UploadState): Promise<void
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
-    throw err;
+    throw new IoError(`cannot write the upload record ${path} (it lets an interrupted upload resume): ${(err as Error).message}`, { cause: err });
   }
 }
 
