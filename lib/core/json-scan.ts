@@ -22,11 +22,10 @@ const BACKSLASH = 0x5c;
 export const lastString = { escaped: false, mayBeNotice: false };
 
 export function skipSpace(b: Uint8Array, i: number): number {
-  for (;;) {
-    const c = b[i];
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
-    ++i;
-  }
+  // most calls find no space, or one; past the end, b[i] is undefined: no space
+  let c = b[i]!;
+  while (c <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) c = b[++i]!;
+  return i;
 }
 
 function isHex(c: number | undefined): boolean {
@@ -96,6 +95,38 @@ function buildTable(needles: readonly string[]): Uint16Array {
 
 /** `i`: the byte after the opening quote. Returns the byte after the closing quote. */
 export function skipString(b: Uint8Array, i: number): number {
+  let escaped = false;
+  for (;;) {
+    // letters first; past the end, b[i] is undefined: no comparison holds, FAIL
+    const c = b[i++]!;
+    if (c > QUOTE && c !== BACKSLASH) continue;
+    if (c === QUOTE) break;
+    if (c === 0x20 || c === 0x21) continue;
+    if (c !== BACKSLASH) return FAIL;
+    escaped = true;
+    i = skipEscape(b, i);
+    if (i === FAIL) return FAIL;
+  }
+  lastString.escaped = escaped;
+  return i;
+}
+
+/** `i`: the byte after a backslash. Returns the byte after the escape. */
+function skipEscape(b: Uint8Array, i: number): number {
+  const e = b[i++];
+  if (e === 0x75) {
+    if (!isHex(b[i]) || !isHex(b[i + 1]) || !isHex(b[i + 2]) || !isHex(b[i + 3])) return FAIL;
+    return i + 4;
+  }
+  if (e !== QUOTE && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return FAIL;
+  return i;
+}
+
+/**
+ * {@link skipString} for a message's text: sets `lastString.mayBeNotice` too (one table load per
+ * byte, where skipString compares).
+ */
+export function skipText(b: Uint8Array, i: number): number {
   let s = 0;
   let escaped = false;
   let maybe = false;
@@ -114,15 +145,10 @@ export function skipString(b: Uint8Array, i: number): number {
     if (t === END) break;
     if (t === BAD) return FAIL;
     escaped = true;
-    s = 0; // what an escape writes is in no needle, unless it writes ASCII text (below)
-    const e = b[i++];
-    if (e === 0x75) {
-      if (!isHex(b[i]) || !isHex(b[i + 1]) || !isHex(b[i + 2]) || !isHex(b[i + 3])) return FAIL;
-      if (b[i] === 0x30 && b[i + 1] === 0x30 && b[i + 2]! >= 0x32 && b[i + 2]! <= 0x37) maybe = true;
-      i += 4;
-    } else if (e !== QUOTE && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) {
-      return FAIL;
-    }
+    s = 0; // what an escape writes is in no needle, unless it writes ASCII text: `\u0020` to `\u007f`
+    if (b[i] === 0x75 && b[i + 1] === 0x30 && b[i + 2] === 0x30 && b[i + 3]! >= 0x32 && b[i + 3]! <= 0x37) maybe = true;
+    i = skipEscape(b, i);
+    if (i === FAIL) return FAIL;
   }
   lastString.escaped = escaped;
   lastString.mayBeNotice = maybe;

@@ -103,7 +103,8 @@ function countMessages(b: Uint8Array, i: number, out: PartCount, f: MessageField
       if (kind !== null) {
         const ts = f.senderName === 1 && f.sender_name === 0 ? f.timestamp : f.timestamp_ms;
         ++out.messages;
-        out.kinds[kind] = (out.kinds[kind] ?? 0) + 1;
+        const kinds = out.kinds;
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
         if (out.firstMs === null || ts < out.firstMs) out.firstMs = ts;
         if (out.lastMs === null || ts > out.lastMs) out.lastMs = ts;
       }
@@ -151,10 +152,9 @@ function textKind(b: Uint8Array, code: number, from: number, to: number, escaped
 
 /** lib/formats/notices.ts on the text of the string `b[from, to)`, decoded as the decoder would. */
 function notice(b: Uint8Array, from: number, to: number, escaped: boolean): 'reaction' | 'notice' | null {
-  const text = escaped || !isAsciiText(b, from, to)
-    ? (JSON.parse('"' + utf8.decode(b.subarray(from, to)) + '"') as string)
-    : latin1(b, from, to);
-  return classifyNotice(text);
+  // ASCII bytes are their own latin1 text (the cheap decoding); others go through UTF-8
+  const raw = isAsciiText(b, from, to) ? latin1(b, from, to) : utf8.decode(b.subarray(from, to));
+  return classifyNotice(escaped ? (JSON.parse('"' + raw + '"') as string) : raw);
 }
 
 function isAsciiText(b: Uint8Array, from: number, to: number): boolean {

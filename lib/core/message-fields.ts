@@ -3,7 +3,7 @@
  * parsed object would give them: the last of duplicate keys wins, nested values are looked into
  * only where the format readers look (`sticker.uri`, `share.link`, the `uri` of media items).
  */
-import { FAIL, bytesAre, lastString, numberAt, skipNumber, skipSpace, skipString, skipValue } from './json-scan.js';
+import { FAIL, bytesAre, lastString, numberAt, skipNumber, skipSpace, skipString, skipText, skipValue } from './json-scan.js';
 
 /** String-or-not codes: 0 absent, 1 a string, 2 another value. */
 export interface MessageFields {
@@ -71,7 +71,7 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 function keyOf(b: Uint8Array, from: number, to: number): Key {
   const list = BY_LENGTH[to - from];
   if (list === undefined) return Key.Other;
-  for (const [bytes, key] of list) if (bytesAre(b, from, to, bytes)) return key;
+  for (let k = 0; k < list.length; ++k) if (bytesAre(b, from, to, list[k]![0])) return list[k]![1];
   return Key.Other;
 }
 
@@ -138,7 +138,7 @@ function readField(b: Uint8Array, i: number, key: Key, f: MessageFields): number
     }
     case Key.Content:
     case Key.Text: {
-      const end = skipValue(b, i, 2);
+      const end = isString ? skipText(b, i + 1) : skipValue(b, i, 2);
       if (end === FAIL) return FAIL;
       if (key === Key.Content) {
         f.content = isString ? 1 : 2;
