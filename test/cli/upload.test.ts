@@ -1,10 +1,14 @@
 // `fbstream upload` as a user runs it (the built CLI, a child process) against the fake OpenAI
 // server: the file id on stdout, --json, Azure, exit codes (no key 2, a missing file 2, 401/400 3),
 // and Ctrl-C during an upload in parts (130, the record kept) followed by the rerun that resumes.
-// Build first: `npx tsc -p tsconfig.json`.
+// Build first: `npx tsc -p tsconfig.json`. Progress on a terminal is checked in this process.
+import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import t, { type Test } from 'tap';
+import { runUpload } from '../../cli/commands/upload.js';
+import type { Io } from '../../cli/io.js';
 import { collect, looksLikeStackTrace, runCli, spawnCli, tempDir, waitFor } from '../support/cli.js';
 import { startFakeOpenAI } from '../support/fake-api/openai.js';
 
@@ -120,4 +124,20 @@ t.test('Ctrl-C during an upload in parts: exit 130, the record kept; the rerun s
   t.equal(s.fake.uploads.size, 1, 'the same upload');
   t.same(await s.fake.fileBytes(rerun.stdout.trim()), s.data);
   t.notOk(existsSync(record), 'the record is gone');
+});
+
+t.test('on a terminal: progress on one line of stderr, cleared at the end; the id alone on stdout', async (t) => {
+  const s = await setup(t, 11 * MB);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d));
+  stderr.on('data', (d: Buffer) => (err += d));
+  const io: Io = { stdin: new PassThrough(), stdout, stderr, stderrIsTTY: true, signals: new EventEmitter(), env: s.env };
+  const code = await runUpload({ file: s.path, json: false, uploads: true, partSize: 5, concurrency: 1 }, io);
+  t.equal(code, 0, err);
+  t.match(out, /^file-[0-9a-f]+\n$/);
+  t.match(err, /\r\x1b\[Kuploaded 0\.0\/11\.5 MB \(0%\)/);
+  t.match(err, /\r\x1b\[Kuploaded 11\.5\/11\.5 MB \(100%\)\r\x1b\[K$/, 'the last line drawn is the whole file, then cleared');
 });
