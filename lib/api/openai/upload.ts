@@ -121,12 +121,12 @@ async function recordedState(statePath: string, identity: UploadIdentity, input:
     notice(`its record ${statePath} is unreadable`);
     return null;
   }
-  if (state.fileId !== undefined && mismatchOf(state, identity) === null) return state;
   const mismatch = mismatchOf(state, identity);
   if (mismatch !== null) {
     notice(mismatch);
     return null;
   }
+  if (state.fileId !== undefined) return state; // completed: its file is looked up, the upload no longer matters
   if (state.expiresAt - EXPIRY_MARGIN_S <= Date.now() / 1000) {
     request.onNotice?.(`upload ${state.uploadId} of ${input.filename} expired at ${new Date(state.expiresAt * 1000).toISOString()}: starting over`);
     return null;
