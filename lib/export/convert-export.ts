@@ -9,7 +9,7 @@ import { checkMeEarly, isMeFor } from '../me.js';
 import type { NormalizedConvertOptions, Preset } from '../options.js';
 import { runJobs } from './run-jobs.js';
 import { openExport, type OpenedExport } from './open-export.js';
-import { prestartWorkers } from './parallel.js';
+import { headersInWaitingWorkers, prestartWorkers } from './runners.js';
 import { noThreadsError, resolveOwner, selectThreads } from './select.js';
 import { jobsFromPlans } from './thread-job.js';
 
@@ -29,7 +29,8 @@ export async function convertExport(o: NormalizedConvertOptions, io: ConvertIo):
     }
     if (index.threads.length === 0) throw noThreadsError(index, o.inputs);
     await refuseOverwritingInput(o.out, [...o.inputs, ...index.threads.flatMap((t) => t.parts.map((p) => p.name))]);
-    const me = o.me ?? (await resolveOwner(opened));
+    // the waiting workers read a share of the headers: nothing else runs until the owner is known
+    const me = o.me ?? (await resolveOwner(opened, { elsewhere: headersInWaitingWorkers }));
     const { selected, left } = await selectThreads(opened, { sections: o.sections, groups: o.groups, threads: o.thread });
     if (selected.length === 0) {
       const why = [...left].map(([reason, n]) => `${n} (${reason})`).join(', ');

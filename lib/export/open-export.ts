@@ -15,6 +15,7 @@ import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from './e2ee-join.js';
 import { buildExportIndex, isHtmlThreadPart, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
 import { fileEntry, listFolder } from '../sources/folder.js';
+import { partRefOf, type PartRef } from './thread-job.js';
 import { createInflateBudget, isJsonPath, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
 
 export interface OpenExportOptions {
@@ -57,6 +58,20 @@ export type ExportProblem = ZipProblem | InputProblem;
 export interface HeaderOptions {
   /** Also a group chat's title written after its messages, however much must be read for it. */
   title?: boolean;
+  /** `headers()` only, without `title`: other threads that read a share of the headers meanwhile. */
+  elsewhere?: HeaderReaders;
+}
+
+/**
+ * Readers of thread headers elsewhere (worker threads, lib/export/runners.ts): given the first
+ * parts of the threads not read yet but this thread's share, one promise per reader, each answering
+ * its slice in order; null for a header not read there (this thread reads it, for its error). A
+ * header is the same wherever it is read.
+ */
+export interface HeaderReaders {
+  /** How many read at once besides this thread. */
+  count(): number;
+  read(parts: PartRef[]): Promise<(ThreadHeader | null)[]>[];
 }
 
 const HEADER_CONCURRENCY = 8;
@@ -117,9 +132,29 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
     return h;
   };
   const headers = async (plans: readonly ThreadPlan[], how: HeaderOptions = {}) => {
+    if (how.elsewhere && !how.title) await readElsewhere(plans, how.elsewhere);
     const limit = pLimit(HEADER_CONCURRENCY);
     const got = await Promise.all(plans.map((p) => limit(() => header(p, how))));
     return new Map(plans.map((p, i) => [p, got[i]!]));
+  };
+  /** The later share of the headers not read yet, read elsewhere while this thread reads the rest. */
+  const readElsewhere = async (plans: readonly ThreadPlan[], elsewhere: HeaderReaders) => {
+    const todo = plans.filter((p) => !cache.has(p) && p.joined === undefined);
+    const readers = elsewhere.count();
+    if (readers === 0 || todo.length < 2) return;
+    // this thread's share: one reader's, the first threads
+    const mine = Math.ceil(todo.length / (readers + 1));
+    const theirs = todo.slice(mine);
+    const answers = elsewhere.read(theirs.map((p) => partRefOf(p.parts[0]!)));
+    const limit = pLimit(HEADER_CONCURRENCY);
+    await Promise.all(todo.slice(0, mine).map((p) => limit(() => header(p).catch(() => {}))));
+    let at = 0;
+    for (const got of await Promise.all(answers)) {
+      for (const h of got) {
+        const plan = theirs[at++]!;
+        if (h !== null && !cache.has(plan)) cache.set(plan, Promise.resolve(h));
+      }
+    }
   };
   let ambiguousE2ee: E2eeAmbiguity[] = [];
   if ((options.joinE2ee ?? true) && hasE2eeCandidates(index.threads)) {

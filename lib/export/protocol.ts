@@ -8,8 +8,10 @@
  *   main → worker  `init` {init} (first, once)   `job` {id, job}   `ack` {size, bytes?}   `close`
  *   worker → main  `ready` (after init)   `piece` {id, bytes, transferred}   `read` {id, bytes}   `done` {id, result}   `closed`
  * The options come in a message, not as workerData, so that a worker can be started before they
- * are known (prestartWorkers); it posts nothing before `init`, so nothing is lost while no one
- * listens.
+ * are known (prestartWorkers); it posts nothing before `init` unless asked, so nothing is lost while
+ * no one listens. Before `init`, a prestarted worker reads thread headers for the main thread, which
+ * needs them all (the owner) before any job starts:
+ *   main → worker  `headers` {id, parts}        worker → main  `headers` {id, headers}
  *
  * Credit-based backpressure: at most `credit` × `pieceBytes` bytes are unacknowledged, so a worker
  * whose output the main thread cannot take yet (a slow sink, a spill file) stops, and memory stays
@@ -20,7 +22,8 @@
  * the worker after that.
  */
 import type { StageSettings } from '../options.js';
-import type { JobResult, ThreadJob } from './thread-job.js';
+import type { ThreadHeader } from './thread-header.js';
+import type { JobResult, PartRef, ThreadJob } from './thread-job.js';
 
 export interface WorkerInit {
   options: StageSettings;
@@ -33,7 +36,11 @@ export interface WorkerInit {
  * One `ack` per piece stored, with its size; with the piece's buffer, transferred back, once the
  * main thread is done with it (written to a spill file), for the worker's next pieces.
  */
-export type ToWorker = { type: 'init'; init: WorkerInit } | { type: 'job'; id: number; job: ThreadJob } | { type: 'ack'; size: number; bytes?: ArrayBuffer } | { type: 'close' };
+export type ToWorker =
+  | { type: 'init'; init: WorkerInit }
+  /** The header of each part (the first part of a thread), read as the main thread reads it. */
+  | { type: 'headers'; id: number; parts: PartRef[] }
+  | { type: 'job'; id: number; job: ThreadJob } | { type: 'ack'; size: number; bytes?: ArrayBuffer } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -42,6 +49,8 @@ export type FromWorker =
   /** Input bytes read since the last report (at most every {@link READ_REPORT_BYTES}, and at the end). */
   | { type: 'read'; id: number; bytes: number }
   | { type: 'done'; id: number; result: JobResult }
+  /** One per part asked; null where reading failed (the main thread reads that one again, for its error). */
+  | { type: 'headers'; id: number; headers: (ThreadHeader | null)[] }
   | { type: 'closed'; error?: string };
 
 /** A worker reports input read (progress) in steps of this many bytes. */

@@ -12,7 +12,9 @@ import { IoError, OptionError } from '../errors.js';
 import type { StageSettings } from '../options.js';
 import type { Slot } from './ordered-output.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
-import { createPartOpener, failedResult, jobError, runThreadJob, type JobResult, type PiecePool, type ThreadJob } from './thread-job.js';
+import type { HeaderReaders } from './open-export.js';
+import type { ThreadHeader } from './thread-header.js';
+import { createPartOpener, failedResult, jobError, runThreadJob, type JobResult, type PartRef, type PiecePool, type ThreadJob } from './thread-job.js';
 
 /** What a runner needs of its run (lib/export/scheduler.ts). */
 export interface RunnerHost {
@@ -74,7 +76,9 @@ export class MainRunner implements Runner {
         if (spent) pool.give(spent);
       });
     const env = { opener: this.opener, signal: this.ac.signal, pieceBytes: pool.pieceBytes, pieces: pool, turnBytes: MAIN_TURN_BYTES, ...(run.onRead && { onRead: run.onRead }) };
-    this.current = runThreadJob(slot.job, run.jobOptions, emit, env).then(
+    // a turn of the event loop first: the jobs follow each other in promise callbacks, and a run of
+    // short threads (no input or output turn of their own) kept the workers' messages waiting
+    this.current = new Promise(setImmediate).then(() => runThreadJob(slot.job, run.jobOptions, emit, env)).then(
       (result) => run.finished(slot, this, result),
       (err: unknown) => run.fail(err),
     );
@@ -253,6 +257,49 @@ export function prestartWorkers(count: number): number {
     prestarted.push(entry);
   }
   return prestarted.length;
+}
+
+let headerRequests = 0;
+
+/**
+ * Headers (of threads' first parts) read by the workers waiting for a run, a share each; null for
+ * one that could not be read there (or a worker that died), which the caller reads itself. The
+ * main thread needs every header (the owner) before any job starts, while the workers would
+ * otherwise wait idle.
+ */
+export const headersInWaitingWorkers: HeaderReaders = {
+  count: () => prestarted.filter((e) => !e.failed).length,
+  read(parts) {
+    const alive = prestarted.filter((e) => !e.failed);
+    const share = Math.ceil(parts.length / Math.max(1, alive.length));
+    return alive.map((entry, i) => headersIn(entry, parts.slice(i * share, (i + 1) * share)));
+  },
+};
+
+function headersIn(entry: (typeof prestarted)[number], parts: PartRef[]): Promise<(ThreadHeader | null)[]> {
+  const none = () => parts.map(() => null);
+  if (parts.length === 0) return Promise.resolve([]);
+  const { worker } = entry;
+  const id = ++headerRequests;
+  return new Promise((resolve) => {
+    const done = (got: (ThreadHeader | null)[]) => {
+      worker.off('message', onMessage).off('exit', onExit);
+      if (!entry.failed && prestarted.includes(entry)) worker.unref();
+      resolve(got);
+    };
+    const onMessage = (msg: FromWorker) => {
+      if (msg.type === 'headers' && msg.id === id) done(msg.headers.length === parts.length ? msg.headers : none());
+    };
+    const onExit = () => done(none());
+    // held while it answers: an unref()'d worker alone would let the process exit
+    worker.ref();
+    worker.on('message', onMessage).on('exit', onExit);
+    try {
+      worker.postMessage({ type: 'headers', id, parts } satisfies ToWorker);
+    } catch {
+      done(none());
+    }
+  });
 }
 
 /** A prestarted worker still alive, or undefined. */

@@ -13,7 +13,7 @@
 import { UsageError } from '../errors.js';
 import { detectOwner } from './owner.js';
 import { SKIP_REASONS, type ExportIndex, type ThreadHeader, type ThreadPlan, type ThreadSection } from './export-index.js';
-import type { OpenedExport } from './open-export.js';
+import type { HeaderOptions, OpenedExport } from './open-export.js';
 import { DEFAULT_SECTIONS } from '../options.js';
 
 
@@ -84,12 +84,13 @@ export async function selectThreads(opened: OpenedExport, options: SelectOptions
  * The export owner: the one participant of every thread (lib/export/owner.ts), over the Facebook
  * and E2EE threads, or over Instagram's when there are no others (Instagram names people by another
  * display name). No single answer: a usage error listing the candidates, so the user gives --me.
+ * `how.elsewhere`: other threads read a share of the headers (lib/export/open-export.ts).
  */
-export async function resolveOwner(opened: OpenedExport): Promise<string> {
+export async function resolveOwner(opened: OpenedExport, how: HeaderOptions = {}): Promise<string> {
   const plans = opened.index.threads;
   const messenger = plans.filter((p) => p.dialect !== 'instagram');
   const pool = messenger.length ? messenger : plans;
-  const headers = await opened.headers(pool);
+  const headers = await opened.headers(pool, how);
   const result = detectOwner([...headers.values()].map((h) => h.participants));
   if (result.owner !== undefined) return result.owner;
   const list = result.candidates.map((c) => `${c.name} (in ${c.threads} of ${result.threads} threads)`).join(', ');

@@ -4,22 +4,53 @@
  * lib/export/protocol.ts (credit-based backpressure, `close` aborting the job in progress).
  * The zip archives it opens are each listed once per worker and kept open between jobs.
  */
+import { basename, dirname } from 'node:path';
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { ExportEntry } from '../sources/entry.js';
+import { fileEntry } from '../sources/folder.js';
 import { READ_REPORT_BYTES, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
-import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type ThreadJob } from './thread-job.js';
+import { readThreadHeader, type ThreadHeader } from './thread-header.js';
+import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type PartOpener, type PartRef, type ThreadJob } from './thread-job.js';
 
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lib/export/worker.js is a worker_threads entry, not a module to import');
-  port.once('message', (msg: ToWorker) => {
+  // shared by the header reads and the jobs: each zip archive is listed once
+  const opener = createPartOpener();
+  let headers: Promise<void> = Promise.resolve();
+  const beforeInit = (msg: ToWorker) => {
+    if (msg.type === 'headers') {
+      const { id, parts } = msg;
+      headers = headers
+        .then(() => readHeaders(opener, parts))
+        .catch(() => parts.map(() => null))
+        .then((got) => port.postMessage({ type: 'headers', id, headers: got } satisfies FromWorker));
+      return;
+    }
     if (msg.type !== 'init') throw new Error(`worker: expected init first, got ${msg.type}`);
-    serve(port, msg.init);
-  });
+    port.off('message', beforeInit);
+    serve(port, msg.init, opener, headers);
+  };
+  port.on('message', beforeInit);
 }
 
-function serve(port: MessagePort, { options, pieceBytes, credit }: WorkerInit): void {
+/** The header of each part, as the main thread reads it (lib/export/open-export.ts); null where it fails. */
+async function readHeaders(opener: PartOpener, parts: readonly PartRef[]): Promise<(ThreadHeader | null)[]> {
+  const out: (ThreadHeader | null)[] = [];
+  for (const part of parts) {
+    try {
+      const entry = part.kind === 'file' ? fileEntry(dirname(part.path), basename(part.path), part.path, 0) : ((await opener.source(part)) as ExportEntry);
+      out.push(await readThreadHeader(entry));
+    } catch {
+      out.push(null);
+    }
+  }
+  return out;
+}
+
+/** Jobs as they come, run one at a time after `before` (header reads asked before `init`). */
+function serve(port: MessagePort, { options, pieceBytes, credit }: WorkerInit, opener: PartOpener, before: Promise<void>): void {
   const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer);
-  const opener = createPartOpener();
   const budget = credit * pieceBytes;
   /** Bytes posted and not acknowledged. One piece may always go (none is larger than a full one). */
   let inFlight = 0;
@@ -27,7 +58,7 @@ function serve(port: MessagePort, { options, pieceBytes, credit }: WorkerInit): 
   const pool = new PiecePool(pieceBytes, credit);
   let wake: (() => void) | null = null;
   let current: AbortController | null = null;
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<void> = before;
   let closing = false;
 
   const emitFor = (id: number, signal: AbortSignal) => async (bytes: Uint8Array) => {
