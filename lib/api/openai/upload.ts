@@ -184,7 +184,7 @@ async function sendParts(client: OpenAI, provider: Provider, input: Input, reque
         },
       );
       inFlight.add(task);
-      // the next part is read only when one of these is done: at most `concurrency` parts in memory
+      // the next part is hashed only when one of these is done: at most `concurrency` in flight
       while (inFlight.size >= concurrency && failure === null) await Promise.race(inFlight);
     }
   } catch (err) {
