@@ -125,10 +125,16 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
   const cache = new Map<ThreadPlan, Promise<ThreadHeader>>();
   // headers read on to a group chat's title after its messages (--thread), apart: that costs a whole entry
   const titled = new Map<ThreadPlan, Promise<ThreadHeader>>();
-  const header = (plan: ThreadPlan, how: HeaderOptions = {}) => {
+  const header = (plan: ThreadPlan, how: HeaderOptions = {}): Promise<ThreadHeader> => {
     const c = how.title ? titled : cache;
     let h = c.get(plan);
-    if (!h) c.set(plan, (h = readThreadHeader(plan.parts[0]!, { titleAtEnd: how.title === true })));
+    if (h) return h;
+    const read = () => readThreadHeader(plan.parts[0]!, { titleAtEnd: how.title === true });
+    const plain = how.title ? cache.get(plan) : undefined;
+    // a header read already with its title is the whole header: reading on for a title stops where
+    // the title is known (`--thread` after the owner: every thread's file read once, not twice)
+    h = plain ? plain.then((p) => (p.title !== undefined ? p : read()), read) : read();
+    c.set(plan, h);
     return h;
   };
   const headers = async (plans: readonly ThreadPlan[], how: HeaderOptions = {}) => {

@@ -84,3 +84,21 @@ t.test('a header that cannot be read: the same error as without workers', async 
   );
   t.same(withWorkers, plain, `${plain?.code}: the same error`);
 });
+
+t.test('a header read with its title is not read again for --thread (titled headers)', async (t) => {
+  const root = t.testdir();
+  writeExport(root);
+  const opened = await openExport([root]);
+  t.teardown(() => opened.close());
+  let reads = 0;
+  for (const plan of opened.index.threads) {
+    const entry = plan.parts[0]!;
+    const readInPlace = entry.readInPlace!.bind(entry);
+    entry.readInPlace = () => (++reads, readInPlace());
+  }
+  const plain = await opened.headers(opened.index.threads);
+  const titled = await opened.headers(opened.index.threads, { title: true });
+  t.equal(reads, 12, 'each file read once');
+  t.same([...titled.values()], [...plain.values()], 'the same headers, titles included');
+  t.ok([...titled.values()].every((h) => h.title?.startsWith('Chat ')), 'every title found (at the end of the file)');
+});
