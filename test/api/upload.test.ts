@@ -2,6 +2,7 @@
 // parts, Azure, the faults the SDK retries (429, 500, resets, a part timing out) and the ones it
 // must not (401, 400), and resuming from the record beside the data (interrupted, expired, changed).
 import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import type OpenAI from 'openai';
@@ -35,8 +36,8 @@ interface Setup {
   request(extra?: Partial<UploadRequest>): UploadRequest;
 }
 
-async function setup(t: Test, o: { bytes?: number; timeoutMs?: number; maxRetries?: number; azure?: boolean; name?: string; fakeKey?: string } = {}): Promise<Setup> {
-  const fake = await startFakeOpenAI(o.fakeKey === undefined ? {} : { apiKey: o.fakeKey });
+async function setup(t: Test, o: { bytes?: number; timeoutMs?: number; maxRetries?: number; azure?: boolean; name?: string; fakeKey?: string; fileScript?: string[] } = {}): Promise<Setup> {
+  const fake = await startFakeOpenAI({ ...(o.fakeKey !== undefined && { apiKey: o.fakeKey }), ...(o.fileScript !== undefined && { fileScript: o.fileScript }) });
   t.teardown(fake.close);
   const common = { apiKey: 'k', timeoutMs: o.timeoutMs ?? 5000, maxRetries: o.maxRetries ?? 2 };
   const client = o.azure
@@ -262,4 +263,32 @@ t.test('I/O faults are said as such (FBS_IO): the record cannot be read, the fil
   const err = await uploadOpenAI(s.client, 'openai', s.request({ concurrency: 1, onProgress: (sent) => sent === PART && truncateSync(s.path, 1500) })).catch((e: unknown) => e);
   t.match(err, { code: 'FBS_IO', message: /train\.jsonl ended at byte 1500, .* it changed during the upload/ });
   t.equal(s.fake.files.size, 0);
+});
+
+t.test('the file is waited for until processed; a file the provider cannot process is said plainly', async (t) => {
+  const s = await setup(t, { fileScript: ['pending', 'running', 'processed'] });
+  const file = await uploadOpenAI(s.client, 'openai', s.request());
+  t.equal(s.fake.count('GET', `/files/${file.id}`), 3, 'asked until processed');
+  t.notOk(existsSync(statePathOf(s.path)));
+
+  const bad = await setup(t, { fileScript: ['pending', 'error'] });
+  const err = await uploadOpenAI(bad.client, 'openai', bad.request({ uploads: false })).catch((e: unknown) => e);
+  t.ok(err instanceof ApiError);
+  t.match(err, { code: 'FBS_API', message: /train\.jsonl was uploaded as file-\w+ but could not be processed \(error\): Invalid file format for fine-tuning: line 3 is not JSON\./ });
+
+  const abort = new AbortController();
+  const slow = await setup(t, { fileScript: ['pending'] });
+  // stopped while it waits: once the file is asked for
+  slow.fake.server.prependListener('request', (req) => req.method === 'GET' && req.url?.includes('/files/') && setTimeout(() => abort.abort(new Error('stop')), 20));
+  const waiting = uploadOpenAI(slow.client, 'openai', slow.request({ signal: abort.signal }));
+  await t.rejects(waiting, { message: 'stop' }, 'the wait is abortable');
+  t.ok(stateOf(slow.path).fileId, 'the record keeps the file id for the rerun');
+});
+
+t.test("the run's signal is left as it was: no listener per request (the SDK never removes its own)", async (t) => {
+  const s = await setup(t, { fileScript: ['pending', 'processed'] });
+  const abort = new AbortController();
+  await uploadOpenAI(s.client, 'openai', s.request({ signal: abort.signal }));
+  await uploadOpenAI(s.client, 'openai', s.request({ signal: abort.signal, uploads: false }));
+  t.equal(getEventListeners(abort.signal, 'abort').length, 0);
 });

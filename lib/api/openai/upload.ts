@@ -22,6 +22,7 @@ import type { Provider } from '../../options.js';
 import { apiErrorOf } from '../api-error.js';
 import type { UploadedFile, UploadRequest } from '../trainer.js';
 import { readParts, partRanges } from '../upload/parts.js';
+import { withRequestSignal } from '../upload/request-signal.js';
 import { createStateWriter, mismatchOf, newState, readState, removeState, statePathOf, writeState, type UploadIdentity, type UploadState } from '../upload/state.js';
 
 const MB = 1024 * 1024;
@@ -80,7 +81,8 @@ async function viaFiles(client: OpenAI, provider: Provider, input: Input, reques
   const signal = request.signal;
   request.onProgress?.(0, input.size);
   const blob = await openAsBlob(input.path);
-  const file = await client.files.create({ file: await toFile(blob, input.filename), purpose: 'fine-tune' }, { signal, fetchOptions: NO_BODY_COPY });
+  const data = await toFile(blob, input.filename);
+  const file = await withRequestSignal(signal, (s) => client.files.create({ file: data, purpose: 'fine-tune' }, { signal: s, fetchOptions: NO_BODY_COPY }));
   request.onProgress?.(input.size, input.size);
   await waitProcessed(client, provider, file.id, input.filename, signal);
   return { id: file.id, bytes: file.bytes ?? input.size, filename: input.filename, via: 'files', resumedParts: 0 };
@@ -137,7 +139,7 @@ async function recordedState(statePath: string, identity: UploadIdentity, input:
 }
 
 async function createUpload(client: OpenAI, identity: UploadIdentity, input: Input, statePath: string, signal: AbortSignal | undefined): Promise<UploadState> {
-  const upload = await client.uploads.create({ bytes: input.size, filename: input.filename, mime_type: 'text/jsonl', purpose: 'fine-tune' }, { signal });
+  const upload = await withRequestSignal(signal, (s) => client.uploads.create({ bytes: input.size, filename: input.filename, mime_type: 'text/jsonl', purpose: 'fine-tune' }, { signal: s }));
   const state = newState(identity, upload);
   await writeState(statePath, state);
   return state;
@@ -158,7 +160,7 @@ async function sendParts(client: OpenAI, provider: Provider, input: Input, reque
 
   const send = async (index: number, data: File) => {
     try {
-      const part = await client.uploads.parts.create(state.uploadId, { data }, { signal, fetchOptions: NO_BODY_COPY });
+      const part = await withRequestSignal(signal, (s) => client.uploads.parts.create(state.uploadId, { data }, { signal: s, fetchOptions: NO_BODY_COPY }));
       state.parts[index] = part.id;
     } catch (err) {
       throw apiErrorOf(provider, `upload part ${index + 1} of ${ranges.length} of ${input.filename}`, err);
@@ -195,7 +197,8 @@ async function sendParts(client: OpenAI, provider: Provider, input: Input, reque
   if (failure !== null) throw (failure as { err: unknown }).err;
 
   const partIds = ranges.map((r) => state.parts[r.index]!);
-  const upload = await client.uploads.complete(state.uploadId, { part_ids: partIds, md5: reader.md5() }, { signal });
+  const md5 = reader.md5();
+  const upload = await withRequestSignal(signal, (s) => client.uploads.complete(state.uploadId, { part_ids: partIds, md5 }, { signal: s }));
   if (upload.status !== 'completed' || !upload.file) {
     throw new ApiError(provider, `the upload of ${input.filename} (${state.uploadId}) did not complete: its status is ${upload.status}`);
   }
@@ -227,7 +230,7 @@ function apiCause(err: unknown): APIError | undefined {
 
 async function fileOf(client: OpenAI, id: string, signal: AbortSignal | undefined): Promise<OpenAI.Files.FileObject | null> {
   try {
-    return await client.files.retrieve(id, { signal });
+    return await withRequestSignal(signal, (s) => client.files.retrieve(id, { signal: s }));
   } catch (err) {
     if (err instanceof APIError && err.status === 404) return null;
     throw err;
@@ -238,7 +241,7 @@ async function fileOf(client: OpenAI, id: string, signal: AbortSignal | undefine
 async function waitProcessed(client: OpenAI, provider: Provider, id: string, filename: string, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + PROCESSING_MAX_WAIT_MS;
   for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-    const file = await client.files.retrieve(id, { signal });
+    const file = await withRequestSignal(signal, (s) => client.files.retrieve(id, { signal: s }));
     if (file.status === 'processed') return;
     if (file.status === 'error') {
       throw new ApiError(provider, `${filename} was uploaded as ${id} but could not be processed (${file.status}): ${file.status_details ?? 'no details given'}`);

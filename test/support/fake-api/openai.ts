@@ -32,6 +32,8 @@ export interface FakeJob {
 export interface FakeOpenAIOptions {
   /** Statuses a new job goes through, one per `retrieve`. Default validating_files, running, succeeded. */
   jobScript?: string[];
+  /** Statuses a new file answers its retrieves with, one each, the last one kept (`['pending', 'error']`). Default: processed. */
+  fileScript?: string[];
   /** Shutdown dates by model id. */
   shutdownDates?: Record<string, string>;
   /** A 403 to every job create, as OpenAI answers an organisation it no longer fine-tunes for. */
@@ -69,6 +71,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const jobs = new Map<string, FakeJob>();
   const chats: Record<string, unknown>[] = [];
   const filePaths = new Map<string, string[]>();
+  const fileScripts = new Map<string, string[]>();
 
   const authorized = (ctx: RouteContext) => {
     const h = ctx.log.headers;
@@ -127,6 +130,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       filePaths.set(id, [path]);
       const record: FakeFile = { id, object: 'file', bytes: bytes.length, filename: (file as File).name, purpose: String(form.get('purpose')), status: 'processed', created_at: now(), md5: createHash('md5').update(bytes).digest('hex') };
       files.set(id, record);
+      fileScripts.set(id, [...(options.fileScript ?? [])]);
       const { md5: _m, ...view } = record;
       sendJson(res, 200, view);
     }),
@@ -134,7 +138,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       const f = files.get(ctx.params[0]!);
       if (!f) return sendJson(res, 404, err(`No such File object: ${ctx.params[0]}`));
       const { md5: _m, ...view } = f;
-      sendJson(res, 200, view);
+      const script = fileScripts.get(f.id) ?? [];
+      const status = script.length > 1 ? script.shift()! : (script[0] ?? f.status);
+      sendJson(res, 200, { ...view, status, ...(status === 'error' && { status_details: 'Invalid file format for fine-tuning: line 3 is not JSON.' }) });
     }),
     route('POST', /^\/uploads$/, async (_req, res, ctx) => {
       const body = await ctx.json<{ bytes: number; filename: string; mime_type: string; purpose: string }>();
@@ -175,6 +181,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       filePaths.set(id, paths);
       const file: FakeFile = { id, object: 'file', bytes, filename: upload.filename, purpose: upload.purpose, status: 'processed', created_at: now(), md5 };
       files.set(id, file);
+      fileScripts.set(id, [...(options.fileScript ?? [])]);
       upload.status = 'completed';
       upload.file = file;
       sendJson(res, 200, uploadView(upload));
