@@ -1,5 +1,6 @@
 // followJob against the fake OpenAI server through the real SDK: each event once and in order, the
 // final job, transient failures polled through (then given up on), and an abort that leaves the job.
+import { getEventListeners } from 'node:events';
 import t, { type Test } from 'tap';
 import { toFile } from 'openai';
 import { followJob, isTransient } from '../../lib/api/follow.js';
@@ -87,4 +88,11 @@ t.test('an abort stops following and leaves the job running', async (t) => {
   await t.rejects(following, /stop|abort/i);
   t.equal(fake.jobs.get(job.id)!.status, 'running');
   t.equal(fake.count('POST', /cancel$/), 0);
+});
+
+t.test("following leaves the run's signal as it was: no listener per poll (the SDK never removes its own)", async (t) => {
+  const { trainer, job } = await setup(t, { jobScript: Array.from({ length: 14 }, () => 'running').concat('succeeded') });
+  const abort = new AbortController();
+  await followJob(trainer, job.id, { pollMs: 1, signal: abort.signal });
+  t.equal(getEventListeners(abort.signal, 'abort').length, 0);
 });

@@ -15,6 +15,7 @@ import type { FineTuningJob, FineTuningJobEvent, JobCreateParams } from 'openai/
 import { ApiError } from '../../errors.js';
 import { apiErrorOf } from '../api-error.js';
 import type { FineTuneJob, JobEvent, JobRequest, JobStatus, Trainer } from '../trainer.js';
+import { withRequestSignal } from '../request-signal.js';
 
 /** The metadata key a job is tagged with, its value the run's `runTag`. */
 export const RUN_TAG_KEY = 'fbstream_run';
@@ -44,7 +45,7 @@ export function createOpenAIJobs(client: OpenAI, provider: 'openai' | 'azure', p
   };
 
   async function findTagged(runTag: string, signal?: AbortSignal): Promise<FineTuningJob | undefined> {
-    const page = await client.fineTuning.jobs.list({ metadata: { [RUN_TAG_KEY]: runTag }, limit: LOOKUP_LIMIT }, { signal }).catch((err: unknown) => {
+    const page = await withRequestSignal(signal, (signal) => client.fineTuning.jobs.list({ metadata: { [RUN_TAG_KEY]: runTag }, limit: LOOKUP_LIMIT }, { signal })).catch((err: unknown) => {
       const e = apiErrorOf(provider, 'look up the job just created', err);
       if (!(e instanceof ApiError)) throw e;
       throw new ApiError(provider, `${e.message}\nThe create's answer was lost: the job may exist. Check with \`fbstream jobs list --provider ${provider}\` before trying again.`, e.status, { cause: err });
@@ -62,7 +63,7 @@ export function createOpenAIJobs(client: OpenAI, provider: 'openai' | 'azure', p
         if (found) return jobOf(found);
       }
       try {
-        return jobOf(await client.fineTuning.jobs.create(body, { maxRetries: 0, signal }));
+        return jobOf(await withRequestSignal(signal, (signal) => client.fineTuning.jobs.create(body, { maxRetries: 0, signal })));
       } catch (err) {
         const kind = createFailure(err);
         if (kind === 'final' || attempt >= attempts) {
@@ -81,29 +82,31 @@ export function createOpenAIJobs(client: OpenAI, provider: 'openai' | 'azure', p
 
   return {
     createJob,
-    getJob: (id, signal) => client.fineTuning.jobs.retrieve(id, { signal }).then(jobOf, fail(`get the fine-tuning job ${id}`)),
+    getJob: (id, signal) => withRequestSignal(signal, (signal) => client.fineTuning.jobs.retrieve(id, { signal })).then(jobOf, fail(`get the fine-tuning job ${id}`)),
     async listJobs(limit, signal) {
-      const page = await client.fineTuning.jobs.list({ limit }, { signal }).catch(fail('list the fine-tuning jobs'));
+      const page = await withRequestSignal(signal, (signal) => client.fineTuning.jobs.list({ limit }, { signal })).catch(fail('list the fine-tuning jobs'));
       return page.data.map(jobOf).sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
     },
     async listEvents(id, afterId, signal) {
       // pages come newest first, `after` pointing further back: read back until the last event seen
       const newer: JobEvent[] = [];
       try {
-        for await (const event of client.fineTuning.jobs.listEvents(id, { limit: EVENTS_PAGE }, { signal })) {
-          if (event.id === afterId) break;
-          newer.push(eventOf(event));
-        }
+        await withRequestSignal(signal, async (signal) => {
+          for await (const event of client.fineTuning.jobs.listEvents(id, { limit: EVENTS_PAGE }, { signal })) {
+            if (event.id === afterId) break;
+            newer.push(eventOf(event));
+          }
+        });
       } catch (err) {
         fail(`read the events of the fine-tuning job ${id}`)(err);
       }
       return newer.reverse();
     },
-    cancelJob: (id, signal) => client.fineTuning.jobs.cancel(id, { signal }).then(jobOf, fail(`cancel the fine-tuning job ${id}`)),
+    cancelJob: (id, signal) => withRequestSignal(signal, (signal) => client.fineTuning.jobs.cancel(id, { signal })).then(jobOf, fail(`cancel the fine-tuning job ${id}`)),
     async shutdownDate(model, signal) {
       try {
         // a warning's worth: one quick try, never in the way of training
-        const info = (await client.models.retrieve(model, { signal, maxRetries: 1, timeout: Math.min(client.timeout, 30_000) })) as unknown as ModelDates;
+        const info = (await withRequestSignal(signal, (signal) => client.models.retrieve(model, { signal, maxRetries: 1, timeout: Math.min(client.timeout, 30_000) }))) as unknown as ModelDates;
         return dateOf(info.shutdown_date) ?? dateOf(info.deprecation?.inference);
       } catch (err) {
         if (signal?.aborted || err instanceof APIUserAbortError) throw err;

@@ -22,7 +22,7 @@ import type { Provider } from '../../options.js';
 import { apiErrorOf } from '../api-error.js';
 import type { UploadedFile, UploadRequest } from '../trainer.js';
 import { readParts, partRanges } from '../upload/parts.js';
-import { withRequestSignal } from '../upload/request-signal.js';
+import { withRequestSignal } from '../request-signal.js';
 import { createStateWriter, mismatchOf, newState, readState, removeState, statePathOf, writeState, type UploadIdentity, type UploadState } from '../upload/state.js';
 
 const MB = 1024 * 1024;
