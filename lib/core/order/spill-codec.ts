@@ -40,21 +40,15 @@ class Table<T extends string> {
   }
 }
 
-/**
- * Where blocks are encoded, shared by every codec of the thread (JS thread): no new buffer per
- * block for the GC to find (RSS), and none per codec either: an export makes a pipeline, and a
- * codec, for each of thousands of threads. Encoding is synchronous and its bytes are used before
- * the next block is encoded, by whichever codec.
- */
-let scratch: Buffer | null = null;
-
 export class SpillCodec {
   private readonly senders = new Table<string>();
   private readonly kinds = new Table<Message['kind']>();
+  /** Reused for every block: no new buffer per block for the GC to find (RSS). */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   /**
    * One block, its byte length first (not counted in it), ready to be written. The bytes are valid
-   * until the next call of any codec: write them before encoding another block.
+   * until the next call: write them before encoding another block.
    */
   encode(entries: readonly Entry[]): Buffer {
     const n = entries.length;
@@ -67,8 +61,8 @@ export class SpillCodec {
     const json = JSON.stringify(strings);
     const numsEnd = 8 + n * ROW_BYTES;
     const size = numsEnd + Buffer.byteLength(json);
-    if (scratch === null || scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * (scratch?.length ?? 32 * 1024)));
-    const out = scratch.subarray(0, size);
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.scratch.length));
+    const out = this.scratch.subarray(0, size);
     out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
     for (let i = 0, at = 8; i < n; ++i, at += ROW_BYTES) {
