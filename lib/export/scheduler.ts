@@ -74,9 +74,13 @@ const QUEUED_BYTES = 8 * 1024 * 1024;
 
 /**
  * Whether a worker holding `held` jobs (the one it runs and those queued behind it) takes one more,
- * after which it would hold `queued` input bytes beyond the one it runs.
+ * after which it would hold `queued` input bytes beyond the one it runs. `share`: its share of the
+ * input not started yet (the run's, over its jobs). Near the end a worker holding two jobs takes no
+ * more than that: jobs queued on one worker while the others run out are the run's tail (the calling
+ * thread sat idle ~0.18 s at the end of a 5,000-thread export; docs/performance.md).
  */
-export function workerTakes(held: number, queued: number): boolean {
+export function workerTakes(held: number, queued: number, share = Infinity): boolean {
+  if (held >= 2 && queued > share) return false;
   return held < MIN_HELD || (held < MAX_HELD && queued <= QUEUED_BYTES);
 }
 
@@ -113,6 +117,8 @@ export class Run implements RunnerHost {
   readonly onRead: ((n: number) => void) | undefined;
   /** How many of `order` are started. */
   next = 0;
+  /** Input bytes of the jobs not started yet. */
+  unstarted: number;
   /** The job to be written next. */
   head = 0;
   draining = false;
@@ -133,6 +139,7 @@ export class Run implements RunnerHost {
     this.credit = o.credit;
     this.onRead = hooks.onRead && ((n) => hooks.onRead!(n));
     this.order = startOrder(jobs, o.jobs);
+    this.unstarted = jobs.reduce((sum, j) => sum + (j.bytes ?? 0), 0);
     this.done.catch(() => {});
   }
 
@@ -146,7 +153,8 @@ export class Run implements RunnerHost {
       const n = Math.min(this.o.jobs, this.jobs.length);
       const inWorkers = this.resourceLimits && this.o.jobs > 1 ? n : n - 1;
       if (inWorkers < n) this.runners.push(new MainRunner(this));
-      for (let i = 0; i < inWorkers; ++i) this.runners.push(new WorkerRunner(this, workerTakes));
+      const takes = (held: number, queued: number) => workerTakes(held, queued, this.unstarted / this.o.jobs);
+      for (let i = 0; i < inWorkers; ++i) this.runners.push(new WorkerRunner(this, takes));
       this.pump();
     }
     return this.done;
@@ -162,6 +170,7 @@ export class Run implements RunnerHost {
         const pos = this.order[this.next]!;
         if (runner.load > load || !runner.takes(this.jobs[pos]!)) continue;
         ++this.next;
+        this.unstarted -= this.jobs[pos]!.bytes ?? 0;
         const slot: Slot = { pos, job: this.jobs[pos]!, pieces: [], held: 0, spilled: [], chain: Promise.resolve(), result: null };
         this.slots.set(pos, slot);
         ++runner.load;

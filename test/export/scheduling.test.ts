@@ -38,3 +38,13 @@ t.test('a worker holds at least 4 jobs, and more while those queued stay within 
   t.ok(workerTakes(63, 1000), 'many short threads');
   t.notOk(workerTakes(64, 1000), 'but not more than 64');
 });
+
+t.test('near the end of a run a worker holding two jobs queues no more than its share of the input left', async (t) => {
+  const MiB = 1024 * 1024;
+  t.ok(workerTakes(2, 3 * MiB, 100 * MiB), 'far from the end: as before');
+  t.notOk(workerTakes(2, 3 * MiB, 2 * MiB), 'past its share of what is left');
+  t.notOk(workerTakes(3, 1000, 999), 'even under four held');
+  t.ok(workerTakes(2, 2 * MiB, 2 * MiB), 'within its share');
+  t.ok(workerTakes(1, 400 * MiB, 0), 'the one after the running job, whatever is left');
+  t.ok(workerTakes(0, 500 * MiB, 0), 'nothing held: it takes any');
+});
