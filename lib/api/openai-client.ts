@@ -17,12 +17,14 @@ export function openaiClient(config: OpenAIConfig | AzureConfig): OpenAI {
     fetch: fetchWithForms,
     fetchOptions: { dispatcher: dispatcher() } as unknown as ClientOptions['fetchOptions'],
   };
+  // baseURL null: the SDK would otherwise read OPENAI_BASE_URL itself (Azure then refuses the
+  // endpoint beside it; OpenAI would take the process's over the environment the config came from)
   if (config.provider === 'azure') {
-    return new AzureOpenAI({ ...common, endpoint: config.endpoint, apiVersion: config.apiVersion });
+    return new AzureOpenAI({ ...common, baseURL: null, endpoint: config.endpoint, apiVersion: config.apiVersion });
   }
   return new OpenAI({
     ...common,
-    ...(config.baseURL !== undefined && { baseURL: config.baseURL }),
+    baseURL: config.baseURL ?? null,
     organization: config.organization ?? null,
     project: config.project ?? null,
   });

@@ -50,7 +50,8 @@ t.test('azure: one job; --json gives the job as an object', async (t) => {
   const dir = tempDir(t);
   const file = writeDataset(dir, 'train.jsonl', 20);
   const validation = writeDataset(dir, 'valid.jsonl', 4);
-  const env = { AZURE_OPENAI_ENDPOINT: fake.endpoint, AZURE_OPENAI_API_KEY: 'az-key', OPENAI_API_KEY: undefined };
+  // OPENAI_BASE_URL set for another use (a local server) must not get in Azure's way
+  const env = { AZURE_OPENAI_ENDPOINT: fake.endpoint, AZURE_OPENAI_API_KEY: 'az-key', OPENAI_API_KEY: undefined, OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' };
   const r = await runCli(['train', file, '--validation', validation, '--model', 'gpt-4.1-mini', '--provider', 'azure', '--json'], { env });
   t.equal(r.code, 0, r.stderr);
   t.equal(fake.jobs.size, 1);
