@@ -15,8 +15,7 @@
  */
 import { createInterface } from 'node:readline';
 import type { Argv, CommandModule } from 'yargs';
-import { chatProvider, ChatSession, type ChatRequest } from '../../lib/api/chat.js';
-import { closeDispatcher } from '../../lib/api/http.js';
+import type { ChatRequest, ChatSession } from '../../lib/api/chat.js';
 import { UsageError } from '../../lib/errors.js';
 import { API_OPTIONS, CHAT_OPTIONS, normalizeChatOptions, type ChatOptions, type NormalizedChatOptions } from '../../lib/options.js';
 import { addFlags, flagValues } from '../flags.js';
@@ -45,6 +44,7 @@ export async function runChat(args: ChatArgs, io: Io): Promise<number> {
   try {
     const options = normalizeChatOptions(flagValues(args, FLAGS) as unknown as ChatOptions);
     const env = io.env ?? process.env;
+    const { chatProvider, ChatSession } = await import('../../lib/api/chat.js'); // the SDK loads for chat only
     const config = chatProvider(options, env); // no key: exit 2 before anything is asked
     const request: TurnRequest = {
       provider: options.provider,
@@ -61,7 +61,7 @@ export async function runChat(args: ChatArgs, io: Io): Promise<number> {
     return reportError(io, err); // EPIPE (the reader of stdout left): 0, quietly
   } finally {
     out.release();
-    await closeDispatcher();
+    await (await import('../../lib/api/http.js')).closeDispatcher();
   }
 }
 

@@ -5,9 +5,8 @@
  * Ctrl-C while waiting stops following, leaves the job running and says how to follow it again.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { closeDispatcher } from '../../lib/api/http.js';
 import { resolveProvider, type ProviderConfig } from '../../lib/api/provider.js';
-import { startFineTune, type FineTuneResult, type FineTuneStep } from '../../lib/api/train.js';
+import type { FineTuneResult, FineTuneStep } from '../../lib/api/train.js';
 import type { FineTuneJob, JobEvent } from '../../lib/api/trainer.js';
 import { API_OPTIONS, normalizeTrainOptions, TRAIN_OPTIONS, UPLOAD_OPTIONS, type NormalizedTrainOptions, type TrainOptions } from '../../lib/options.js';
 import { addFlags, flagValues } from '../flags.js';
@@ -40,7 +39,7 @@ export async function runTrain(args: TrainArgs, io: Io): Promise<number> {
   } catch (err) {
     return reportError(io, err);
   } finally {
-    await closeDispatcher();
+    await (await import('../../lib/api/http.js')).closeDispatcher();
   }
 }
 
@@ -68,6 +67,7 @@ export async function trainAndPrint(io: Io, run: TrainRun): Promise<number> {
   // where an interruption found the run: the step, and the job once created
   const created: { job: FineTuneJob | null; step: FineTuneStep } = { job: null, step: 'check' };
   try {
+    const { startFineTune } = await import('../../lib/api/train.js'); // the SDKs load for API commands only
     const result = await startFineTune({
       file: run.file,
       options,

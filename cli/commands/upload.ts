@@ -5,9 +5,7 @@
  * Ctrl-C stops sending and keeps the record of the parts sent: the same command resumes.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { closeDispatcher } from '../../lib/api/http.js';
 import { resolveProvider } from '../../lib/api/provider.js';
-import { createTrainer } from '../../lib/api/trainers.js';
 import type { UploadedFile } from '../../lib/api/trainer.js';
 import { API_OPTIONS, normalizeUploadOptions, UPLOAD_OPTIONS, type UploadOptions } from '../../lib/options.js';
 import { addFlags, flagValues } from '../flags.js';
@@ -34,7 +32,9 @@ export function uploadCommand(io: Io, setExit: (code: number) => void): CommandM
 export async function runUpload(args: UploadArgs, io: Io): Promise<number> {
   try {
     const options = normalizeUploadOptions({ ...flagValues(args, API_OPTIONS), ...flagValues(args, UPLOAD_OPTIONS) } as UploadOptions);
-    const trainer = createTrainer(resolveProvider(options, io.env ?? process.env));
+    const config = resolveProvider(options, io.env ?? process.env);
+    const { createTrainer } = await import('../../lib/api/trainers.js'); // the SDKs load for API commands only
+    const trainer = createTrainer(config);
     return await withSignals(io, async (signal) => {
       const progress = createUploadProgress(io);
       let file: UploadedFile;
@@ -61,7 +61,7 @@ export async function runUpload(args: UploadArgs, io: Io): Promise<number> {
     if (isEpipe(err)) return 0;
     return reportError(io, err);
   } finally {
-    await closeDispatcher();
+    await (await import('../../lib/api/http.js')).closeDispatcher();
   }
 }
 
