@@ -11,6 +11,7 @@
  * test/core/message-counter.test.ts holds the two to the same figures.
  */
 import { classifyNotice } from '../formats/notices.js';
+import { participantNames } from '../formats/raw.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { MessageKind } from '../types.js';
 import { FAIL, bytesAre, lastString, latin1, skipSpace, skipString, skipValue } from './json-scan.js';
@@ -165,18 +166,7 @@ function isAsciiText(b: Uint8Array, from: number, to: number): boolean {
 /** As lib/export/thread-header.ts: names of objects' `name` or plain strings (the E2EE download's), repaired. */
 function readHeader(b: Uint8Array, from: number, to: number, threadNameString: boolean): PartCount['header'] {
   const list = JSON.parse(utf8.decode(b.subarray(from, to))) as unknown;
-  const participants: string[] = [];
-  let e2ee = threadNameString;
-  if (Array.isArray(list)) {
-    for (const p of list) {
-      if (typeof p === 'string') {
-        e2ee = true;
-        participants.push(repairMojibake(p));
-      } else if (p !== null && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
-        participants.push(repairMojibake((p as { name: string }).name));
-      }
-    }
-  }
-  return { participants, format: e2ee ? 'e2ee' : 'classic' };
+  const { names: participants, plainStrings } = participantNames(list, repairMojibake);
+  return { participants, format: threadNameString || plainStrings ? 'e2ee' : 'classic' };
 }
 

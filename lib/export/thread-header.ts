@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { jsonParser } from 'stream-json/core/parser.js';
 import { DEFAULT_MAX_VALUE_LENGTH } from '../core/tokenizer.js';
 import { DataError, FbstreamError, IoError, LimitError } from '../errors.js';
+import { participantNames } from '../formats/raw.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { Token } from '../types.js';
 import type { ExportEntry, InPlaceReader } from '../sources/entry.js';
@@ -306,19 +307,8 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
     // the parser's strings are slices of the text fed: what is kept is copied, or the index would
     // hold the text read from every thread's start for the whole run
     const fix = (s: string) => ownCopy(repair(s));
-    const names: string[] = [];
-    let e2ee = typeof meta['threadName'] === 'string';
-    const list = meta['participants'];
-    if (Array.isArray(list)) {
-      for (const p of list) {
-        if (typeof p === 'string') {
-          e2ee = true;
-          names.push(fix(p));
-        } else if (p !== null && typeof p === 'object' && typeof (p as { name?: unknown }).name === 'string') {
-          names.push(fix((p as { name: string }).name));
-        }
-      }
-    }
+    const { names, plainStrings } = participantNames(meta['participants'], fix);
+    const e2ee = plainStrings || typeof meta['threadName'] === 'string';
     const h: ThreadHeader = { participants: names, isGroup: names.length > 2 || meta['thread_type'] === 'RegularGroup', format: e2ee ? 'e2ee' : 'classic' };
     const title = typeof meta['title'] === 'string' ? meta['title'] : meta['threadName'];
     if (typeof title === 'string') h.title = fix(title);

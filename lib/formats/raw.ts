@@ -22,3 +22,22 @@ export function uris(v: unknown): string[] {
 
 /** Outcome of reading one raw message: a message, or why it was skipped. */
 export type Interpreted<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * A thread's `participants`: objects with a `name` (classic) or plain strings (the E2EE
+ * download's, which marks the file as E2EE); each name through `fix`. Anything else is skipped.
+ */
+export function participantNames(list: unknown, fix: (name: string) => string): { names: string[]; plainStrings: boolean } {
+  const names: string[] = [];
+  let plainStrings = false;
+  if (!Array.isArray(list)) return { names, plainStrings };
+  for (const p of list) {
+    if (typeof p === 'string') {
+      plainStrings = true;
+      names.push(fix(p));
+    } else if (isRaw(p) && typeof p['name'] === 'string') {
+      names.push(fix(p['name']));
+    }
+  }
+  return { names, plainStrings };
+}
