@@ -40,11 +40,15 @@ class Table<T extends string> {
   }
 }
 
+/**
+ * Where every codec of this thread encodes (encode's bytes are valid until the next call, of any
+ * codec): one buffer, not one per thread's store for the GC to find late (RSS).
+ */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
 export class SpillCodec {
   private readonly senders = new Table<string>();
   private readonly kinds = new Table<Message['kind']>();
-  /** Reused for every block: no new buffer per block for the GC to find (RSS). */
-  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   /**
    * One block, its byte length first (not counted in it), ready to be written. The bytes are valid
@@ -61,8 +65,8 @@ export class SpillCodec {
     const json = JSON.stringify(strings);
     const numsEnd = 8 + n * ROW_BYTES;
     const size = numsEnd + Buffer.byteLength(json);
-    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.scratch.length));
-    const out = this.scratch.subarray(0, size);
+    if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+    const out = scratch.subarray(0, size);
     out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
     for (let i = 0, at = 8; i < n; ++i, at += ROW_BYTES) {
