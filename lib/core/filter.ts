@@ -64,6 +64,8 @@ export function normalizeFilterOptions(options: FilterOptions = {}): NormalizedF
 }
 
 const NON_SPACE = /\S/;
+/** The report's reason for each kind left out: made once, not a new string a message. */
+const LEFT_OUT = Object.fromEntries(ALL_KINDS.map((k) => [k, `left out: ${k} messages`])) as Record<MessageKind, string>;
 
 export function createFilter(options?: FilterOptions): Stage<Message[], Message> {
   return new Filter(normalizeFilterOptions(options));
@@ -96,7 +98,7 @@ class Filter implements Stage<Message[], Message> {
     const { kinds, text, sinceMs, untilMs, report } = this.options;
     if (m.text === null) return false;
     if (!kinds.has(m.kind)) {
-      report?.note(`left out: ${m.kind} messages`);
+      report?.note(LEFT_OUT[m.kind] ?? `left out: ${m.kind} messages`);
       return false;
     }
     if (text === 'nonblank' && !NON_SPACE.test(m.text)) return false;

@@ -111,8 +111,10 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
   #start = -1;
   /** Replies before this index were trained already (they are context from here on). */
   #trained = 0;
-  /** Bytes (a token bound) and tokens of the open window's turns, as far as known. */
+  /** Bytes (a token bound) and tokens of the open window's turns, as far as known (with a limit only). */
   #windowBytes = 0;
+  /** A turn whose 3-bytes-a-char bound is at most this is not measured (see #bound). */
+  readonly #looseMax: number;
   /** Replies of the session with a prompt before them, and those taught so far. */
   #replies = 0;
   #taught = 0;
@@ -122,6 +124,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
   constructor(o: Normalized) {
     this.#o = o;
     this.#fixed = PER_EXAMPLE + (o.system === undefined ? 0 : this.#messageCost(o.system, 'system', undefined));
+    this.#looseMax = (o.limit - this.#fixed) / o.window;
   }
 
   push(batch: RoleTurn[]): Example[] {
@@ -167,8 +170,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
       ++this.#replies;
       // a reply after a window closed: its prompt's window reopens (earlier replies as context)
       if (this.#start === -1 && this.#count + 1 - prompt <= o.window && (o.weights || this.#trained <= prompt)) {
-        this.#start = prompt;
-        this.#windowBytes = this.#bytesOf(prompt, this.#count);
+        this.#open(prompt);
       }
     }
     if (o.limit !== Infinity) this.#fit(t);
@@ -178,7 +180,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
       this.#start = this.#count - 1;
       this.#windowBytes = 0;
     }
-    if (this.#start !== -1) this.#windowBytes += this.#bound(t);
+    if (this.#start !== -1 && o.limit !== Infinity) this.#windowBytes += this.#bound(t);
     while (this.#start !== -1 && this.#full()) this.#close(false);
     this.#compact();
   }
@@ -232,7 +234,7 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
 
   #open(start: number): void {
     this.#start = start;
-    this.#windowBytes = start === -1 ? 0 : this.#bytesOf(start, this.#count);
+    this.#windowBytes = start === -1 || this.#o.limit === Infinity ? 0 : this.#bytesOf(start, this.#count);
   }
 
   #emit(start: number, end: number): void {
@@ -321,10 +323,17 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
     return n;
   }
 
-  /** An upper bound of a turn's tokens as a message, without tokenizing. */
+  /**
+   * An upper bound of a turn's tokens as a message, without tokenizing: its UTF-8 bytes, or 3 bytes
+   * a UTF-16 unit (never less) when even that is a window's share of the limit, so cannot decide
+   * anything alone: measuring every turn's bytes cost a pass over all the text.
+   */
   #bound(t: Held): number {
     if (t.tokens !== undefined) return t.tokens;
-    return (t.bytes ??= PER_MESSAGE + t.role.length + Buffer.byteLength(t.text) + (t.name === undefined ? 0 : 1 + t.name.length));
+    if (t.bytes !== undefined) return t.bytes;
+    const fixed = PER_MESSAGE + t.role.length + (t.name === undefined ? 0 : 1 + t.name.length);
+    const loose = fixed + 3 * t.text.length;
+    return (t.bytes = loose <= this.#looseMax ? loose : fixed + Buffer.byteLength(t.text));
   }
 
   /** A turn's tokens as a message, counted once. */

@@ -31,10 +31,11 @@ export class LineSet {
 
   /** True when `line` was added before; adds it otherwise (while there is room). */
   seenOrAdd(line: Uint8Array): boolean {
-    const digest = hash('sha1', line, 'buffer') as unknown as Buffer;
+    // the digest as a binary (latin1) string, a char a byte: a Buffer per line cost more than the hash
+    const d = hash('sha1', line, 'binary');
     // 0 marks an empty slot: a digest of 0 (one in 2^32) is stored as 1
-    const hi = digest.readUInt32LE(0) || 1;
-    const lo = digest.readUInt32LE(4);
+    const hi = (d.charCodeAt(0) | (d.charCodeAt(1) << 8) | (d.charCodeAt(2) << 16) | (d.charCodeAt(3) << 24)) >>> 0 || 1;
+    const lo = (d.charCodeAt(4) | (d.charCodeAt(5) << 8) | (d.charCodeAt(6) << 16) | (d.charCodeAt(7) << 24)) >>> 0;
     const mask = this.#hi.length - 1;
     for (let i = (hi ^ lo) & mask; ; i = (i + 1) & mask) {
       const h = this.#hi[i]!;

@@ -1,9 +1,10 @@
 /**
  * Order: each thread chronological, stable on (timestamp, position).
  *
- * Messages are held, packed (lib/core/order/packed-messages.ts), up to a memory budget; past it, the
- * held ones are sorted and spilled to a SpillStore as a run, and the thread is released by a k-way
- * merge of its runs, lazily, batch by batch. Memory does not grow with the size of a thread.
+ * Messages are held up to a memory budget, as objects up to a quarter of it, packed past that
+ * (lib/core/order/packed-messages.ts); past the budget, the held ones are sorted and spilled to a
+ * SpillStore as a run, and the thread is released by a k-way merge of its runs, lazily, batch by
+ * batch. Memory does not grow with the size of a thread.
  *
  * Parts of one thread that follow each other (message_1.json, message_2.json, …) are joined into
  * one conversation when `joinParts` is on: a document's thread id (thread_path) is only known at
@@ -43,6 +44,8 @@ export interface NormalizedOrderOptions {
 }
 
 export const DEFAULT_ORDER_MEMORY = 4 * 1024 * 1024;
+/** The budget's share held as objects, per document (see Order#objectBytes). */
+const OBJECT_SHARE = 4;
 
 export function normalizeOrderOptions(options: OrderOptions = {}): NormalizedOrderOptions {
   const memoryBytes = options.memoryBytes ?? DEFAULT_ORDER_MEMORY;
@@ -67,8 +70,9 @@ class Sorter {
   constructor(
     readonly info: ThreadInfo,
     codec: SpillCodec,
+    objectBytes: number,
   ) {
-    this.held = new PackedMessages(codec);
+    this.held = new PackedMessages(codec, objectBytes);
   }
 
   add(m: Message, seq: number): void {
@@ -96,6 +100,11 @@ export function createOrder(options?: OrderOptions): Stage<Message[], Message> {
 /** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
 class Order implements Stage<Message[], Message> {
   readonly #memoryBytes: number;
+  /**
+   * Held as objects before they are packed, per document: a small thread is never encoded, and
+   * the objects of a thread and of its next document stay within half of the budget.
+   */
+  readonly #objectBytes: number;
   readonly #ties: NormalizedOrderOptions['ties'];
   readonly #joinParts: NormalizedOrderOptions['joinParts'];
   readonly #spill: SpillStore<Entry> | undefined;
@@ -109,6 +118,7 @@ class Order implements Stage<Message[], Message> {
 
   constructor({ memoryBytes, ties, joinParts, spill }: NormalizedOrderOptions) {
     this.#memoryBytes = memoryBytes;
+    this.#objectBytes = Math.floor(memoryBytes / OBJECT_SHARE);
     this.#ties = ties;
     this.#joinParts = joinParts;
     this.#spill = spill;
@@ -120,7 +130,7 @@ class Order implements Stage<Message[], Message> {
     for (const m of batch) {
       if (this.#current === null || m.thread !== this.#current.info) {
         this.#settle(released);
-        this.#current = new Sorter(m.thread, this.#codec);
+        this.#current = new Sorter(m.thread, this.#codec, this.#objectBytes);
       }
       this.#current.add(m, this.#seq++);
     }

@@ -1,12 +1,13 @@
 /**
- * What the order stage holds of a thread, packed: messages are encoded into spill-codec blocks
- * (lib/core/order/spill-codec.ts) as they arrive, not kept as objects.
+ * What the order stage holds of a thread, packed: past a small budget of objects, messages are
+ * encoded into spill-codec blocks (lib/core/order/spill-codec.ts), not kept as objects.
  *
  * Why: a thread is held until it ends, since it arrives newest-first and leaves oldest-first. Held
- * as objects, every message lived through young-generation collections and was promoted
- * (docs/performance.md#order-stage). Packed, only the block being filled (fewer than BLOCK_ROWS
- * messages) is objects; the rest is bytes outside the heap, which is also what a spilled run is
- * made of: spilling writes the blocks as they are.
+ * as objects, every message of a long thread lived through young-generation collections and was
+ * promoted (docs/performance.md#order-stage). Packed, only the messages not yet sealed (at most
+ * `objectBytes`, estimated, or BLOCK_ROWS messages) are objects; the rest is bytes outside the heap, which is also what a
+ * spilled run is made of: spilling writes the blocks as they are. Most threads of a real export fit
+ * the object budget and are never encoded nor decoded.
  *
  * Real exports arrive sorted, one way or the other. Such a run leaves block by block, forwards or
  * backwards, never sorted and never all objects at once. Any other order is decoded and sorted.
@@ -50,6 +51,8 @@ const FREE_SLABS_MAX = 16;
 const freeSlabs: Buffer[] = [];
 
 function giveBack(slabs: Buffer[]): void {
+  // most threads never fill a slab: leave their empty list alone
+  if (slabs.length === 0) return;
   for (const slab of slabs) if (freeSlabs.length < FREE_SLABS_MAX) freeSlabs.push(slab);
   slabs.length = 0;
 }
@@ -68,7 +71,7 @@ export class PackedMessages {
   private blockBytes = 0;
   private slabs: Buffer[] = [];
   private slabUsed = SLAB_BYTES;
-  /** The block being filled. */
+  /** The messages not sealed yet: at most `objectBytes` of them (estimated), or BLOCK_ROWS messages. */
   private pending: Entry[] = [];
   private pendingBytes = 0;
   length = 0;
@@ -79,7 +82,11 @@ export class PackedMessages {
   private lastTs = 0;
   private lastSeq = 0;
 
-  constructor(readonly codec: SpillCodec) {}
+  /** `objectBytes`: messages held as objects (estimated) before they are sealed into blocks. */
+  constructor(
+    readonly codec: SpillCodec,
+    readonly objectBytes = 0,
+  ) {}
 
   /** Memory held: the blocks' bytes and an estimate of the messages not packed yet. */
   get bytes(): number {
@@ -98,7 +105,7 @@ export class PackedMessages {
     ++this.length;
     this.pending.push({ msg, seq });
     this.pendingBytes += estimateBytes(msg);
-    if (this.pending.length === BLOCK_ROWS) this.seal();
+    if (this.pendingBytes > this.objectBytes && this.pending.length >= BLOCK_ROWS) this.seal();
   }
 
   /** Append `other` (held after this), which is left empty. Both must share one codec. */
@@ -115,6 +122,7 @@ export class PackedMessages {
       else if (other.firstTs < this.lastTs) this.nonDecreasing = false;
       this.nonIncreasing &&= other.nonIncreasing;
       this.nonDecreasing &&= other.nonDecreasing;
+      if (other.blocks.length === 0) return this.absorbPending(other);
       this.seal();
     }
     for (const b of other.blocks) this.blocks.push(b);
@@ -128,6 +136,17 @@ export class PackedMessages {
     this.lastSeq = other.lastSeq;
     this.length += other.length;
     other.reset();
+  }
+
+  /** `absorb` of messages all held as objects: they stay objects while the budget allows. */
+  private absorbPending(other: PackedMessages): void {
+    for (const e of other.pending) this.pending.push(e);
+    this.pendingBytes += other.pendingBytes;
+    this.lastTs = other.lastTs;
+    this.lastSeq = other.lastSeq;
+    this.length += other.length;
+    other.reset();
+    if (this.pendingBytes > this.objectBytes && this.pending.length >= BLOCK_ROWS) this.seal();
   }
 
   /**
@@ -176,11 +195,17 @@ export class PackedMessages {
     return dir > 0 ? { firstTs, firstSeq, lastTs, lastSeq } : { firstTs: lastTs, firstSeq: lastSeq, lastTs: firstTs, lastSeq: firstSeq };
   }
 
-  /** Encode the block being filled (a short one too) and start another. */
+  /** Encode the messages not sealed yet into blocks of BLOCK_ROWS (the last one may be short). */
   private seal(): void {
-    if (this.pending.length === 0) return;
+    const pending = this.pending;
+    for (let from = 0; from < pending.length; from += BLOCK_ROWS) this.sealBlock(pending, from, Math.min(from + BLOCK_ROWS, pending.length));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private sealBlock(pending: readonly Entry[], from: number, to: number): void {
     // the codec's bytes are its scratch buffer, reused by the next block: keep a copy
-    const bytes = this.codec.encode(this.pending);
+    const bytes = this.codec.encode(pending, from, to);
     let block: Buffer;
     if (bytes.length > SLAB_BYTES) block = Buffer.from(bytes);
     else {
@@ -195,8 +220,6 @@ export class PackedMessages {
     }
     this.blocks.push(block);
     this.blockBytes += block.length;
-    this.pending = [];
-    this.pendingBytes = 0;
   }
 
   private reset(): void {

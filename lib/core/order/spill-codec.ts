@@ -51,14 +51,15 @@ export class SpillCodec {
   private readonly kinds = new Table<Message['kind']>();
 
   /**
-   * One block, its byte length first (not counted in it), ready to be written. The bytes are valid
-   * until the next call: write them before encoding another block.
+   * One block of `entries[from, to)` (at most BLOCK_ROWS), its byte length first (not counted in
+   * it), ready to be written. The bytes are valid until the next call: write them before encoding
+   * another block.
    */
-  encode(entries: readonly Entry[]): Buffer {
-    const n = entries.length;
+  encode(entries: readonly Entry[], from = 0, to = entries.length): Buffer {
+    const n = to - from;
     const strings: unknown[] = new Array(n);
     for (let i = 0; i < n; ++i) {
-      const m = entries[i]!.msg;
+      const m = entries[from + i]!.msg;
       strings[i] = m.text;
       if (m.attachments || m.reactions || m.session !== 0) strings.push([m.attachments ?? null, m.reactions ?? null, m.session] satisfies Extras);
     }
@@ -70,7 +71,7 @@ export class SpillCodec {
     out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
     for (let i = 0, at = 8; i < n; ++i, at += ROW_BYTES) {
-      const { msg: m, seq } = entries[i]!;
+      const { msg: m, seq } = entries[from + i]!;
       const kind = this.kinds.numberOf(m.kind);
       if (kind >= KINDS_MAX) throw new RangeError(`more than ${KINDS_MAX} message kinds`);
       const extras = m.attachments || m.reactions || m.session !== 0 ? 1 : 0;

@@ -11,7 +11,7 @@ export function toOpenAiLine(example: Example): string {
     const m = messages[i]!;
     if (m.sender !== undefined || m.timestampMs !== undefined) return JSON.stringify({ messages: messages.map(openAiMessage) }) + '\n';
   }
-  return JSON.stringify({ messages }) + '\n';
+  return '{"messages":' + JSON.stringify(messages) + '}\n';
 }
 
 function openAiMessage(m: ChatMessage): ChatMessage {
