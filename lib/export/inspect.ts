@@ -13,6 +13,7 @@ import { FbstreamError } from '../errors.js';
 import { tokenizeSources } from '../sources/files.js';
 import type { Message, MessageKind } from '../types.js';
 import type { ThreadPlan } from './export-index.js';
+import { shareCounting } from './count-share.js';
 import { createEntryBytesReader, type EntryBytesReader } from './entry-bytes.js';
 import { openExport, type OpenedExport } from './open-export.js';
 import { detectOwner } from './owner.js';
@@ -54,6 +55,15 @@ export interface InspectOptions {
    * true; false reads every thread with the decoder (the same figures, slower: for comparisons).
    */
   counter?: boolean;
+  /**
+   * Bytes of thread files from which a worker thread counts a share of the threads
+   * (lib/export/count-share.ts). Default 32 MiB; Infinity: never.
+   */
+  workerBytes?: number;
+  /** The counting worker's module: a seam for tests. */
+  workerUrl?: URL;
+  /** Leave the first batch of threads to the worker (a seam for tests: the worker surely counts some). */
+  workerFirst?: boolean;
 }
 
 export async function inspectExport(inputs: readonly string[], options: InspectOptions = {}): Promise<InspectResult> {
@@ -62,17 +72,34 @@ export async function inspectExport(inputs: readonly string[], options: InspectO
   try {
     const { index } = opened;
     if (index.threads.length === 0) throw noThreadsError(index, inputs);
-    const threads: ThreadSummary[] = [];
+    const plans = index.threads;
+    const found: (ThreadSummary | undefined)[] = new Array(plans.length);
     const bytes = createEntryBytesReader(MAX_PART_BYTES);
-    let sinceTurn = 0;
-    for (const plan of index.threads) {
-      threads.push((useCounter ? await summarizeCounted(opened, plan, bytes) : null) ?? (await summarize(opened, plan)));
-      // reads are synchronous: a turn of the event loop now and then (signals, stdout)
-      if (++sinceTurn === THREADS_PER_TURN) {
-        sinceTurn = 0;
-        await new Promise(setImmediate);
+    const share = shareCounting(plans, { maxPartBytes: MAX_PART_BYTES, minBytes: useCounter ? options.workerBytes : Infinity, ...(options.workerUrl && { workerUrl: options.workerUrl }) });
+    try {
+      if (options.workerFirst) await share.started;
+      let sinceTurn = 0;
+      for (let batch = share.take(); batch; batch = share.take()) {
+        for (let t = batch[0]; t < batch[1]; ++t) {
+          found[t] = (useCounter ? await summarizeCounted(opened, plans[t]!, bytes) : null) ?? (await summarize(opened, plans[t]!));
+          // reads are synchronous: a turn of the event loop now and then (signals, stdout, the worker's counts)
+          if (++sinceTurn === THREADS_PER_TURN) {
+            sinceTurn = 0;
+            await new Promise(setImmediate);
+          }
+        }
       }
+      const theirs = await share.theirs();
+      for (let t = 0; t < plans.length; ++t) {
+        if (found[t]) continue;
+        const counts = theirs.get(t);
+        const plan = plans[t]!;
+        found[t] = (counts ? await summaryOfCounts(opened, plan, counts) : null) ?? (useCounter ? await summarizeCounted(opened, plan, bytes) : null) ?? (await summarize(opened, plan));
+      }
+    } finally {
+      await share.close();
     }
+    const threads = found as ThreadSummary[];
     const messenger = threads.filter((t) => t.dialect !== 'instagram');
     const owner = detectOwner((messenger.length ? messenger : threads).map((t) => t.participants));
     const kinds: Partial<Record<MessageKind, number>> = {};
@@ -127,6 +154,11 @@ async function summarizeCounted(opened: OpenedExport, plan: ThreadPlan, reader: 
     if (!count) return null;
     counts.push(count);
   }
+  return summaryOfCounts(opened, plan, counts);
+}
+
+/** The thread from its parts' counts (here or in the worker), or null when its header cannot be read so. */
+async function summaryOfCounts(opened: OpenedExport, plan: ThreadPlan, counts: readonly PartCount[]): Promise<ThreadSummary | null> {
   let header = counts[0]?.header;
   if (!header) {
     try {

@@ -1,7 +1,8 @@
 /**
  * inspectExport with the message counter against inspectExport reading every thread with the
  * decoder (`counter: false`, the way every thread was once read): the same result, key order and
- * errors included, on exports whose threads the counter counts, declines, or cannot read at all.
+ * errors included, on exports whose threads the counter counts, declines, or cannot read at all;
+ * and so with a counting worker thread (lib/export/count-share.ts), one that dies included.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,10 +13,15 @@ import { rawZip, yazlZip } from '../support/zip.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
+const dying = new URL('../support/dying-count-worker.ts', import.meta.url);
+
 async function same(t: Test, inputs: string[], what: string) {
   const counted = JSON.stringify(await inspectExport(inputs), null, 2);
   const decoded = JSON.stringify(await inspectExport(inputs, { counter: false }), null, 2);
   t.equal(counted, decoded, what);
+  // with a counting worker (taking the first threads), and one that takes every thread and dies
+  t.equal(JSON.stringify(await inspectExport(inputs, { workerBytes: 0, workerFirst: true }), null, 2), decoded, `${what}, with a worker`);
+  t.equal(JSON.stringify(await inspectExport(inputs, { workerBytes: 0, workerFirst: true, workerUrl: dying }), null, 2), decoded, `${what}, with a worker that dies`);
   return JSON.parse(counted) as { threads: { key: string; messages: number; error?: { code: string } }[] };
 }
 

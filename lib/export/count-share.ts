@@ -1,0 +1,133 @@
+/**
+ * Inspect's counting on two cores: the calling thread and one worker thread
+ * (lib/export/count-worker.ts) take the export's threads from one shared counter, a batch at a
+ * time, so that neither waits for the other however the threads' sizes fall. The worker posts the
+ * counts of each thread it took; a thread it could not vouch for, or did not report (it died, it
+ * could not start), is the caller's to read. Below {@link CountShareOptions.minBytes} of thread
+ * files, or with one core, there is no worker: the caller takes every batch.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { PartCount } from '../core/message-counter.js';
+import type { ThreadPlan } from './export-index.js';
+import { partRefOf } from './thread-job.js';
+
+/** One part of a thread as the worker reads it: a file (its size as listed) or a zip entry. */
+export type CountPart = { kind: 'file'; path: string; size: number } | { kind: 'zip'; archive: string; entry: string };
+
+export interface CountJob {
+  /** Each thread's parts, in the export index's order. */
+  threads: CountPart[][];
+  /** An Int32Array's buffer: the first thread not taken yet. */
+  next: SharedArrayBuffer;
+  /** Threads taken at once. */
+  batch: number;
+  /** Parts larger are left to the caller (lib/export/entry-bytes.ts). */
+  maxPartBytes: number;
+}
+
+export type ToCountWorker = { type: 'count'; job: CountJob };
+
+export type FromCountWorker =
+  /** Threads `from` .. `from + counts.length - 1`: their parts' counts, or null: the caller reads it. */
+  | { type: 'counts'; from: number; counts: (PartCount[] | null)[] }
+  | { type: 'done' }
+  | { type: 'failed'; message: string };
+
+export interface CountShareOptions {
+  /** Parts larger are read by the caller. */
+  maxPartBytes: number;
+  /** Bytes of thread files below which no worker starts (its start-up would cost more than it saves). Default 32 MiB. */
+  minBytes?: number;
+  /** The worker's module; a seam for tests. Default lib/export/count-worker.js. */
+  workerUrl?: URL;
+}
+
+export interface CountShare {
+  /**
+   * Resolves once the worker has reported its first batch, or ended (at once without a worker):
+   * a caller that waits for it before taking leaves the first batch to the worker (tests do).
+   */
+  started: Promise<void>;
+  /** The next threads for the caller, `[from, to)` in the index's order; null once all are taken. */
+  take(): [from: number, to: number] | null;
+  /**
+   * Once the caller has taken its last batch: the counts of threads the worker took, by index.
+   * A thread taken by neither the caller nor (as reported) the worker is missing: the caller's to read.
+   */
+  theirs(): Promise<Map<number, PartCount[] | null>>;
+  /** Stops the worker (idempotent); resolves once it has closed its archives and ended. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MIN_BYTES = 32 * 1024 * 1024;
+/** Threads per batch: a few ms of counting, so that the last batch keeps the other core waiting briefly. */
+const BATCH = 16;
+/** The worker holds one part's bytes and a counter's state: a small heap, and a young generation to match. */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 };
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './count-worker.ts' : './count-worker.js', import.meta.url);
+
+export function shareCounting(plans: readonly ThreadPlan[], options: CountShareOptions): CountShare {
+  const n = plans.length;
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const bytes = plans.reduce((sum, p) => sum + p.parts.reduce((s, e) => s + e.size, 0), 0);
+  const worker = bytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) && availableParallelism() > 1 ? startWorker(plans, next, options) : null;
+  let mine = 0;
+  return {
+    started: worker ? worker.started : Promise.resolve(),
+    take() {
+      const from = Atomics.add(next, 0, BATCH);
+      if (from >= n) return null;
+      const to = Math.min(n, from + BATCH);
+      mine += to - from;
+      return [from, to];
+    },
+    theirs: () => (worker && mine < n ? worker.results : Promise.resolve(new Map())),
+    close() {
+      Atomics.store(next, 0, n);
+      // it took nothing, so it holds no archive open: no need to wait for its start-up
+      if (worker && mine >= n) void worker.thread.terminate();
+      return worker ? worker.ended : Promise.resolve();
+    },
+  };
+}
+
+interface CountWorker {
+  thread: Worker;
+  started: Promise<void>;
+  /** Resolves when it is done, or has died: what it reported. */
+  results: Promise<Map<number, PartCount[] | null>>;
+  ended: Promise<void>;
+}
+
+function startWorker(plans: readonly ThreadPlan[], next: Int32Array, options: CountShareOptions): CountWorker | null {
+  let thread: Worker;
+  try {
+    thread = new Worker(options.workerUrl ?? WORKER_URL, { resourceLimits: WORKER_LIMITS });
+  } catch {
+    return null;
+  }
+  const got = new Map<number, PartCount[] | null>();
+  let reported!: () => void;
+  const results = new Promise<Map<number, PartCount[] | null>>((resolve) => (reported = () => resolve(got)));
+  let started!: () => void;
+  const first = new Promise<void>((resolve) => (started = resolve));
+  thread.on('message', (msg: FromCountWorker) => {
+    if (msg.type === 'counts') msg.counts.forEach((c, k) => got.set(msg.from + k, c));
+    else reported();
+    started();
+  });
+  // a worker that dies leaves what it did not report to the caller: no error of the export's
+  thread.on('error', () => reported());
+  const ended = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  void ended.then(() => reported());
+  void results.then(() => started());
+  const threads = plans.map((p) => p.parts.map((e): CountPart => {
+    const ref = partRefOf(e);
+    // size 0: never read there (an entry listed only to be counted as not read says 0 too)
+    return ref.kind === 'file' ? { kind: 'file', path: ref.path, size: e.skip === undefined ? e.size : 0 } : { kind: 'zip', archive: ref.archive, entry: ref.entry };
+  }));
+  const job: CountJob = { threads, next: next.buffer as SharedArrayBuffer, batch: BATCH, maxPartBytes: options.maxPartBytes };
+  thread.postMessage({ type: 'count', job } satisfies ToCountWorker);
+  return { thread, started: first, results, ended };
+}
