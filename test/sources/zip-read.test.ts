@@ -251,3 +251,19 @@ t.test('thread headers are read in place from stored and deflated entries, no st
     await t.rejects(readThreadHeader(cut!), { code: 'FBS_JSON_SYNTAX', source: `${archive}:inbox/cut_3/message_1.json` });
   });
 });
+
+t.test('in place: a deflated entry larger than the whole-inflate bound is left to the stream', async (t) => {
+  const content = Buffer.from(THREAD.repeat(100));
+  const archive = file(t, 'bound.zip', rawZip([{ name: 'deflated.json', content }, { name: 'stored.json', content, method: 0 }]));
+  await withZip(archive, async (zip) => {
+    const { readInPlace } = await import('../../lib/sources/zip/in-place.js');
+    const { EntryTally } = await import('../../lib/sources/zip/entry-checks.js');
+    const [deflated, stored] = [byPath(zip, 'deflated.json'), byPath(zip, 'stored.json')];
+    t.ok(deflated.readInPlace(), 'within the default bound: read in place');
+    const tally = () => new EntryTally(content.length, 0, { limit: Infinity, used: 0 }, { archive, entry: 'x' });
+    const archiveLike = { reader: { readSync: () => 0 }, closing: null } as never;
+    t.equal(readInPlace(archiveLike, 0, 8, deflated.compressedSize, tally(), content.length - 1), null, 'a deflated entry over the bound: null');
+    t.not(readInPlace(archiveLike, 0, 0, content.length, tally(), content.length - 1), null, 'a stored entry is read in place whatever its size');
+    t.same(drainInPlace(stored).bytes, content);
+  });
+});

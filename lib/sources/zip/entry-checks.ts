@@ -27,9 +27,7 @@ export class EntryTally {
 
   add(chunk: Uint8Array): Error | undefined {
     const at = { ...this.place, offset: this.bytes };
-    if (this.bytes + chunk.length > this.declared) {
-      return new ZipError('FBS_ZIP_CORRUPT', `false size: the entry holds more than the ${this.declared} bytes the archive declares`, at);
-    }
+    if (this.bytes + chunk.length > this.declared) return this.overflow();
     if (this.budget.used + chunk.length > this.budget.limit) {
       return new ZipLimitError(`inflated bytes would pass maxTotalBytes ${this.budget.limit}; reading stopped (possible zip bomb)`, at);
     }
@@ -37,6 +35,11 @@ export class EntryTally {
     this.bytes += chunk.length;
     this.#crc = crc32(chunk, this.#crc);
     return undefined;
+  }
+
+  /** The entry holds more than it declares (found from the bytes read so far). */
+  overflow(): Error {
+    return new ZipError('FBS_ZIP_CORRUPT', `false size: the entry holds more than the ${this.declared} bytes the archive declares`, { ...this.place, offset: this.bytes });
   }
 
   end(): Error | undefined {

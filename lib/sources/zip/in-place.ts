@@ -1,15 +1,16 @@
 /**
  * A zip entry read synchronously through the archive's descriptor (see InPlaceReader in
- * lib/sources/entry.ts): a stored entry read into the caller's buffer, a deflated one inflated into
- * it (lib/sources/raw-inflate.ts), so no read gives more than the caller's buffer holds, whatever
- * the ratio. Every piece passes the size and budget checks before it is handed out; the CRC-32 and
- * the final size are checked before the end is. A stream per entry would cost two thread-pool round
- * trips per chunk (a read, an inflate), and with two jobs on two cores their wake-ups cost CPU the
- * jobs need (docs/performance.md#reading-input).
+ * lib/sources/entry.ts): a stored entry read into the caller's buffer; a deflated one of up to
+ * {@link WHOLE_INFLATE_MAX} bytes read and inflated at once (node:zlib's `inflateRawSync`, its
+ * output bounded by the declared size), then handed out in the caller's buffer. Every piece passes
+ * the size and budget checks before it is handed out; the CRC-32 and the final size are checked
+ * before the end is. Larger deflated entries are read as streams (lib/sources/zip.ts): a stream per
+ * entry costs two thread-pool round trips per chunk, whose wake-ups take CPU from the jobs
+ * (docs/performance.md#reading-input), and Meta writes no thread file that large.
  */
+import { constants, inflateRawSync } from 'node:zlib';
 import { IoError, ZipError, type ZipPlace } from '../../errors.js';
 import type { InPlaceReader } from '../entry.js';
-import { createRawInflater, type InflateStep, type Inflater } from '../raw-inflate.js';
 import { EntryTally } from './entry-checks.js';
 import { describeZipPlace, readError } from './faults.js';
 import type { FdReader } from './fd-reader.js';
@@ -21,23 +22,33 @@ export interface InPlaceArchive {
   readonly closing: unknown;
 }
 
-/** Compressed bytes read at a time: 16 KiB was a little faster than 4 or 8 (docs/performance.md#reading-input). */
-const COMPRESSED_CHUNK = 16 * 1024;
+/**
+ * The largest deflated entry (declared size, and compressed size) inflated whole. Meta cuts a
+ * thread's files at 10,000 messages, a few MB; the bound is what one read may hold in memory.
+ */
+export const WHOLE_INFLATE_MAX = 8 * 1024 * 1024;
+/** Compressed bytes up to this size are read into one buffer kept for the next entry. */
+const SCRATCH_MAX = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
- * The reader of an entry whose data starts at `start` (checked by the caller); null where the raw
- * inflater is off or failed its check (then the entry is read as a stream).
+ * The reader of an entry whose data starts at `start` (checked by the caller); null for a
+ * deflated entry larger than `wholeMax` (then it is read as a stream).
  */
-export function readInPlace(archive: InPlaceArchive, start: number, method: number, compressedSize: number, tally: EntryTally): InPlaceReader | null {
+export function readInPlace(archive: InPlaceArchive, start: number, method: number, compressedSize: number, tally: EntryTally, wholeMax = WHOLE_INFLATE_MAX): InPlaceReader | null {
   if (method === 0) return storedReader(archive, start, tally);
-  const inflater = createRawInflater();
-  return inflater && inflatingReader(archive, start, compressedSize, tally, inflater);
+  if (tally.declared > wholeMax || compressedSize > wholeMax) return null;
+  return inflatedReader(archive, start, compressedSize, tally);
+}
+
+function throwIfClosed(archive: InPlaceArchive, place: ZipPlace & { entry: string }): void {
+  if (archive.closing) throw new IoError(`${describeZipPlace(place)}: archive closed while the entry was being read`);
 }
 
 /** `into` filled from `position`; an early end of the archive is corruption. */
 function readFully(archive: InPlaceArchive, into: Buffer, position: number, place: ZipPlace & { entry: string }): void {
-  if (archive.closing) throw new IoError(`${describeZipPlace(place)}: archive closed while the entry was being read`);
+  throwIfClosed(archive, place);
   for (let got = 0; got < into.length; ) {
     let n: number;
     try {
@@ -66,47 +77,45 @@ function storedReader(archive: InPlaceArchive, start: number, tally: EntryTally)
   };
 }
 
-function inflatingReader(archive: InPlaceArchive, start: number, compressedSize: number, tally: EntryTally, inflater: Inflater): InPlaceReader {
-  const compressed = Buffer.allocUnsafe(Math.max(1, Math.min(COMPRESSED_CHUNK, compressedSize)));
-  let position = start;
-  const end = start + compressedSize;
+function inflatedReader(archive: InPlaceArchive, start: number, compressedSize: number, tally: EntryTally): InPlaceReader {
+  let data: Buffer | null = null;
   let at = 0;
-  let left = 0;
-  let complete = false;
   let ended = false;
   return {
     read(into) {
       if (ended) return EMPTY;
-      // `into` filled, as a file read fills it: pieces cut short wherever a compressed read ends
-      // would make the tokenizer carry more across pieces
-      let filled = 0;
-      while (!complete && filled < into.length) {
-        if (left === 0 && position < end) {
-          left = Math.min(compressed.length, end - position);
-          at = 0;
-          readFully(archive, compressed.subarray(0, left), position, tally.place);
-          position += left;
-        }
-        let step: InflateStep;
-        try {
-          step = inflater.inflate(compressed, at, left, into, filled, position === end);
-        } catch (err) {
-          throw readError(err as Error, { ...tally.place, offset: tally.bytes + filled }, 'corrupt compressed data');
-        }
-        at += step.consumed;
-        left -= step.consumed;
-        filled += step.produced;
-        // nothing in or out: the deflate stream is complete (zlib errs when the last bytes leave it
-        // incomplete); bytes after its end are not read, and the size and CRC-32 checks still decide
-        if (step.produced === 0 && step.consumed === 0) complete = true;
+      // what is inflated already is not handed out after the archive was closed, as none of a stream's is
+      throwIfClosed(archive, tally.place);
+      // inflated at the first read, as the stream would be: an entry refused later is never inflated
+      data ??= inflateWhole(archive, start, compressedSize, tally);
+      if (at < data.length) {
+        // `into` filled, as a file read fills it
+        const n = data.copy(into, 0, at, Math.min(data.length, at + into.length));
+        at += n;
+        return checked(tally, into.subarray(0, n));
       }
-      if (filled > 0) return checked(tally, into.subarray(0, filled));
+      data = null;
       return endOf(tally, () => (ended = true));
     },
     close() {
-      inflater.close();
+      data = null;
     },
   };
+}
+
+/** The entry's inflated bytes: at most one more than it declares (more is a false size). */
+function inflateWhole(archive: InPlaceArchive, start: number, compressedSize: number, tally: EntryTally): Buffer {
+  if (compressedSize > scratch.length && compressedSize <= SCRATCH_MAX) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(compressedSize, 2 * scratch.length)));
+  const compressed = compressedSize <= scratch.length ? scratch.subarray(0, compressedSize) : Buffer.allocUnsafe(compressedSize);
+  readFully(archive, compressed, start, tally.place);
+  const limit = tally.declared + 1;
+  try {
+    // one output chunk of the declared size: no list of chunks to concatenate
+    return inflateRawSync(compressed, { maxOutputLength: limit, chunkSize: Math.max(constants.Z_MIN_CHUNK, limit) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tally.overflow();
+    throw readError(err as Error, { ...tally.place, offset: tally.bytes }, 'corrupt compressed data');
+  }
 }
 
 /** The piece, once it passed the tally's checks. */
