@@ -101,6 +101,23 @@ t.test('token limit: no example over it; a turn too long for any example is cut 
   }), { numRuns: 300 }));
 });
 
+t.test('token limit with a count as large as the bytes: multi-byte text is bounded by 3 bytes a UTF-16 unit, never less', async (t) => {
+  // tokens = UTF-8 bytes is the most a count may be: a turn's size bound (3 a unit when that is a
+  // window's share of the limit, else its bytes) must never fall below it, or a turn goes uncut
+  const bytes = (s: string) => Buffer.byteLength(s);
+  const cost = (e: Example) => 3 + e.messages.reduce((n, m) => n + 3 + bytes(m.role) + bytes(m.content) + (m.name === undefined ? 0 : 1 + bytes(m.name)), 0);
+  const text = fc.string({ unit: fc.constantFrom('a', ' ', '.', 'é', '€', '😀', '王', '\ud800'), maxLength: 300 });
+  t.doesNotThrow(() => fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('u', 'a'), text), { maxLength: 30 }), fc.integer({ min: 64, max: 3000 }), fc.integer({ min: 2, max: 8 }), (spec, limit, window) => {
+    const ts = spec.map(([r, s], i) => ({ ...roleTurn(th, r === 'a' ? 'assistant' : 'user', `${i} ${s}`), session: 0 }));
+    for (const e of run(ts, { window, overlap: 1, maxTokens: limit, countTokens: bytes })) assert.ok(cost(e) <= limit, `${cost(e)} <= ${limit}`);
+  }), { numRuns: 400 }));
+  // 68 units of 3 bytes each: 2 bytes a unit would pass them as within half the limit, uncut
+  const report = new Report();
+  const wide = run(turns('ua', () => '王'.repeat(68)), { window: 2, overlap: 0, maxTokens: 300, countTokens: bytes, report });
+  t.equal(report.count(REPLY_REASONS.cut), 2, '204 bytes each, more than half the limit: both cut');
+  t.ok(wide.length === 1 && cost(wide[0]!) <= 300, `the example fits (${wide.map(cost)})`);
+});
+
 t.test('windowTokens: turns packed up to the budget, not counted by turns', async (t) => {
   const ts = turns('ua'.repeat(50), (i) => `message number ${i}`);
   const examples = run(ts, { windowTokens: 200, countTokens: count });

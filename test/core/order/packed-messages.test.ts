@@ -30,13 +30,16 @@ const timestamps = fc.oneof(
   fc.array(fc.constant(7), { maxLength: 300, size: 'max' }),
 );
 
+/** Messages held as objects before they are sealed: none (every full block sealed), a few blocks' worth, all. */
+const objectBudgets = fc.constantFrom(0, 60_000, 1 << 30);
+
 /** Pushes `ts` into documents cut at `cuts`, joins them as the order stage does, and returns the joined one. */
-function build(codec: SpillCodec, ts: number[], cuts: number[]): { packed: PackedMessages; all: Entry[] } {
+function build(codec: SpillCodec, ts: number[], cuts: number[], objectBytes = 0): { packed: PackedMessages; all: Entry[] } {
   const bounds = [...new Set([0, ...cuts.map((c) => c % (ts.length + 1)), ts.length])].sort((a, b) => a - b);
   const docs: PackedMessages[] = [];
   const all: Entry[] = [];
   for (let d = 0; d + 1 < bounds.length; ++d) {
-    const p = new PackedMessages(codec);
+    const p = new PackedMessages(codec, objectBytes);
     for (let i = bounds[d]!; i < bounds[d + 1]!; ++i) {
       const m = msg(th, i % 3 ? 'Ada' : 'Zoë', ts[i]!, `#${i}`);
       p.push(m, i);
@@ -44,7 +47,7 @@ function build(codec: SpillCodec, ts: number[], cuts: number[]): { packed: Packe
     }
     docs.push(p);
   }
-  const packed = docs[0] ?? new PackedMessages(codec);
+  const packed = docs[0] ?? new PackedMessages(codec, objectBytes);
   for (const d of docs.slice(1)) packed.absorb(d);
   return { packed, all };
 }
@@ -52,8 +55,8 @@ function build(codec: SpillCodec, ts: number[], cuts: number[]): { packed: Packe
 t.test('take: every message, in order, whatever the shape and the document cuts', async (t) => {
   t.doesNotThrow(() =>
     fc.assert(
-      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), (ts, cuts, tieSign) => {
-        const { packed, all } = build(new SpillCodec(), ts, cuts);
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, (ts, cuts, tieSign, objectBytes) => {
+        const { packed, all } = build(new SpillCodec(), ts, cuts, objectBytes);
         assert.equal(packed.length, ts.length);
         const taken = packed.take(tieSign);
         if (ts.length === 0) return assert.equal(taken, null);
@@ -73,8 +76,8 @@ t.test('takeBlocks through a file store: the run read back is the sorted run; un
   t.teardown(() => store.close());
   t.doesNotThrow(() =>
     fc.assert(
-      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), (ts, cuts, tieSign) => {
-        const { packed, all } = build(store.codec, ts, cuts);
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, (ts, cuts, tieSign, objectBytes) => {
+        const { packed, all } = build(store.codec, ts, cuts, objectBytes);
         const sorted = packed.direction(tieSign) !== 0;
         const blocks = packed.takeBlocks(tieSign);
         if (ts.length === 0 || !sorted) {
@@ -100,6 +103,44 @@ t.test('memory: full blocks are bytes, only the block being filled is estimated'
   t.ok(packed.bytes < estimated / 3, `a sealed block (${packed.bytes} B) is far smaller than its estimate (${estimated} B)`);
   t.equal(packed.direction(-1), -1, 'newest-first: read backwards');
   t.equal(packed.direction(1), 0, 'newest-first with file ties: must be sorted');
+});
+
+t.test('memory: with an object budget, messages stay objects up to it, then are sealed in blocks', async (t) => {
+  const budget = 3 * BLOCK_ROWS * 300;
+  const packed = new PackedMessages(new SpillCodec(), budget);
+  let i = 0;
+  while (packed.bytes + 300 <= budget) packed.push(msg(th, 'Ada', 1e6 - i, 'x'.repeat(40)), i++);
+  t.ok(i > 2 * BLOCK_ROWS, `${i} messages held`);
+  const estimated = packed.bytes;
+  const taken = packed.takeBlocks(-1);
+  t.equal(taken?.blocks.length, Math.ceil(i / BLOCK_ROWS), 'nothing was sealed before: all of it is sealed now, a block per BLOCK_ROWS');
+  taken!.done();
+  let j = 0;
+  for (let last = -1; packed.bytes > last; ++j) {
+    last = packed.bytes;
+    packed.push(msg(th, 'Ada', 1e5 - j, 'x'.repeat(40)), j);
+  }
+  t.ok(j >= i, `sealed once past the budget (${j} messages)`);
+  t.ok(packed.bytes < estimated / 3, `sealed: ${packed.bytes} B`);
+  const big = new PackedMessages(new SpillCodec(), budget);
+  for (let j = 0; j < BLOCK_ROWS - 1; ++j) big.push(msg(th, 'Ada', j, 'y'.repeat(2000)), j);
+  const held = big.bytes;
+  t.ok(held > budget, 'past the budget with fewer than BLOCK_ROWS messages: not sealed yet (as without a budget)');
+  big.push(msg(th, 'Ada', BLOCK_ROWS, 'y'), BLOCK_ROWS);
+  t.ok(big.bytes < held * 0.6, `sealed at BLOCK_ROWS: ${big.bytes} B`);
+});
+
+t.test('joining documents held as objects keeps them objects while the budget allows', async (t) => {
+  const codec = new SpillCodec();
+  const a = new PackedMessages(codec, 1 << 20);
+  const b = new PackedMessages(codec, 1 << 20);
+  for (let i = 0; i < 200; ++i) a.push(msg(th, 'Ada', 1000 - i, `a${i}`), i);
+  for (let i = 0; i < 200; ++i) b.push(msg(th, 'Ada', 500 - i, `b${i}`), 200 + i);
+  const estimated = a.bytes + b.bytes;
+  a.absorb(b);
+  t.equal(a.bytes, estimated, 'still objects, nothing sealed');
+  t.equal(b.length, 0);
+  t.same(rows(a.take(-1)!.entries).map((r) => r[3]), [...Array.from({ length: 200 }, (_, i) => `b${199 - i}`), ...Array.from({ length: 200 }, (_, i) => `a${199 - i}`)]);
 });
 
 t.test('joining documents checks the order across the join', async (t) => {
