@@ -8,9 +8,9 @@
  * repaired (mojibake) here, once, so later stages see real text.
  */
 import { OptionError, DataError, LimitError } from '../errors.js';
-import { CLASSIC_KEYS, interpretClassic, type DecodedFields } from '../formats/classic.js';
-import { E2EE_KEYS, interpretE2ee } from '../formats/e2ee.js';
-import { isRaw, str, type Interpreted, type Raw } from '../formats/raw.js';
+import { CLASSIC_KEYS, decodeClassic } from '../formats/classic.js';
+import { E2EE_KEYS, decodeE2ee } from '../formats/e2ee.js';
+import { isRaw, str, type Raw } from '../formats/raw.js';
 import type { Report } from '../report.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { Dialect, Message, ThreadInfo, Token, TokenChunk, TokenOrValues } from '../types.js';
@@ -47,6 +47,7 @@ const META_KEYS = new Set(['participants', 'title', 'thread_path', 'threadName',
 const SECTIONS = new Set(['inbox', 'archived_threads', 'filtered_threads', 'message_requests', 'e2ee_cutover']);
 const NAME_CACHE_LIMIT = 10_000;
 const SURROGATE = /[\ud800-\udfff]/;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** What the walker is doing with the next token. */
 const enum Mode {
@@ -86,14 +87,41 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
   let out: Message[] = [];
 
   const fix = repair ? repairMojibake : (s: string) => s;
+  // the last two names read: most threads are two people taking turns, and a string compare is
+  // cheaper than hashing a fresh string for the map
+  let lastRaw = '';
+  let lastName = '';
+  let otherRaw = '';
+  let otherName = '';
   /** Names repeat on every message: repair each once, share one string. */
   function fixName(raw: string): string {
+    if (raw === lastRaw) return lastName;
+    if (raw === otherRaw) {
+      otherRaw = lastRaw;
+      lastRaw = raw;
+      const s = otherName;
+      otherName = lastName;
+      return (lastName = s);
+    }
     let s = names.get(raw);
     if (s === undefined) {
       s = fix(raw);
       if (names.size < NAME_CACHE_LIMIT) names.set(raw, s);
     }
-    return s;
+    otherRaw = lastRaw;
+    otherName = lastName;
+    lastRaw = raw;
+    return (lastName = s);
+  }
+
+  /**
+   * A message's text, repaired. An ASCII text needs neither the repair nor the surrogate check
+   * (one scan instead of two), and a repaired one is strict UTF-8 decoded: well-formed.
+   */
+  function fixText(raw: string, index: number): string {
+    if (!NON_ASCII.test(raw)) return raw;
+    const s = fix(raw);
+    return s !== raw ? s : wellFormed(s, index);
   }
 
   /** A record is found by its JSON path; a document-level error by the chunk it showed in. */
@@ -138,25 +166,35 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       report?.note('skipped message: not an object', position(`messages[${index}]`));
       return;
     }
-    const e2ee = readE2ee && typeof value['senderName'] === 'string' && value['sender_name'] === undefined;
+    // `sender_name` first: the one lookup a classic message needs
+    const e2ee = readE2ee && value['sender_name'] === undefined && typeof value['senderName'] === 'string';
     if (e2ee) d.e2ee = true;
-    const read: Interpreted<DecodedFields> = e2ee ? interpretE2ee(value) : interpretClassic(value);
-    if (!read.ok) {
-      report?.note(`skipped message: ${read.reason}`, position(`messages[${index}]`));
+    const f = e2ee ? decodeE2ee(value) : decodeClassic(value);
+    if (typeof f === 'string') {
+      report?.note(`skipped message: ${f}`, position(`messages[${index}]`));
       return;
     }
-    const f = read.value;
     const msg: Message = {
       thread: d.info,
       sender: fixName(f.sender),
       timestampMs: f.timestampMs,
-      text: f.text === null ? null : wellFormed(fix(f.text), index),
+      text: f.text === null ? null : fixText(f.text, index),
       kind: f.kind,
       index,
       session: 0,
     };
-    if (f.attachments) msg.attachments = f.attachments.map((a) => ({ type: a.type, uri: fix(a.uri) }));
-    if (f.reactions) msg.reactions = f.reactions.map((r) => ({ reaction: fix(r.reaction), actor: fixName(r.actor) }));
+    // the dialect made these objects for this message alone: repaired in place
+    if (f.attachments) {
+      if (repair) for (const a of f.attachments) a.uri = repairMojibake(a.uri);
+      msg.attachments = f.attachments;
+    }
+    if (f.reactions) {
+      for (const r of f.reactions) {
+        r.reaction = fix(r.reaction);
+        r.actor = fixName(r.actor);
+      }
+      msg.reactions = f.reactions;
+    }
     out.push(msg);
   }
 

@@ -10,12 +10,18 @@ import { uris, type Interpreted, type Raw } from './raw.js';
 export const E2EE_KEYS = ['senderName', 'timestamp', 'text', 'type', 'isUnsent', 'media', 'reactions'] as const;
 
 export function interpretE2ee(m: Raw): Interpreted<DecodedFields> {
+  const read = decodeE2ee(m);
+  return typeof read === 'string' ? { ok: false, reason: read } : { ok: true, value: read };
+}
+
+/** {@link interpretE2ee} without the wrapper: the fields, or the reason the message is skipped. */
+export function decodeE2ee(m: Raw): DecodedFields | string {
   const sender = m['senderName'];
-  if (typeof sender !== 'string') return { ok: false, reason: 'missing senderName' };
+  if (typeof sender !== 'string') return 'missing senderName';
   const ts = m['timestamp'];
-  if (typeof ts !== 'number' || !Number.isFinite(ts)) return { ok: false, reason: 'missing or non-numeric timestamp' };
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return 'missing or non-numeric timestamp';
   const text = m['text'];
-  if (text !== undefined && typeof text !== 'string') return { ok: false, reason: 'text is not a string' };
+  if (text !== undefined && typeof text !== 'string') return 'text is not a string';
 
   const attachments: Attachment[] = uris(m['media']).map((uri) => ({ type: 'media' as const, uri }));
   let kind: MessageKind;
@@ -28,5 +34,5 @@ export function interpretE2ee(m: Raw): Interpreted<DecodedFields> {
   if (attachments.length) out.attachments = attachments;
   const reactions = readReactions(m['reactions']);
   if (reactions) out.reactions = reactions;
-  return { ok: true, value: out };
+  return out;
 }

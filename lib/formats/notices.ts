@@ -40,13 +40,26 @@ const NOTICE = new RegExp(
 
 export type NoticeKind = 'reaction' | 'notice' | null;
 
-/** Every notice above holds one of these words: a cheap scan first for ordinary text. */
-const MAYBE = /eacted|Liked a message|aim(?:é|Ã©) un message|jointe\.$| the group|nickname|call|attachment\.$|sent a link\.$| ended\.$|pinned a message|unsent a message|changed the /;
+/**
+ * Every notice above holds one of these words, or ends with one of {@link ENDINGS}: a cheap scan
+ * first for ordinary text. The endings are tested apart: with `…$` alternatives in it, the regex
+ * scan costs half as much again per text.
+ */
+const MAYBE = /eacted|Liked a message|aim(?:é|Ã©) un message| the group|nickname|call|pinned a message|unsent a message|changed the /;
+const ENDINGS = ['jointe.', 'attachment.', 'sent a link.', ' ended.'];
+
+/** Whether `text` holds one of the words of a notice, or ends with one of the words that end one. */
+function mayBeNotice(text: string): boolean {
+  if (text.charCodeAt(text.length - 1) === 0x2e /* . */) {
+    for (const end of ENDINGS) if (text.endsWith(end)) return true;
+  }
+  return MAYBE.test(text);
+}
 
 const LATIN1 = /[\u0080-\u00ff]/;
 
 export function classifyNotice(text: string): NoticeKind {
-  if (text.length > 600 || !MAYBE.test(text)) return null;
+  if (text.length > 600 || !mayBeNotice(text)) return null;
   if (LATIN1.test(text)) text = repairMojibake(text);
   if (REACTION.test(text)) return 'reaction';
   if (NOTICE.test(text)) return 'notice';

@@ -59,6 +59,31 @@ t.test('attachments keep type and repaired uri', async (t) => {
   t.same(m!.attachments, [{ type: 'photo', uri: 'photos/ü.jpg' }, { type: 'file', uri: 'f.pdf' }]);
 });
 
+t.test('texts: ASCII as is, mojibake repaired, real text kept; lone surrogates replaced and counted, repaired text never', async (t) => {
+  const report = new Report();
+  const texts = ['plain', 'café 😢', 'it\u2019s 😢 real', 'half \ud83d an emoji', '\udc00', '\u00c3\u00a9'];
+  // metaJson writes the non-ASCII ones as Meta does; the last two are written here as the file holds them
+  const json = doc(texts.map((content, i) => ({ sender_name: 'A', timestamp_ms: i, content })))
+    .replace('\\u00c3\\u0083\\u00c2\\u00a9', '\\u00c3\\u00a9');
+  const out = decode(json, { report }, 'x.json');
+  t.same(out.map((m) => m.text), ['plain', 'café 😢', 'it\u2019s 😢 real', 'half \ufffd an emoji', '\ufffd', 'é']);
+  t.equal(report.count('lone surrogates replaced'), 2);
+  t.match(report.lines().join('\n'), /x\.json \(messages\[3\]\)/);
+  const raw = decode(json, { repair: false, report: new Report() });
+  t.same(raw.map((m) => m.text).slice(3), ['half \ufffd an emoji', '\ufffd', 'Ã©'], 'without repair, lone surrogates still replaced');
+});
+
+t.test('senders and reaction actors: each repaired, whatever the order the names come in', async (t) => {
+  const names = ['Zoë', 'Ada', 'Zoë', 'Björn', 'Ada', 'Zoë', 'Björn', 'Björn', 'Ada', 'Zoë'];
+  const out = decode(doc(names.map((sender_name, i) => ({
+    sender_name, timestamp_ms: i, content: 'x', reactions: [{ reaction: '❤', actor: names[names.length - 1 - i] }],
+  }))));
+  t.same(out.map((m) => m.sender), names);
+  t.same(out.map((m) => m.reactions![0]!.actor), [...names].reverse());
+  const raw = decode(doc(names.map((sender_name, i) => ({ sender_name, timestamp_ms: i, content: 'x' }))), { repair: false });
+  t.same(raw.map((m) => m.sender), names.map((n) => Buffer.from(n).toString('latin1')));
+});
+
 t.test('the E2EE download dialect', async (t) => {
   const text = JSON.stringify({
     participants: ['Ada Lovelace', 'Zoë'],

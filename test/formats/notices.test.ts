@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import t from 'tap';
 import { classifyNotice } from '../../lib/formats/notices.js';
 
@@ -31,4 +33,21 @@ t.test('the French twins of Instagram notices are notices too', async (t) => {
   t.equal(classifyNotice('Vous avez envoyé une pièce jointe.'), 'notice');
   t.equal(classifyNotice('Zoë a envoyé une pièce jointe.'), 'notice');
   for (const text of ['Tu as aimé mon message ?', 'la pièce jointe est où', 'aimé un message hier']) t.equal(classifyNotice(text), null, text);
+});
+
+t.test('property: the cheap scan lets through exactly what one regex of every word did', async (t) => {
+  // the scan as one regex, words and endings together: the same texts must reach the patterns
+  const oneRegex = /eacted|Liked a message|aim(?:é|Ã©) un message|jointe\.$| the group|nickname|call|attachment\.$|sent a link\.$| ended\.$|pinned a message|unsent a message|changed the /;
+  const pieces = [
+    'Bob', ' ', '.', 'x', 'é', 'aimÃ©', ' un message', 'A aimé un message', 'jointe.', 'Vous avez envoyé une pièce jointe.',
+    'sent an attachment.', 'Bob sent a link.', 'The video chat ended.', ' ended', 'called', 'nickname', ' the group',
+    'reacted 😂 to your message', 'Liked a message', 'pinned a message.', 'unsent a message', 'changed the theme',
+  ];
+  const text = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 5 }).map((p) => p.join(''));
+  t.doesNotThrow(() => fc.assert(fc.property(text, (s) => {
+    if (!oneRegex.test(s)) assert.equal(classifyNotice(s), null);
+  }), { numRuns: 3000 }));
+  for (const s of ['Ada sent an attachment. ok', 'la pièce jointe. hier', 'Bob sent a link.\n', 'The chat ended. Bye']) {
+    t.equal(classifyNotice(s), null, `an ending that does not end the text: ${JSON.stringify(s)}`);
+  }
 });
