@@ -9,15 +9,25 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PartCount } from '../core/message-counter.js';
+import type { ExportEntry } from '../sources/entry.js';
+import type { ZipEntry } from '../sources/zip.js';
 import type { ThreadPlan } from './export-index.js';
-import { partRefOf } from './thread-job.js';
 
-/** One part of a thread as the worker reads it: a file (its size as listed) or a zip entry. */
-export type CountPart = { kind: 'file'; path: string; size: number } | { kind: 'zip'; archive: string; entry: string };
+/**
+ * One part of a thread as the worker reads it: a file (its size as listed; 0: not to be read
+ * there), or a zip entry where the calling thread's listing found its data (`archive`: an index
+ * into {@link CountJob.archives}), read through the worker's own descriptor; null: not read there.
+ */
+export type CountPart =
+  | { kind: 'file'; path: string; size: number; listedRegular: boolean }
+  | { kind: 'zip'; archive: number; start: number; method: number; crc32: number; compressedSize: number; size: number }
+  | null;
 
 export interface CountJob {
   /** Each thread's parts, in the export index's order. */
   threads: CountPart[][];
+  /** The zip archives' paths. */
+  archives: string[];
   /** An Int32Array's buffer: the first thread not taken yet. */
   next: SharedArrayBuffer;
   /** Threads taken at once. */
@@ -122,12 +132,22 @@ function startWorker(plans: readonly ThreadPlan[], next: Int32Array, options: Co
   const ended = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
   void ended.then(() => reported());
   void results.then(() => started());
-  const threads = plans.map((p) => p.parts.map((e): CountPart => {
-    const ref = partRefOf(e);
-    // size 0: never read there (an entry listed only to be counted as not read says 0 too)
-    return ref.kind === 'file' ? { kind: 'file', path: ref.path, size: e.skip === undefined ? e.size : 0 } : { kind: 'zip', archive: ref.archive, entry: ref.entry };
-  }));
-  const job: CountJob = { threads, next: next.buffer as SharedArrayBuffer, batch: BATCH, maxPartBytes: options.maxPartBytes };
+  const archives = new Map<string, number>();
+  const threads = plans.map((p) => p.parts.map((e) => countPart(e, archives)));
+  const job: CountJob = { threads, archives: [...archives.keys()], next: next.buffer as SharedArrayBuffer, batch: BATCH, maxPartBytes: options.maxPartBytes };
   thread.postMessage({ type: 'count', job } satisfies ToCountWorker);
   return { thread, started: first, results, ended };
+}
+
+function countPart(e: ExportEntry, archives: Map<string, number>): CountPart {
+  if (e.skip !== undefined) return null;
+  const zip = e as Partial<ZipEntry>;
+  // not a zip entry: a file, by its filesystem path (lib/sources/folder.ts)
+  if (typeof zip.compressedSize !== 'number') return e.readInPlace ? { kind: 'file', path: e.name, size: e.size, listedRegular: e.listedRegular === true } : null;
+  const at = zip.dataAt?.();
+  // a stored entry whose sizes disagree is refused when read: the caller reads it, for that error
+  if (!at || (at.method === 0 && zip.compressedSize !== e.size)) return null;
+  let archive = archives.get(e.input);
+  if (archive === undefined) archives.set(e.input, (archive = archives.size));
+  return { kind: 'zip', archive, start: at.start, method: at.method, crc32: at.crc32, compressedSize: zip.compressedSize, size: e.size };
 }

@@ -2,64 +2,65 @@
  * Worker-thread entry of inspect's counting (lib/export/count-share.ts): takes threads from the
  * counter shared with the calling thread, a few at a time, counts each part with the message
  * counter over its bytes read in place, and posts each thread's counts back; null for a thread
- * with a part the counter does not vouch for (or cannot read here), which the calling thread then
- * reads itself, for its figures and its errors. Zip archives are listed here once, when a thread
- * taken first needs one, and closed before `done`.
+ * with a part the counter does not vouch for (or that cannot be read here), which the calling
+ * thread then reads itself, for its figures and its errors. A zip entry is read where the calling
+ * thread's listing found its data, through a descriptor of the worker's own (no second listing),
+ * with the same checks (lib/sources/zip/in-place.ts).
  */
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { countThreadPart, type PartCount } from '../core/message-counter.js';
-import type { ExportEntry } from '../sources/entry.js';
+import type { InPlaceReader } from '../sources/entry.js';
 import { fileEntry } from '../sources/folder.js';
-import { openZip, type ZipArchive, type ZipEntry } from '../sources/zip.js';
+import { createInflateBudget } from '../sources/zip.js';
+import { EntryTally } from '../sources/zip/entry-checks.js';
+import { FdReader } from '../sources/zip/fd-reader.js';
+import { readInPlace, type InPlaceArchive } from '../sources/zip/in-place.js';
 import type { CountJob, CountPart, FromCountWorker, ToCountWorker } from './count-share.js';
 import { createEntryBytesReader, type EntryBytesReader } from './entry-bytes.js';
-
-interface Archive {
-  zip: ZipArchive | null;
-  byPath: Map<string, ZipEntry>;
-}
 
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lib/export/count-worker.js is a worker_threads entry, not a module to import');
-  const post = (msg: FromCountWorker) => port.postMessage(msg);
   port.once('message', (msg: ToCountWorker) => {
-    void countShare(msg.job, post).then(
-      () => port.close(),
+    try {
+      countShare(msg.job, (m) => port.postMessage(m));
+    } catch (err) {
       // the calling thread counts whatever was not reported
-      (err: unknown) => {
-        post({ type: 'failed', message: (err as Error)?.message ?? String(err) });
-        port.close();
-      },
-    );
+      port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) } satisfies FromCountWorker);
+    }
+    port.close();
   });
 }
 
-async function countShare(job: CountJob, post: (msg: FromCountWorker) => void): Promise<void> {
+function countShare(job: CountJob, post: (msg: FromCountWorker) => void): void {
   const next = new Int32Array(job.next);
   const reader = createEntryBytesReader(job.maxPartBytes);
-  const archives = new Map<string, Archive>();
+  const archives = new ArchiveReaders(job.archives);
   try {
     for (;;) {
       const from = Atomics.add(next, 0, job.batch);
       if (from >= job.threads.length) break;
       const to = Math.min(from + job.batch, job.threads.length);
       const counts: (PartCount[] | null)[] = [];
-      for (let t = from; t < to; ++t) counts.push(await countThread(job.threads[t]!, reader, archives));
+      for (let t = from; t < to; ++t) counts.push(countThread(job.threads[t]!, reader, archives));
       post({ type: 'counts', from, counts });
     }
   } finally {
-    for (const a of archives.values()) await a.zip?.close().catch(() => {});
+    archives.close();
   }
-  post({ type: "done" });
+  post({ type: 'done' });
 }
 
-async function countThread(parts: readonly CountPart[], reader: EntryBytesReader, archives: Map<string, Archive>): Promise<PartCount[] | null> {
+function countThread(parts: readonly CountPart[], reader: EntryBytesReader, archives: ArchiveReaders): PartCount[] | null {
   const out: PartCount[] = [];
   for (const part of parts) {
-    const entry = part.kind === 'file' ? fileEntry(dirname(part.path), basename(part.path), part.path, part.size) : await zipEntry(part.archive, part.entry, archives);
-    const bytes = entry && reader.read(entry);
+    if (part === null) return null;
+    const entry = part.kind === 'file'
+      ? fileEntry(dirname(part.path), basename(part.path), part.path, part.size, part.listedRegular)
+      : { size: part.size, readInPlace: () => archives.read(part) };
+    const bytes = reader.read(entry);
     const count = bytes && countThreadPart(bytes);
     if (!count) return null;
     out.push(count);
@@ -67,15 +68,39 @@ async function countThread(parts: readonly CountPart[], reader: EntryBytesReader
   return out;
 }
 
-async function zipEntry(archive: string, path: string, archives: Map<string, Archive>): Promise<ExportEntry | undefined> {
-  let a = archives.get(archive);
-  if (!a) {
-    // an archive that cannot be listed here leaves its threads to the calling thread
-    const zip = await openZip(archive).catch(() => null);
-    a = { zip, byPath: new Map(zip?.entries.map((e) => [e.path, e])) };
-    archives.set(archive, a);
+/** The archives' descriptors, each opened when first read, all closed at the end. */
+class ArchiveReaders {
+  readonly #opened = new Map<number, InPlaceArchive | null>();
+  // the calling thread's budget is its own: this one bounds what the worker inflates
+  readonly #budget = createInflateBudget();
+  constructor(readonly paths: readonly string[]) {}
+
+  read(part: Extract<CountPart, { kind: 'zip' }>): InPlaceReader | null {
+    const archive = this.#archive(part.archive);
+    if (!archive) return null;
+    const place = { archive: this.paths[part.archive]!, entry: '' };
+    return readInPlace(archive, part.start, part.method, part.compressedSize, new EntryTally(part.size, part.crc32, this.#budget, place));
   }
-  return a.byPath.get(path);
+
+  #archive(k: number): InPlaceArchive | null {
+    let a = this.#opened.get(k);
+    if (a === undefined) {
+      let fd: number | undefined;
+      try {
+        fd = openSync(this.paths[k]!, 'r');
+        a = { reader: new FdReader(fd, fstatSync(fd).size), closing: undefined };
+      } catch {
+        if (fd !== undefined) closeSync(fd);
+        a = null; // its threads are the calling thread's, which says what is wrong
+      }
+      this.#opened.set(k, a);
+    }
+    return a;
+  }
+
+  close(): void {
+    for (const a of this.#opened.values()) a?.reader.close(() => {});
+  }
 }
 
 main();

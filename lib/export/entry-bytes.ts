@@ -10,7 +10,7 @@ import type { ExportEntry } from '../sources/entry.js';
 
 export interface EntryBytesReader {
   /** The entry's bytes, valid until the next call; null as above. */
-  read(entry: ExportEntry): Uint8Array | null;
+  read(entry: Pick<ExportEntry, 'size' | 'skip' | 'readInPlace'>): Uint8Array | null;
 }
 
 const FIRST_BUFFER = 1024 * 1024;

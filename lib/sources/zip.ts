@@ -88,6 +88,11 @@ export interface ZipEntry extends ExportEntry {
   open(): Readable;
   /** The same bytes, with the same checks, read synchronously; null when they cannot be (see lib/sources/zip/in-place.ts). */
   readInPlace(): InPlaceReader | null;
+  /**
+   * Where its data lies in the archive, for a reader with its own descriptor in another thread
+   * (lib/export/count-worker.ts, with lib/sources/zip/in-place.ts); undefined where it cannot be reached.
+   */
+  dataAt?(): { start: number; method: number; crc32: number } | undefined;
 }
 
 export interface ZipArchive {
@@ -175,6 +180,7 @@ function zipEntry(state: ZipState, listed: ListedEntry): ZipEntry {
     compressedSize: raw.compressedSize,
     open: () => openEntry(state, listed),
     readInPlace: () => readEntryInPlace(state, listed),
+    dataAt: () => (typeof listed.dataStart === 'number' ? { start: listed.dataStart, method: raw.compressionMethod, crc32: raw.crc32 } : undefined),
   };
 }
 
