@@ -8,7 +8,7 @@
  * repaired (mojibake) here, once, so later stages see real text.
  */
 import { OptionError, DataError, LimitError } from '../errors.js';
-import { CLASSIC_KEYS, decodeClassic } from '../formats/classic.js';
+import { CLASSIC_KEYS, MISSING_SENDER_NAME, decodeClassic } from '../formats/classic.js';
 import { E2EE_KEYS, decodeE2ee } from '../formats/e2ee.js';
 import { isRaw, str, type Raw } from '../formats/raw.js';
 import type { Report } from '../report.js';
@@ -70,6 +70,7 @@ interface DocState {
 export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Message> {
   const { repair, maxDepth, e2ee: readE2ee, report } = normalizeDecoderOptions(options);
   const names = new Map<string, string>();
+  const reactions = new Map<string, string>();
 
   let mode = Mode.Between;
   let depth = 0;
@@ -93,6 +94,16 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
   let lastName = '';
   let otherRaw = '';
   let otherName = '';
+  /** `raw` repaired, once for all its repeats: the repair of a name, or of a reaction's emoji. */
+  function cached(map: Map<string, string>, raw: string): string {
+    let s = map.get(raw);
+    if (s === undefined) {
+      s = fix(raw);
+      if (map.size < NAME_CACHE_LIMIT) map.set(raw, s);
+    }
+    return s;
+  }
+
   /** Names repeat on every message: repair each once, share one string. */
   function fixName(raw: string): string {
     if (raw === lastRaw) return lastName;
@@ -103,11 +114,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       otherName = lastName;
       return (lastName = s);
     }
-    let s = names.get(raw);
-    if (s === undefined) {
-      s = fix(raw);
-      if (names.size < NAME_CACHE_LIMIT) names.set(raw, s);
-    }
+    const s = cached(names, raw);
     otherRaw = lastRaw;
     otherName = lastName;
     lastRaw = raw;
@@ -166,10 +173,12 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       report?.note('skipped message: not an object', position(`messages[${index}]`));
       return;
     }
-    // `sender_name` first: the one lookup a classic message needs
-    const e2ee = readE2ee && value['sender_name'] === undefined && typeof value['senderName'] === 'string';
-    if (e2ee) d.e2ee = true;
-    const f = e2ee ? decodeE2ee(value) : decodeClassic(value);
+    let f = decodeClassic(value);
+    // without a `sender_name` string, the message may be E2EE-shaped: no lookup for classic ones
+    if (f === MISSING_SENDER_NAME && readE2ee && value['sender_name'] === undefined && typeof value['senderName'] === 'string') {
+      d.e2ee = true;
+      f = decodeE2ee(value);
+    }
     if (typeof f === 'string') {
       report?.note(`skipped message: ${f}`, position(`messages[${index}]`));
       return;
@@ -190,7 +199,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
     }
     if (f.reactions) {
       for (const r of f.reactions) {
-        r.reaction = fix(r.reaction);
+        r.reaction = cached(reactions, r.reaction);
         r.actor = fixName(r.actor);
       }
       msg.reactions = f.reactions;

@@ -17,6 +17,9 @@ export const CLASSIC_KEYS = [
 /** What a dialect reads of one message; the decoder adds thread, position and repair. */
 export type DecodedFields = Pick<Message, 'sender' | 'timestampMs' | 'text' | 'kind' | 'attachments' | 'reactions'>;
 
+/** Why a message without a `sender_name` string is skipped (the decoder then tries E2EE's keys). */
+export const MISSING_SENDER_NAME = 'missing sender_name';
+
 /**
  * One message's fields and kind, or why it is skipped. Its keys are read in one pass: a dozen
  * lookups by name, most of absent keys, cost more on objects of as many shapes as Meta's.
@@ -49,7 +52,7 @@ export function decodeClassic(m: Raw): DecodedFields | string {
       case 'users': users = m[key]; break;
     }
   }
-  if (typeof sender !== 'string') return 'missing sender_name';
+  if (typeof sender !== 'string') return MISSING_SENDER_NAME;
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return 'missing or non-numeric timestamp_ms';
   if (content !== undefined && typeof content !== 'string') return 'content is not a string';
 

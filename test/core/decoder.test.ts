@@ -99,6 +99,25 @@ t.test('the E2EE download dialect', async (t) => {
   t.match(out[0]!.thread, { dialect: 'e2ee', id: 'Zoë_40', title: 'Zoë_40', participants: ['Ada Lovelace', 'Zoë'] });
 });
 
+t.test('which dialect reads a message: E2EE keys only where a classic `sender_name` is absent', async (t) => {
+  const messages = [
+    { senderName: 'Zoë', timestamp: 1, text: 'e2ee' },
+    { sender_name: 'Ada', senderName: 'Zoë', timestamp_ms: 2, timestamp: 2, content: 'classic', text: 'e2ee' },
+    { sender_name: null, senderName: 'Zoë', timestamp: 3, text: 'neither' },
+    { senderName: 7, timestamp: 4, text: 'neither' },
+    { senderName: 'Zoë', text: 'no time' },
+  ];
+  const report = new Report();
+  const out = decode(doc(messages), { report });
+  t.same(out.map((m) => [m.sender, m.text, m.index]), [['Zoë', 'e2ee', 0], ['Ada', 'classic', 1]]);
+  t.equal(out[0]!.thread.dialect, 'e2ee', 'one E2EE-shaped message marks the thread');
+  t.equal(report.count('skipped message: missing sender_name'), 2);
+  t.equal(report.count('skipped message: missing or non-numeric timestamp'), 1);
+  const classicOnly = new Report();
+  t.same(decode(doc(messages), { e2ee: false, report: classicOnly }).map((m) => m.text), ['classic']);
+  t.equal(classicOnly.count('skipped message: missing sender_name'), 4);
+});
+
 t.test('a bad message is skipped and counted with its JSON path; the rest survives', async (t) => {
   const report = new Report();
   const out = decode(doc([
