@@ -8,8 +8,8 @@
  * repaired (mojibake) here, once, so later stages see real text.
  */
 import { OptionError, DataError, LimitError } from '../errors.js';
-import { CLASSIC_KEYS, MISSING_SENDER_NAME, decodeClassic } from '../formats/classic.js';
-import { E2EE_KEYS, decodeE2ee } from '../formats/e2ee.js';
+import { CLASSIC_KEYS, MISSING_SENDER_NAME, emptyFields, readClassic } from '../formats/classic.js';
+import { E2EE_KEYS, readE2ee as readE2eeFields } from '../formats/e2ee.js';
 import { isRaw, str, type Raw } from '../formats/raw.js';
 import type { Report } from '../report.js';
 import { repairMojibake } from '../text/mojibake.js';
@@ -71,6 +71,8 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
   const { repair, maxDepth, e2ee: readE2ee, report } = normalizeDecoderOptions(options);
   const names = new Map<string, string>();
   const reactions = new Map<string, string>();
+  // what the dialect read of the message being delivered, refilled for each
+  const fields = emptyFields();
 
   let mode = Mode.Between;
   let depth = 0;
@@ -173,14 +175,15 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
       report?.note('skipped message: not an object', position(`messages[${index}]`));
       return;
     }
-    let f = decodeClassic(value);
+    const f = fields;
+    let reason = readClassic(value, f);
     // without a `sender_name` string, the message may be E2EE-shaped: no lookup for classic ones
-    if (f === MISSING_SENDER_NAME && readE2ee && value['sender_name'] === undefined && typeof value['senderName'] === 'string') {
+    if (reason === MISSING_SENDER_NAME && readE2ee && value['sender_name'] === undefined && typeof value['senderName'] === 'string') {
       d.e2ee = true;
-      f = decodeE2ee(value);
+      reason = readE2eeFields(value, f);
     }
-    if (typeof f === 'string') {
-      report?.note(`skipped message: ${f}`, position(`messages[${index}]`));
+    if (reason !== null) {
+      report?.note(`skipped message: ${reason}`, position(`messages[${index}]`));
       return;
     }
     const msg: Message = {

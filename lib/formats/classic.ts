@@ -20,17 +20,33 @@ export type DecodedFields = Pick<Message, 'sender' | 'timestampMs' | 'text' | 'k
 /** Why a message without a `sender_name` string is skipped (the decoder then tries E2EE's keys). */
 export const MISSING_SENDER_NAME = 'missing sender_name';
 
-/**
- * One message's fields and kind, or why it is skipped. Its keys are read in one pass: a dozen
- * lookups by name, most of absent keys, cost more on objects of as many shapes as Meta's.
- */
+/** One message's fields and kind, or why it is skipped. */
 export function interpretClassic(m: Raw): Interpreted<DecodedFields> {
-  const read = decodeClassic(m);
-  return typeof read === 'string' ? { ok: false, reason: read } : { ok: true, value: read };
+  const fields = emptyFields();
+  const reason = readClassic(m, fields);
+  return reason === null ? { ok: true, value: present(fields) } : { ok: false, reason };
 }
 
-/** {@link interpretClassic} without the wrapper: the fields, or the reason the message is skipped. */
-export function decodeClassic(m: Raw): DecodedFields | string {
+/** Fields for {@link readClassic} or readE2ee (lib/formats/e2ee.ts) to fill, one message after another. */
+export function emptyFields(): DecodedFields {
+  return { sender: '', timestampMs: 0, text: null, kind: 'empty', attachments: undefined, reactions: undefined };
+}
+
+/** `fields` without the lists a message lacks. */
+export function present(fields: DecodedFields): DecodedFields {
+  const { sender, timestampMs, text, kind, attachments, reactions } = fields;
+  const out: DecodedFields = { sender, timestampMs, text, kind };
+  if (attachments) out.attachments = attachments;
+  if (reactions) out.reactions = reactions;
+  return out;
+}
+
+/**
+ * {@link interpretClassic} into `fields` (the decoder's, reused: no object per message): null, or
+ * why the message is skipped (`fields` then unspecified). The keys are read in one pass: a dozen
+ * lookups by name, most of absent keys, cost more on objects of as many shapes as Meta's.
+ */
+export function readClassic(m: Raw, fields: DecodedFields): string | null {
   let sender: unknown, ts: unknown, content: unknown, type: unknown, isUnsent: unknown, photos: unknown, videos: unknown;
   let audio: unknown, files: unknown, gifs: unknown, sticker: unknown, share: unknown, reactions: unknown, callDuration: unknown, users: unknown;
   for (const key in m) {
@@ -79,11 +95,13 @@ export function decodeClassic(m: Raw): DecodedFields | string {
   else if (type === 'Share' || isShare) kind = (content && classifyNotice(content)) || 'share';
   else kind = textKind(content);
 
-  const out: DecodedFields = { sender, timestampMs: ts, text: content ?? null, kind };
-  if (attachments) out.attachments = attachments;
-  const read = readReactions(reactions);
-  if (read) out.reactions = read;
-  return out;
+  fields.sender = sender;
+  fields.timestampMs = ts;
+  fields.text = content ?? null;
+  fields.kind = kind;
+  fields.attachments = attachments;
+  fields.reactions = readReactions(reactions);
+  return null;
 }
 
 /** `list`'s uris (a photos/videos/… list) appended as attachments of `type`. */

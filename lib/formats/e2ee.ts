@@ -4,18 +4,19 @@
  * placeholder+isUnsent.
  */
 import type { Attachment, MessageKind } from '../types.js';
-import { readReactions, textKind, type DecodedFields } from './classic.js';
+import { emptyFields, present, readReactions, textKind, type DecodedFields } from './classic.js';
 import { uris, type Interpreted, type Raw } from './raw.js';
 
 export const E2EE_KEYS = ['senderName', 'timestamp', 'text', 'type', 'isUnsent', 'media', 'reactions'] as const;
 
 export function interpretE2ee(m: Raw): Interpreted<DecodedFields> {
-  const read = decodeE2ee(m);
-  return typeof read === 'string' ? { ok: false, reason: read } : { ok: true, value: read };
+  const fields = emptyFields();
+  const reason = readE2ee(m, fields);
+  return reason === null ? { ok: true, value: present(fields) } : { ok: false, reason };
 }
 
-/** {@link interpretE2ee} without the wrapper: the fields, or the reason the message is skipped. */
-export function decodeE2ee(m: Raw): DecodedFields | string {
+/** {@link interpretE2ee} into `fields`, as readClassic (lib/formats/classic.ts): null, or why the message is skipped. */
+export function readE2ee(m: Raw, fields: DecodedFields): string | null {
   const sender = m['senderName'];
   if (typeof sender !== 'string') return 'missing senderName';
   const ts = m['timestamp'];
@@ -30,9 +31,11 @@ export function decodeE2ee(m: Raw): DecodedFields | string {
   else if (m['type'] === 'link') kind = 'share';
   else kind = textKind(text);
 
-  const out: DecodedFields = { sender, timestampMs: ts, text: text ?? null, kind };
-  if (attachments.length) out.attachments = attachments;
-  const reactions = readReactions(m['reactions']);
-  if (reactions) out.reactions = reactions;
-  return out;
+  fields.sender = sender;
+  fields.timestampMs = ts;
+  fields.text = text ?? null;
+  fields.kind = kind;
+  fields.attachments = attachments.length ? attachments : undefined;
+  fields.reactions = readReactions(m['reactions']);
+  return null;
 }
