@@ -6,6 +6,7 @@
  * could not start), is the caller's to read. Below {@link CountShareOptions.minBytes} of thread
  * files, or with one core, there is no worker: the caller takes every batch.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { PartCount } from '../core/message-counter.js';
@@ -51,6 +52,8 @@ export interface CountShareOptions {
   minBytes?: number;
   /** The worker's module; a seam for tests. Default lib/export/count-worker.js. */
   workerUrl?: URL;
+  /** A worker started ahead ({@link prestartCountWorker}): used if there is enough to count, else ended. */
+  prestarted?: CountWorkerThread | null;
 }
 
 export interface CountShare {
@@ -81,7 +84,9 @@ export function shareCounting(plans: readonly ThreadPlan[], options: CountShareO
   const n = plans.length;
   const next = new Int32Array(new SharedArrayBuffer(4));
   const bytes = plans.reduce((sum, p) => sum + p.parts.reduce((s, e) => s + e.size, 0), 0);
-  const worker = bytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) && availableParallelism() > 1 ? startWorker(plans, next, options) : null;
+  const enough = bytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) && availableParallelism() > 1;
+  if (!enough) void options.prestarted?.thread.terminate();
+  const worker = enough ? startWorker(plans, next, options) : null;
   let mine = 0;
   return {
     started: worker ? worker.started : Promise.resolve(),
@@ -110,13 +115,44 @@ interface CountWorker {
   ended: Promise<void>;
 }
 
-function startWorker(plans: readonly ThreadPlan[], next: Int32Array, options: CountShareOptions): CountWorker | null {
+/** A worker thread as started, listened to from the start: its death is known whenever it comes. */
+export interface CountWorkerThread {
+  thread: Worker;
+  exited: Promise<void>;
+}
+
+/**
+ * A worker started while the export is listed, so that its start-up (its own V8 isolate, the
+ * counter's modules) overlaps the listing: when zip inputs alone hold `minBytes` (their JSON may
+ * be less: then it ends unused). A folder's size is known only once listed. Null when not worth it.
+ */
+export function prestartCountWorker(inputs: readonly string[], options: Pick<CountShareOptions, 'minBytes' | 'workerUrl'> = {}): CountWorkerThread | null {
+  if (availableParallelism() < 2) return null;
+  let zipBytes = 0;
+  for (const input of inputs) if (/\.zip$/i.test(input)) zipBytes += statSync(input, { throwIfNoEntry: false })?.size ?? 0;
+  const spawned = zipBytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) ? spawn(options.workerUrl) : null;
+  // not keeping the process alive until it is given its job (a caller that fails first may forget it)
+  spawned?.thread.unref();
+  return spawned;
+}
+
+function spawn(url: URL | undefined): CountWorkerThread | null {
   let thread: Worker;
   try {
-    thread = new Worker(options.workerUrl ?? WORKER_URL, { resourceLimits: WORKER_LIMITS });
+    thread = new Worker(url ?? WORKER_URL, { resourceLimits: WORKER_LIMITS });
   } catch {
     return null;
   }
+  // a worker that dies leaves what it did not report to the caller: no error of the export's ('exit' follows)
+  thread.on('error', () => {});
+  return { thread, exited: new Promise<void>((resolve) => thread.once('exit', () => resolve())) };
+}
+
+function startWorker(plans: readonly ThreadPlan[], next: Int32Array, options: CountShareOptions): CountWorker | null {
+  const spawned = options.prestarted ?? spawn(options.workerUrl);
+  if (!spawned) return null;
+  const { thread, exited: ended } = spawned;
+  thread.ref();
   const got = new Map<number, PartCount[] | null>();
   let reported!: () => void;
   const results = new Promise<Map<number, PartCount[] | null>>((resolve) => (reported = () => resolve(got)));
@@ -127,9 +163,6 @@ function startWorker(plans: readonly ThreadPlan[], next: Int32Array, options: Co
     else reported();
     started();
   });
-  // a worker that dies leaves what it did not report to the caller: no error of the export's
-  thread.on('error', () => reported());
-  const ended = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
   void ended.then(() => reported());
   void results.then(() => started());
   const archives = new Map<string, number>();

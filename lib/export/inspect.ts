@@ -13,7 +13,7 @@ import { FbstreamError } from '../errors.js';
 import { tokenizeSources } from '../sources/files.js';
 import type { Message, MessageKind } from '../types.js';
 import type { ThreadPlan } from './export-index.js';
-import { shareCounting } from './count-share.js';
+import { prestartCountWorker, shareCounting } from './count-share.js';
 import { createEntryBytesReader, type EntryBytesReader } from './entry-bytes.js';
 import { openExport, type OpenedExport } from './open-export.js';
 import { detectOwner } from './owner.js';
@@ -68,14 +68,25 @@ export interface InspectOptions {
 
 export async function inspectExport(inputs: readonly string[], options: InspectOptions = {}): Promise<InspectResult> {
   const useCounter = options.counter ?? true;
-  const opened = await openExport(inputs);
+  const workerOptions = { ...(options.workerBytes !== undefined && { minBytes: options.workerBytes }), ...(options.workerUrl && { workerUrl: options.workerUrl }) };
+  const prestarted = useCounter ? prestartCountWorker(inputs, workerOptions) : null;
+  let opened: OpenedExport;
+  try {
+    opened = await openExport(inputs);
+  } catch (err) {
+    void prestarted?.thread.terminate();
+    throw err;
+  }
   try {
     const { index } = opened;
-    if (index.threads.length === 0) throw noThreadsError(index, inputs);
+    if (index.threads.length === 0) {
+      void prestarted?.thread.terminate();
+      throw noThreadsError(index, inputs);
+    }
     const plans = index.threads;
     const found: (ThreadSummary | undefined)[] = new Array(plans.length);
     const bytes = createEntryBytesReader(MAX_PART_BYTES);
-    const share = shareCounting(plans, { maxPartBytes: MAX_PART_BYTES, minBytes: useCounter ? options.workerBytes : Infinity, ...(options.workerUrl && { workerUrl: options.workerUrl }) });
+    const share = shareCounting(plans, { maxPartBytes: MAX_PART_BYTES, ...workerOptions, ...(!useCounter && { minBytes: Infinity }), prestarted });
     try {
       if (options.workerFirst) await share.started;
       let sinceTurn = 0;

@@ -90,3 +90,13 @@ t.test('the fixture exports, an E2EE download joined to its cutover thread inclu
   await same(t, [join(exports, 'fb-2024'), join(exports, 'e2ee-download')], 'fb-2024 + e2ee-download');
   await same(t, [join(fixtures, 'parallel', 'export')], 'parallel fixture');
 });
+
+t.test('a worker started ahead for zip inputs ends with the run when the export cannot be inspected', async (t) => {
+  const root = t.testdir();
+  const empty = join(root, 'empty.zip');
+  writeFileSync(empty, await yazlZip([{ name: 'your_facebook_activity/messages/inbox/readme.txt', content: 'no thread' }]));
+  await t.rejects(inspectExport([empty], { workerBytes: 0 }), { code: 'FBS_USAGE', message: /no Messenger threads/ }, 'no thread in the zip');
+  const notZip = join(root, 'not.zip');
+  writeFileSync(notZip, 'not a zip at all');
+  await t.rejects(inspectExport([notZip], { workerBytes: 0 }), { code: 'FBS_ZIP_INVALID' }, 'not a zip');
+});
