@@ -31,7 +31,7 @@ import { createPrivacyStage, type PrivacyOptions } from './privacy/stage.js';
 import { createPrivacyStream } from './streams/privacy.js';
 import { createReplyWindowsStream } from './streams/reply-windows.js';
 import { tokenCounter } from './tokens.js';
-import { kindCounts, type Counts } from './stats.js';
+import { kindCountKey, kindCounts, type Counts } from './stats.js';
 import { createDecoder, type DecoderOptions } from './core/decoder.js';
 import { createDedupe, type DedupeOptions } from './core/dedupe.js';
 import { createFilter, type FilterOptions } from './core/filter.js';
@@ -76,7 +76,11 @@ export interface PipelineStats extends RoleMapperStats, SerializerStats {
 /** A pipeline's counters as plain data (`--stats`), to sum over threads. */
 export function pipelineCounts(stats: PipelineStats): Counts {
   const counts: Counts = { ...stats.counts, turns: stats.turns };
-  for (const [kind, n] of Object.entries(stats.kinds)) if (n) counts[`messages.${kind}`] = n;
+  const kinds = stats.kinds;
+  for (const kind in kinds) {
+    const n = kinds[kind as MessageKind];
+    if (n) counts[kindCountKey(kind as MessageKind)] = n;
+  }
   if (stats.withoutReply) counts['withoutReply'] = stats.withoutReply;
   return counts;
 }
@@ -177,8 +181,9 @@ interface StagePlan {
 /**
  * The defaults' windows: each reply taught once with its prompt, within the model's token limit.
  * The `text` format is a transcript for base models: whole conversations, cut only by the limit.
+ * Without the report and the counters, which are each pipeline's.
  */
-function replyWindows(o: StageSettings, report: Report): ReplyWindowsOptions {
+function replyWindows(o: StageSettings): Omit<ReplyWindowsOptions, 'report' | 'counts' | 'countAll'> {
   const spec = OUTPUT_FORMATS[o.format];
   const transcript = o.format === 'text';
   const counted = o.maxTokens > 0 || o.windowTokens !== undefined || o.statsTokens === true;
@@ -191,23 +196,66 @@ function replyWindows(o: StageSettings, report: Report): ReplyWindowsOptions {
     ...(o.maxTokens > 0 && { maxTokens: o.maxTokens }),
     ...(o.windowTokens !== undefined && { windowTokens: o.windowTokens }),
     ...(counted && { countTokens: tokenCounter(o.encoding) }),
-    report,
   };
 }
 
-/** `me`'s names and matcher, made once per settings object (a pipeline per thread shares them). */
-const meCache = new WeakMap<StageSettings, { me: ReturnType<typeof meNames>; isMe: ReturnType<typeof isMeFor> }>();
-function meOf(options: StageSettings): { me: ReturnType<typeof meNames>; isMe: ReturnType<typeof isMeFor> } {
-  let got = meCache.get(options);
-  if (!got) meCache.set(options, (got = { me: meNames(options.me, options.preset), isMe: isMeFor(options.me, options.preset) }));
+/**
+ * What a plan takes from the settings alone, made once per settings object: an export makes a
+ * pipeline per thread from the same settings, and only the report and the counters are each
+ * thread's. Frozen: the stages share these.
+ */
+interface SettingsPlan {
+  lc: boolean;
+  me: ReturnType<typeof meNames>;
+  isMe: ReturnType<typeof isMeFor>;
+  filter: Readonly<Pick<FilterOptions, 'kinds' | 'text' | 'sinceMs' | 'untilMs'>>;
+  sessions: SessionsOptions | null;
+  runMerger: RunMergerOptions;
+  /** The sliding windows' options (langchain), or the reply windows' but for their report and counters. */
+  windows: { kind: 'replies'; options: Omit<ReplyWindowsOptions, 'report' | 'counts' | 'countAll'> } | { kind: 'sliding'; options: ChunkerOptions };
+}
+
+const settingsPlans = new WeakMap<StageSettings, SettingsPlan>();
+function settingsPlanOf(options: StageSettings): SettingsPlan {
+  let got = settingsPlans.get(options);
+  if (got) return got;
+  const lc = options.preset === 'langchain';
+  // LangChain compares the name as written in the file, mojibake and all; accept the real name too
+  const me = meNames(options.me, options.preset);
+  const isMe = isMeFor(options.me, options.preset);
+  got = Object.freeze({
+    lc,
+    me,
+    isMe,
+    filter: Object.freeze({
+      ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds }),
+      ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
+      ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
+    }),
+    sessions: options.sessionGapMs > 0 && !lc ? Object.freeze({ gapMs: options.sessionGapMs }) : null,
+    runMerger: Object.freeze(lc ? { strip: 'merge' as const } : { merge: options.merge, ...(options.mergeGapMs > 0 && { maxGapMs: options.mergeGapMs }) }),
+    windows: lc
+      ? {
+          kind: 'sliding' as const,
+          options: Object.freeze({
+            window: options.window,
+            overlap: options.overlap,
+            requireAssistant: 'session' as const,
+            sessionHasAssistant: (t: ThreadInfo) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
+            trimTrailingUser: false,
+            short: 'drop' as const,
+            tail: 'drop' as const,
+          }),
+        }
+      : { kind: 'replies' as const, options: Object.freeze(replyWindows(options)) },
+  });
+  settingsPlans.set(options, got);
   return got;
 }
 
 function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinParts' | 'report'>): Omit<Pipeline, 'streams'> & { plan: StagePlan } {
-  const lc = options.preset === 'langchain';
+  const { lc, me, filter, sessions, runMerger, windows } = settingsPlanOf(options);
   const report = feed.report ?? new Report();
-  // LangChain compares the name as written in the file, mojibake and all; accept the real name too
-  const { me, isMe } = meOf(options);
   const stats: PipelineStats = { assistantTurns: 0, threads: 0, examples: 0, turns: 0, people: new Set<string>(), kinds: kindCounts(), counts: {} };
   // who is in the data, even in threads whose messages are all left out (only photos, say)
   const notePeople = (t: ThreadInfo) => {
@@ -221,13 +269,7 @@ function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinP
 
   const plan: StagePlan = {
     decoder: { repair: !lc, e2ee: !lc, report },
-    filter: {
-      ...(lc ? { kinds: ALL_KINDS, text: 'present' as const } : { kinds: options.kinds, report }),
-      onThread: notePeople,
-      kindCounts: stats.kinds,
-      ...(options.sinceMs !== undefined && { sinceMs: options.sinceMs }),
-      ...(options.untilMs !== undefined && { untilMs: options.untilMs }),
-    },
+    filter: { ...filter, ...(!lc && { report }), onThread: notePeople, kindCounts: stats.kinds },
     order: {
       ties: lc ? 'file' : 'auto',
       joinParts: lc ? false : (feed.joinParts ?? true),
@@ -241,25 +283,10 @@ function planPipeline(options: StageSettings, feed: Pick<PipelineOptions, 'joinP
       ...(options.salt !== undefined && { pseudonymize: { salt: options.salt, keep: me } }),
       report,
     },
-    sessions: options.sessionGapMs > 0 && !lc ? { gapMs: options.sessionGapMs } : null,
-    runMerger: lc
-      ? { strip: 'merge' }
-      : { merge: options.merge, ...(options.mergeGapMs > 0 && { maxGapMs: options.mergeGapMs }) },
+    sessions,
+    runMerger,
     roleMapper: { me, normalize: !lc, names: !lc && options.names, onThread },
-    windows: lc
-      ? {
-          kind: 'sliding',
-          options: {
-            window: options.window,
-            overlap: options.overlap,
-            requireAssistant: 'session',
-            sessionHasAssistant: (t) => (t.senderCounts ? [...t.senderCounts.keys()].some(isMe) : undefined),
-            trimTrailingUser: false,
-            short: 'drop',
-            tail: 'drop',
-          },
-        }
-      : { kind: 'replies', options: { ...replyWindows(options, report), counts: stats.counts, countAll: options.statsTokens === true } },
+    windows: windows.kind === 'sliding' ? windows : { kind: 'replies', options: { ...windows.options, report, counts: stats.counts, countAll: options.statsTokens === true } },
     serializer: { format: options.format, stats, countWithoutReply: lc },
   };
 

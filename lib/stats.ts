@@ -15,8 +15,18 @@ export function addCounts(into: Counts, from: Readonly<Counts>): void {
 
 /** Messages seen by kind, every kind present (a stable shape for the filter's hot loop). */
 export function kindCounts(): Record<MessageKind, number> {
-  return Object.fromEntries(ALL_KINDS.map((k) => [k, 0])) as Record<MessageKind, number>;
+  zeroKinds ??= Object.freeze(Object.fromEntries(ALL_KINDS.map((k) => [k, 0])) as Record<MessageKind, number>);
+  return { ...zeroKinds };
 }
+// made at first use: lib/options.ts (ALL_KINDS) may not have run yet when this module loads
+let zeroKinds: Readonly<Record<MessageKind, number>> | undefined;
+
+/** The {@link Counts} name of messages of `kind` (`messages.text`), one string for every thread. */
+export function kindCountKey(kind: MessageKind): string {
+  kindKeys ??= new Map(ALL_KINDS.map((k) => [k, `messages.${k}`]));
+  return kindKeys.get(kind) ?? `messages.${kind}`;
+}
+let kindKeys: Map<MessageKind, string> | undefined;
 
 export interface ConvertStats {
   threads: number;

@@ -3,10 +3,12 @@
  * decide the owner and the selection, without reading the messages.
  */
 import type { Readable } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { jsonParser } from 'stream-json/core/parser.js';
 import { DEFAULT_MAX_VALUE_LENGTH } from '../core/tokenizer.js';
 import { DataError, FbstreamError, IoError, LimitError } from '../errors.js';
 import { participantNames } from '../formats/raw.js';
+import { headerFromPrefix, nesting } from './header-prefix.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { Token } from '../types.js';
 import type { ExportEntry, InPlaceReader } from '../sources/entry.js';
@@ -59,9 +61,9 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
   try {
     inPlace = entry.readInPlace?.();
     if (inPlace) {
-      const last = headerInPlace(inPlace, reader);
       // a zip entry's end comes only by inflating it all: done for group chats alone
-      if (last && options.titleAtEnd && reader.titleAfter && reader.isGroup) await readThroughInPlace(inPlace, reader, last);
+      const last = headerInPlace(inPlace, reader, options.titleAtEnd === true);
+      if (last && reader.titleAfter && reader.isGroup) await readThroughInPlace(inPlace, reader, last);
       return reader.end();
     }
     stream = await entry.open({ chunkBytes: HEADER_CHUNK });
@@ -87,21 +89,27 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
  * buffer for every header. An export's index reads hundreds of headers, and a stream per header
  * cost several times more, on the one core working then (docs/performance.md#export-index-headers-start-up).
  * No await between a read and the push that decodes it, so the buffer cannot be overwritten early.
- * Returns a copy of the bytes read last when the header stopped before the end, else null.
+ * With `keepLast`, returns a copy of the bytes read last when the header stopped before the end
+ * (for {@link readThroughInPlace}), else null.
  */
-function headerInPlace(source: InPlaceReader, reader: HeaderReader): Buffer | null {
+function headerInPlace(source: InPlaceReader, reader: HeaderReader, keepLast: boolean): Buffer | null {
   let bytes: Uint8Array;
+  let reads = 0;
   for (;;) {
     bytes = source.read(headerBuffer);
+    ++reads;
     if (bytes.length === 0) return null;
     if (reader.push(bytes)) break;
   }
-  // a title after the messages: a file's last bytes are one read away, whatever comes before
+  // a title after the messages: a file's last bytes are one read away, whatever comes before; none
+  // when the first read held the whole file (most threads of an export are that small)
   if (reader.titleAfter && source.readTail) {
-    reader.tail(source.readTail(tailBuffer.subarray(0, SHORT_TAIL)));
-    if (reader.titleAfter) reader.tail(source.readTail(tailBuffer));
+    const whole = reads === 1 && source.size === bytes.length;
+    const tailOf = (into: Buffer) => (whole ? bytes.subarray(Math.max(0, bytes.length - into.length)) : source.readTail!(into));
+    reader.tail(tailOf(tailBuffer.subarray(0, SHORT_TAIL)));
+    if (reader.titleAfter) reader.tail(tailOf(tailBuffer));
   }
-  return Buffer.from(bytes);
+  return keepLast && reader.titleAfter ? Buffer.from(bytes) : null;
 }
 
 /**
@@ -161,6 +169,8 @@ const MAX_HEADER_DEPTH = 64;
  * participant) is usually over within the first few slices (docs/performance.md#export-index-headers-start-up).
  */
 const HEADER_SLICE = 512;
+/** Text held for a header read without the tokenizer, at most (a group chat of a few hundred). */
+const MAX_HELD_CHARS = 16 * 1024;
 /** Read size asked of a file (and the buffer read in place into): headers are small, and hundreds of threads are read for them. */
 const HEADER_CHUNK = 16 * 1024;
 const headerBuffer = Buffer.allocUnsafe(HEADER_CHUNK);
@@ -181,12 +191,14 @@ type HeaderReader = ReturnType<typeof createHeaderReader>;
  * The pure part of {@link readThreadHeader}: feed bytes until `push` returns true or the input
  * ends; then, while `titleAfter`, the file's last bytes to `tail`; then `end()`. `whole`: read the
  * whole document, which need not have messages (the keys at the end of a file, made a document).
+ * `tokenizeAll`: no header read without the tokenizer (lib/export/header-prefix.ts), which gives
+ * the same header and the same faults: for tests that compare the two.
  */
-export function createHeaderReader(source: string, options: ReadThreadHeaderOptions & { whole?: boolean } = {}) {
+export function createHeaderReader(source: string, options: ReadThreadHeaderOptions & { whole?: boolean; tokenizeAll?: boolean } = {}) {
   const repair = options.repair ?? true ? repairMojibake : (s: string) => s;
   const whole = options.whole ?? false;
   const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as ParserFn;
-  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  let utf8: TextDecoder | null = null;
   const meta: Record<string, unknown> = {};
   let bytes = 0;
   let parsedBytes = 0; // the end of the text given to the parser: where a fault it finds is at most
@@ -201,7 +213,51 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
   const keys: string[] = [];
   const done = () => mode === Mode.Done;
 
+  /** `text` fed {@link HEADER_SLICE} characters at a time. */
+  function feedSlices(text: string): void {
+    for (let from = 0; from < text.length && !done(); from += HEADER_SLICE) {
+      feed(from === 0 && text.length <= HEADER_SLICE ? text : text.slice(from, from + HEADER_SLICE));
+    }
+  }
+
+  /**
+   * The slices given while the header may still be read without the tokenizer
+   * (lib/export/header-prefix.ts), untokenized; null once it cannot. They are well-formed so far:
+   * when the tokenizer takes over, it has them as it would have, and finds no fault in them.
+   */
+  let held: string[] | null = whole || options.tokenizeAll ? null : [];
+  let heldText = '';
+
   function feed(text: string): void {
+    if (held === null) return tokenize(text);
+    const all = heldText.length === 0 ? text : heldText + text;
+    const known = headerFromPrefix(all, HEADER_KEYS, MAX_HEADER_DEPTH);
+    if (known === 'more' && all.length <= MAX_HELD_CHARS) {
+      held.push(text);
+      heldText = all;
+      return;
+    }
+    if (known === null || known === 'more') return release(text);
+    held = null;
+    heldText = '';
+    for (const [k, v] of known) meta[k] = v;
+    sawText = hasMessages = true;
+    mode = Mode.Done;
+  }
+
+  /** The tokenizer takes over: the slices held, then `text`. */
+  function release(text?: string): void {
+    const slices = held ?? [];
+    held = null;
+    heldText = '';
+    if (text !== undefined) slices.push(text);
+    for (const slice of slices) {
+      tokenize(slice);
+      if (done()) return;
+    }
+  }
+
+  function tokenize(text: string): void {
     parsedBytes += Buffer.byteLength(text);
     if (atStart && text.length) {
       atStart = false;
@@ -320,19 +376,35 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
     /** Feed the next bytes; true once the header is known (stop reading then). */
     push(chunk: Uint8Array | string): boolean {
       if (done()) return true;
-      const text = typeof chunk === 'string' ? chunk : utf8.decode(chunk, { stream: true });
-      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      // the header is in the first few hundred bytes: tokenize a slice at a time, not the whole chunk
-      for (let from = 0; from < text.length && !done(); from += HEADER_SLICE) {
-        feed(from === 0 && text.length <= HEADER_SLICE ? text : text.slice(from, from + HEADER_SLICE));
+      if (typeof chunk === 'string') {
+        bytes += Buffer.byteLength(chunk);
+        feedSlices(chunk);
+        return done();
       }
+      bytes += chunk.byteLength;
+      // the header is in the first few hundred bytes: decode and tokenize a slice at a time, not
+      // the whole chunk; the slices are the chunk's text cut every HEADER_SLICE characters, as
+      // where a fault is found (its offset) depends on them
+      utf8 ??= takeDecoder();
+      let text = '';
+      for (let at = 0; at < chunk.length && !done(); at += HEADER_SLICE) {
+        text += utf8.decode(chunk.subarray(at, at + HEADER_SLICE), { stream: true });
+        while (text.length >= HEADER_SLICE && !done()) {
+          feed(text.length === HEADER_SLICE ? text : text.slice(0, HEADER_SLICE));
+          text = text.slice(HEADER_SLICE);
+        }
+      }
+      if (text.length > 0 && !done()) feed(text);
+      if (done()) utf8 = giveDecoder(utf8);
       return done();
     },
     /** Reading is over (`push` returned true, or the input ended): the header, or the error that explains why there is none. */
     end(): ThreadHeader {
       if (!done()) {
-        const tail = utf8.decode();
+        const tail = utf8 ? utf8.decode() : '';
+        utf8 = utf8 && giveDecoder(utf8);
         if (tail) feed(tail);
+        if (!done()) release();
         if (!sawText) throw new DataError('FBS_EMPTY_INPUT', 'empty input: no JSON document found', { source, offset: bytes });
         if (!done()) {
           try {
@@ -366,6 +438,11 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
     tail(end: Uint8Array): void {
       const members = membersAtEnd(end);
       if (members === null) return;
+      const known = headerKeysOf(members);
+      if (known !== undefined) {
+        for (const [k, v] of known) if (meta[k] === undefined) meta[k] = v;
+        return;
+      }
       try {
         const rest = createHeaderReader(source, { whole: true });
         rest.push(members);
@@ -380,6 +457,46 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
       return meta;
     },
   };
+}
+
+/**
+ * Decoders of readers that finished with theirs (a decoder is reset when given back): a reader
+ * per header, thousands in an export, and making a TextDecoder costs more than the few hundred
+ * bytes it decodes.
+ */
+const spareDecoders: TextDecoder[] = [];
+const MAX_SPARE_DECODERS = 8;
+function takeDecoder(): TextDecoder {
+  return spareDecoders.pop() ?? new TextDecoder('utf-8', { ignoreBOM: true });
+}
+function giveDecoder(decoder: TextDecoder): null {
+  decoder.decode(); // ends a sequence left open, and the decoder starts afresh
+  if (spareDecoders.length < MAX_SPARE_DECODERS) spareDecoders.push(decoder);
+  return null;
+}
+
+/**
+ * The header keys of `members` (a whole document, from {@link membersAtEnd}) in the order they
+ * are first seen, as the tokenizing reader takes them, by JSON.parse: many times faster on the end
+ * of every thread of an export. Undefined when that reader is needed to decide: JSON.parse refuses
+ * the text (that reader refuses it too: the keys at the end are then left out), or a value nests
+ * deeper than that reader allows.
+ */
+function headerKeysOf(members: string): [string, unknown][] | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(members);
+  } catch {
+    return undefined;
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(doc)) {
+    if (!HEADER_KEYS.has(k)) continue;
+    if (nesting(v, 0, MAX_HEADER_DEPTH) > MAX_HEADER_DEPTH) return undefined;
+    out.push([k, v]);
+  }
+  return out;
 }
 
 const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);

@@ -17,11 +17,14 @@ import { normalizeStageOptions, type StageOptions, type StageSettings } from '..
 import { Report } from '../report.js';
 import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from './export-index.js';
-import { fileSource, tokenizeSources, type Source } from '../sources/files.js';
+import { fileSource, listedFileSource, tokenizeSources, type Source } from '../sources/files.js';
 import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
 
-/** One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive. */
-export type PartRef = { kind: 'file'; path: string } | { kind: 'zip'; archive: string; entry: string };
+/**
+ * One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive.
+ * `listedRegular`: the file was a regular file when its folder was listed (opened without a stat first).
+ */
+export type PartRef = { kind: 'file'; path: string; listedRegular?: boolean } | { kind: 'zip'; archive: string; entry: string };
 
 /** One thread: its parts in reading order (`message_1` … `message_N`, from whichever inputs). */
 export interface ThreadJob {
@@ -47,7 +50,7 @@ export interface ThreadJob {
  */
 export function partRefOf(entry: ExportEntry): PartRef {
   if (typeof (entry as { compressedSize?: unknown }).compressedSize === 'number') return { kind: 'zip', archive: entry.input, entry: entry.path };
-  return { kind: 'file', path: entry.name };
+  return entry.listedRegular ? { kind: 'file', path: entry.name, listedRegular: true } : { kind: 'file', path: entry.name };
 }
 
 /** The threads of an export index as jobs, in the index's order. */
@@ -174,7 +177,7 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
     async source(part) {
       if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
       if (part.kind === 'file') {
-        return fileSource(part.path);
+        return part.listedRegular ? listedFileSource(part.path) : fileSource(part.path);
       }
       const { zip, byPath } = await openArchive(part.archive);
       const entry = byPath.get(part.entry);
@@ -278,6 +281,9 @@ export function reportEntries(report: Report): ReportEntries {
   return [...report.counts].map(([reason, count]) => [reason, count, [...(report.samples.get(reason) ?? [])]]);
 }
 
+/** Every job's: encodeInto keeps no state. */
+const encoder = new TextEncoder();
+
 /**
  * The end of the job's pipeline: the serializer's strings, UTF-8 encoded straight into pieces of
  * `size` bytes (never splitting a character), each handed to `emit` once full; `sendLast()` emits the
@@ -288,7 +294,6 @@ class PieceWriter {
   emitError: unknown;
   #piece: Uint8Array | null = null;
   #used = 0;
-  readonly #encoder = new TextEncoder();
 
   readonly #size: number;
   readonly #deliver: Emit;
@@ -327,7 +332,7 @@ class PieceWriter {
   /** Encode `text` into pieces; a promise when a full piece was handed over (the rest follows it). */
   #add(text: string): Promise<void> | undefined {
     this.#piece ??= this.#buffers ? this.#buffers.take() : new Uint8Array(this.#size);
-    const { read, written } = this.#encoder.encodeInto(text, this.#used === 0 ? this.#piece : this.#piece.subarray(this.#used));
+    const { read, written } = encoder.encodeInto(text, this.#used === 0 ? this.#piece : this.#piece.subarray(this.#used));
     this.#used += written;
     if (read === text.length && this.#used < this.#size) return undefined;
     const rest = text.slice(read);

@@ -20,6 +20,8 @@ export interface ExportEntry {
   open(options?: { chunkBytes?: number }): Readable | Promise<Readable>;
   /** The bytes read synchronously, when this entry can be (see {@link InPlaceReader}). */
   readInPlace?(): InPlaceReader | null;
+  /** A file that was a regular file when its folder was listed (lib/sources/folder.ts): opened without a stat first. */
+  listedRegular?: boolean;
   /** Set on something listed only to be counted as not read (a FIFO, a device, a broken link): why. Never opened. */
   skip?: string;
 }
@@ -39,6 +41,8 @@ export interface InPlaceReader {
   read(into: Buffer): Uint8Array;
   /** The last bytes, at most `into.length`, read into `into` without reading the rest (a regular file can). */
   readTail?(into: Buffer): Uint8Array;
+  /** The bytes there are, when known as it was opened (a regular file's size then). */
+  readonly size?: number;
   /** Releases the descriptor or the bytes held. Idempotent. */
   close(): void;
 }

@@ -79,25 +79,49 @@ export function createFileStream(path: string, options: FileStreamOptions = {}):
   return stream;
 }
 
+export interface ReadInPlaceOptions {
+  /**
+   * The path was a regular file when listed (a folder's listing said so): it is opened at once,
+   * and checked after. Default false: a stat first, as opening a FIFO to check it could lose its writer.
+   */
+  listedRegular?: boolean;
+}
+
 /**
  * A regular file read synchronously (the page cache answers in microseconds, and a read through
  * the thread pool costs the pipeline an event-loop round trip per chunk); null for anything else.
+ * A read that returns less than asked is the end: the next returns nothing without asking the
+ * system again (a thread of an export is mostly one read).
  */
-export function readFileInPlace(path: string): InPlaceReader | null {
+export function readFileInPlace(path: string, options: ReadInPlaceOptions = {}): InPlaceReader | null {
   // stat first: opening a FIFO blocks until a writer comes, and closing it again could lose that writer
-  if (!statSync(path).isFile()) return null;
+  if (!options.listedRegular && !statSync(path).isFile()) return null;
   // and open without blocking, then check again: the path may have become a FIFO since the stat
   let fd: number | null = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  const info = fstatSync(fd);
+  let info;
+  try {
+    info = fstatSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
   if (!info.isFile()) {
     closeSync(fd);
     return null;
   }
+  const { size } = info;
+  let ended = false;
   return {
-    read: (into) => into.subarray(0, readSync(fd!, into, 0, into.length, null)),
+    size,
+    read(into) {
+      if (ended) return into.subarray(0, 0);
+      const n = readSync(fd!, into, 0, into.length, null);
+      ended = n < into.length;
+      return into.subarray(0, n);
+    },
     readTail(into) {
-      const n = Math.min(into.length, info.size);
-      return into.subarray(0, readSync(fd!, into, 0, n, info.size - n));
+      const n = Math.min(into.length, size);
+      return into.subarray(0, readSync(fd!, into, 0, n, size - n));
     },
     close() {
       if (fd !== null) closeSync(fd);

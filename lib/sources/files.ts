@@ -10,7 +10,7 @@ import { createTokenizer, type Tokenizer, type TokenizerOptions } from '../core/
 import { FbstreamError, IoError, UsageError } from '../errors.js';
 import type { TokenChunk } from '../types.js';
 import type { InPlaceReader } from './entry.js';
-import { createFileStream, readFileInPlace } from './file-stream.js';
+import { createFileStream, readFileInPlace, type ReadInPlaceOptions } from './file-stream.js';
 
 export interface Source {
   /** Shown in errors: a path, a zip entry (`archive.zip:path`), or `<stdin>`. */
@@ -29,6 +29,12 @@ export const STDIN_NAME = '<stdin>';
 export function fileSource(path: string): Source {
   return { name: path, open: () => createFileStream(path), readInPlace: () => readFileInPlace(path) };
 }
+
+/** {@link fileSource} for a path a folder's listing found a regular file: opened without a stat first (lib/sources/file-stream.ts). */
+export function listedFileSource(path: string): Source {
+  return { name: path, open: () => createFileStream(path), readInPlace: () => readFileInPlace(path, LISTED) };
+}
+const LISTED: ReadInPlaceOptions = Object.freeze({ listedRegular: true });
 
 export function stdinSource(stdin: Readable = process.stdin): Source {
   return { name: STDIN_NAME, open: () => stdin };

@@ -75,7 +75,7 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
   const out: ExportEntry[] = [];
 
   function add(rel: string[], full: string, size: number): void {
-    out.push(fileEntry(root, rel.join('/'), full, size));
+    out.push(fileEntry(root, rel.join('/'), full, size, true));
   }
 
   function leaveOut(rel: string[], full: string, reason: string): void {
@@ -150,8 +150,10 @@ export async function listFolder(root: string, options: ListFolderOptions = {}):
  * any entry is: every file of the export (media too, ~2 KB each) for the whole run, since the
  * thread plans keep their parts.
  */
-export function fileEntry(input: string, path: string, name: string, size: number): ExportEntry {
-  return { input, path, name, size, open: (o) => createFileStream(name, o), readInPlace: () => readFileInPlace(name) };
+export function fileEntry(input: string, path: string, name: string, size: number, listedRegular = false): ExportEntry {
+  const entry: ExportEntry = { input, path, name, size, open: (o) => createFileStream(name, o), readInPlace: () => readFileInPlace(name, { listedRegular }) };
+  if (listedRegular) entry.listedRegular = true;
+  return entry;
 }
 
 /** A file listed only to be counted as not read (`reason`): opening it is a bug, and says so. */
