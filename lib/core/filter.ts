@@ -77,17 +77,17 @@ class Filter implements Stage<Message[], Message> {
   constructor(readonly options: ReturnType<typeof normalizeFilterOptions>) {}
 
   push(batch: Message[]): Message[] {
-    const { onThread } = this.options;
-    if (onThread) {
-      for (const m of batch) {
-        if (m.thread === this.#lastThread) continue;
+    const { onThread, kindCounts } = this.options;
+    const out: Message[] = [];
+    for (const m of batch) {
+      if (onThread && m.thread !== this.#lastThread) {
         this.#lastThread = m.thread;
         onThread(m.thread);
       }
+      if (kindCounts) ++kindCounts[m.kind];
+      if (this.#keep(m)) out.push(m);
     }
-    const { kindCounts } = this.options;
-    if (kindCounts) for (const m of batch) ++kindCounts[m.kind];
-    return batch.filter((m) => this.#keep(m));
+    return out;
   }
 
   flush(): Message[] {

@@ -214,8 +214,10 @@ class Order implements Stage<Message[], Message> {
 function* batchesOf(entries: Iterable<Entry>, info: ThreadInfo): Generator<Message[]> {
   let out: Message[] = [];
   for (const e of entries) {
-    e.msg.thread = info;
-    out.push(e.msg);
+    const m = e.msg;
+    // a message of the thread's first document has it already (a read is cheaper than a write)
+    if (m.thread !== info) m.thread = info;
+    out.push(m);
     if (out.length === BATCH_SIZE) {
       yield out;
       out = [];

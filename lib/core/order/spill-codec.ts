@@ -65,8 +65,14 @@ export class SpillCodec {
     }
     const json = JSON.stringify(strings);
     const numsEnd = 8 + n * ROW_BYTES;
-    const size = numsEnd + Buffer.byteLength(json);
-    if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+    // at most 3 bytes a UTF-16 unit: when that fits, write the text and take its size, in one pass
+    let size: number;
+    if (scratch.length >= numsEnd + 3 * json.length) size = numsEnd + scratch.write(json, numsEnd);
+    else {
+      size = numsEnd + Buffer.byteLength(json);
+      if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+      scratch.write(json, numsEnd);
+    }
     const out = scratch.subarray(0, size);
     out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
@@ -80,7 +86,6 @@ export class SpillCodec {
       out.writeDoubleLE(m.index, at + 16);
       out.writeDoubleLE((this.senders.numberOf(m.sender) * KINDS_MAX + kind) * 2 + extras, at + 24);
     }
-    out.write(json, numsEnd);
     return out;
   }
 
