@@ -80,34 +80,57 @@ export interface DedupeLinesStats {
 export function createDedupeLines(options: { maxLines?: number } = {}): Transform & { stats: DedupeLinesStats } {
   const lines = new LineSet(options.maxLines);
   const stats: DedupeLinesStats = { dropped: 0, unremembered: 0 };
-  let carry: Buffer | null = null;
+  /** The start of a line cut by the chunks, copied out of them (their buffers are reused). */
+  let carry: Buffer[] = [];
+  let carried = 0;
   const transform = new Transform({
     transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback) {
-      let bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      if (carry) {
-        bytes = Buffer.concat([carry, bytes]);
-        carry = null;
-      }
-      const keep: Buffer[] = [];
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const out: Buffer[] = [];
       let kept = 0;
       let start = 0;
-      for (let nl = bytes.indexOf(NEWLINE); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
-        const line = bytes.subarray(start, nl + 1);
+      if (carried) {
+        const nl = bytes.indexOf(NEWLINE);
+        if (nl === -1) {
+          carry.push(Buffer.from(bytes));
+          carried += bytes.length;
+          return callback();
+        }
+        carry.push(bytes.subarray(0, nl + 1));
+        const line = Buffer.concat(carry, carried + nl + 1);
+        carry = [];
+        carried = 0;
         if (lines.seenOrAdd(line)) ++stats.dropped;
         else {
-          keep.push(line);
+          out.push(line);
           kept += line.length;
         }
         start = nl + 1;
       }
-      if (start < bytes.length) carry = Buffer.from(bytes.subarray(start));
+      // lines kept one after another go out as one run: one copy, not one a line
+      let run = start;
+      for (let nl = bytes.indexOf(NEWLINE, start); nl !== -1; nl = bytes.indexOf(NEWLINE, start)) {
+        if (lines.seenOrAdd(bytes.subarray(start, nl + 1))) {
+          ++stats.dropped;
+          if (start > run) out.push(bytes.subarray(run, start));
+          kept += start - run;
+          run = nl + 1;
+        }
+        start = nl + 1;
+      }
+      if (start > run) out.push(bytes.subarray(run, start));
+      kept += start - run;
+      if (start < bytes.length) {
+        carry.push(Buffer.from(bytes.subarray(start)));
+        carried = bytes.length - start;
+      }
       stats.unremembered = lines.unremembered;
-      // the lines kept are slices of the chunk: one copy out, so the chunk's buffer can be reused
-      callback(null, kept ? Buffer.concat(keep, kept) : undefined);
+      // what is kept is slices of the chunk: one copy out, so the chunk's buffer can be reused
+      callback(null, kept ? Buffer.concat(out, kept) : undefined);
     },
     flush(callback: TransformCallback) {
       // a last line without its newline is written as it is
-      callback(null, carry ?? undefined);
+      callback(null, carried ? Buffer.concat(carry, carried) : undefined);
     },
   });
   return Object.assign(transform, { stats });

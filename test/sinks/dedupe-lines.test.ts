@@ -37,6 +37,13 @@ t.test('each distinct line once, in order, whatever the chunking', async (t) => 
   );
 });
 
+t.test('a line cut across several chunks is one line, and its copy too', async (t) => {
+  const input = Buffer.from('first\na long line\nmid\na long line\nlast');
+  const r = await through(input, [8, 10, 12, 25, 30, 33]);
+  t.equal(r.text, 'first\na long line\nmid\nlast');
+  t.equal(r.stats.dropped, 1);
+});
+
 t.test('a last line without its newline is written as it is', async (t) => {
   t.equal((await through(Buffer.from('x\nx\ny'), [3])).text, 'x\ny');
 });
