@@ -37,7 +37,8 @@ export interface CountJob {
   maxPartBytes: number;
 }
 
-export type ToCountWorker = { type: 'count'; job: CountJob };
+/** `zip`: zip inputs are coming (sent to a worker started ahead, to load the zip reader meanwhile). */
+export type ToCountWorker = { type: 'count'; job: CountJob } | { type: 'zip' };
 
 export type FromCountWorker =
   /** Threads `from` .. `from + counts.length - 1`: their parts' counts, or null: the caller reads it. */
@@ -133,6 +134,7 @@ export function prestartCountWorker(inputs: readonly string[], options: Pick<Cou
   const spawned = zipBytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) ? spawn(options.workerUrl) : null;
   // not keeping the process alive until it is given its job (a caller that fails first may forget it)
   spawned?.thread.unref();
+  spawned?.thread.postMessage({ type: 'zip' } satisfies ToCountWorker);
   return spawned;
 }
 

@@ -13,31 +13,43 @@ import { parentPort } from 'node:worker_threads';
 import { countThreadPart, type PartCount } from '../core/message-counter.js';
 import type { InPlaceReader } from '../sources/entry.js';
 import { fileEntry } from '../sources/folder.js';
-import { createInflateBudget } from '../sources/zip.js';
-import { EntryTally } from '../sources/zip/entry-checks.js';
-import { FdReader } from '../sources/zip/fd-reader.js';
-import { readInPlace, type InPlaceArchive } from '../sources/zip/in-place.js';
+import type { InPlaceArchive } from '../sources/zip/in-place.js';
 import type { CountJob, CountPart, FromCountWorker, ToCountWorker } from './count-share.js';
 import { createEntryBytesReader, type EntryBytesReader } from './entry-bytes.js';
 
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lib/export/count-worker.js is a worker_threads entry, not a module to import');
-  port.once('message', (msg: ToCountWorker) => {
-    try {
-      countShare(msg.job, (m) => port.postMessage(m));
-    } catch (err) {
-      // the calling thread counts whatever was not reported
-      port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) } satisfies FromCountWorker);
-    }
-    port.close();
+  let zipReading: Promise<ZipReading> | undefined;
+  // the zip reader's modules only for zip inputs (a start-up sooner, for a folder's threads)
+  const loadZip = () => (zipReading ??= loadZipReading());
+  port.on('message', (msg: ToCountWorker) => {
+    if (msg.type === 'zip') return void loadZip().catch(() => {});
+    port.removeAllListeners('message');
+    const zip = msg.job.archives.length ? loadZip() : Promise.resolve(null);
+    void zip
+      .then((modules) => countShare(msg.job, modules, (m) => port.postMessage(m)))
+      .catch((err: unknown) => {
+        // the calling thread counts whatever was not reported
+        port.postMessage({ type: 'failed', message: (err as Error)?.message ?? String(err) } satisfies FromCountWorker);
+      })
+      .finally(() => port.close());
   });
 }
 
-function countShare(job: CountJob, post: (msg: FromCountWorker) => void): void {
+type ZipReading = Awaited<ReturnType<typeof loadZipReading>>;
+
+async function loadZipReading() {
+  const [{ createInflateBudget }, { EntryTally }, { FdReader }, { readInPlace }] = await Promise.all([
+    import('../sources/zip.js'), import('../sources/zip/entry-checks.js'), import('../sources/zip/fd-reader.js'), import('../sources/zip/in-place.js'),
+  ]);
+  return { createInflateBudget, EntryTally, FdReader, readInPlace };
+}
+
+function countShare(job: CountJob, zip: ZipReading | null, post: (msg: FromCountWorker) => void): void {
   const next = new Int32Array(job.next);
   const reader = createEntryBytesReader(job.maxPartBytes);
-  const archives = new ArchiveReaders(job.archives);
+  const archives = new ArchiveReaders(job.archives, zip);
   try {
     for (;;) {
       const from = Atomics.add(next, 0, job.batch);
@@ -72,23 +84,29 @@ function countThread(parts: readonly CountPart[], reader: EntryBytesReader, arch
 class ArchiveReaders {
   readonly #opened = new Map<number, InPlaceArchive | null>();
   // the calling thread's budget is its own: this one bounds what the worker inflates
-  readonly #budget = createInflateBudget();
-  constructor(readonly paths: readonly string[]) {}
-
-  read(part: Extract<CountPart, { kind: 'zip' }>): InPlaceReader | null {
-    const archive = this.#archive(part.archive);
-    if (!archive) return null;
-    const place = { archive: this.paths[part.archive]!, entry: '' };
-    return readInPlace(archive, part.start, part.method, part.compressedSize, new EntryTally(part.size, part.crc32, this.#budget, place));
+  readonly #budget;
+  constructor(
+    readonly paths: readonly string[],
+    readonly zip: ZipReading | null,
+  ) {
+    this.#budget = zip?.createInflateBudget();
   }
 
-  #archive(k: number): InPlaceArchive | null {
+  read(part: Extract<CountPart, { kind: 'zip' }>): InPlaceReader | null {
+    const { zip } = this;
+    const archive = zip && this.#archive(part.archive, zip);
+    if (!zip || !archive || !this.#budget) return null;
+    const place = { archive: this.paths[part.archive]!, entry: '' };
+    return zip.readInPlace(archive, part.start, part.method, part.compressedSize, new zip.EntryTally(part.size, part.crc32, this.#budget, place));
+  }
+
+  #archive(k: number, zip: ZipReading): InPlaceArchive | null {
     let a = this.#opened.get(k);
     if (a === undefined) {
       let fd: number | undefined;
       try {
         fd = openSync(this.paths[k]!, 'r');
-        a = { reader: new FdReader(fd, fstatSync(fd).size), closing: undefined };
+        a = { reader: new zip.FdReader(fd, fstatSync(fd).size), closing: undefined };
       } catch {
         if (fd !== undefined) closeSync(fd);
         a = null; // its threads are the calling thread's, which says what is wrong

@@ -6,7 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import type { ToCountWorker } from '../../lib/export/count-share.js';
 
-parentPort!.once('message', (msg: ToCountWorker) => {
+parentPort!.on('message', (msg: ToCountWorker) => {
+  if (msg.type !== 'count') return;
   Atomics.add(new Int32Array(msg.job.next), 0, msg.job.threads.length);
   throw new Error('count worker died');
 });
