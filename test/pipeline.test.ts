@@ -8,7 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import t from 'tap';
 import { splitAt } from './support/chunks.js';
 import fc from 'fast-check';
-import { createPipeline, createPipelineCore, textFrom, type PipelineOptions } from '../lib/pipeline.js';
+import { createPipeline, createPipelineCore, createPipelineCoreFor, pipelineCounts, textFrom, type PipelineOptions } from '../lib/pipeline.js';
+import { normalizeStageOptions } from '../lib/options.js';
 import { createTokenizer } from '../lib/core/tokenizer.js';
 import { drain } from './support/stage.js';
 import { metaJson } from './support/messages.js';
@@ -173,4 +174,26 @@ t.test('Instagram notices, defaults: neither language of the notice becomes trai
   t.same(lines[0]!.messages.map((m) => m.content), ['are you coming?', 'first line', 'second line, same millisecond']);
   t.equal(report.count('left out: reaction messages'), 2);
   t.equal(report.count(DUP), 0);
+});
+
+t.test('createPipelineCoreFor: pipelines of one settings object (an export\'s threads) each count their own thread', async (t) => {
+  for (const options of [{ me: 'Ada Lovelace', statsTokens: true }, { me: 'Ada Lovelace', preset: 'langchain' as const, window: 3, overlap: 1 }]) {
+    const settings = normalizeStageOptions(options);
+    const once = (text: string, shared: boolean) => {
+      const report = new Report();
+      const p = shared ? createPipelineCoreFor(settings, { report }) : createPipelineCore({ ...options, report });
+      const tokenizer = createTokenizer({ source: 'in.json' });
+      try {
+        const lines = [...drain(p.stage.push(tokenizer.push(Buffer.from(text)))), ...drain(p.stage.push(tokenizer.flush())), ...drain(p.stage.flush())];
+        return { text: lines.join(''), counts: pipelineCounts(p.stats), people: [...p.stats.people], threads: p.stats.threads, report: [...report.counts] };
+      } finally {
+        p.stage.destroy!();
+      }
+    };
+    const threads = [thread(40), thread(7, 'inbox/bob_2', 1_700_000_000_000), thread(40)];
+    const shared = threads.map((text) => once(text, true));
+    t.same(shared, threads.map((text) => once(text, false)), `${options.preset ?? 'default'}: as with settings of its own`);
+    t.same(shared[0], shared[2], 'the same thread again: the same counts, none carried over');
+    t.not(shared[0]!.counts['turns'], shared[1]!.counts['turns']);
+  }
 });

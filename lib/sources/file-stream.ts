@@ -97,7 +97,14 @@ export function readFileInPlace(path: string, options: ReadInPlaceOptions = {}):
   // stat first: opening a FIFO blocks until a writer comes, and closing it again could lose that writer
   if (!options.listedRegular && !statSync(path).isFile()) return null;
   // and open without blocking, then check again: the path may have become a FIFO since the stat
-  let fd: number | null = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  let fd: number | null;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    // a listed file that cannot be opened fails as it would have with the stat first (gone since: ENOENT, stat)
+    if (options.listedRegular && !statSync(path).isFile()) return null;
+    throw err;
+  }
   let info;
   try {
     info = fstatSync(fd);

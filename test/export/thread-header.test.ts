@@ -154,3 +154,37 @@ t.test('the offset of a fault in the header is within the slice it is found in, 
     t.ok(offset > good.length && offset <= good.length + 512, `offset ${offset}, fault at ${good.length}`);
   }
 });
+
+t.test('a small file is read once: its end is in that read, not read again', async (t) => {
+  const dir = await tempDir(t);
+  const text = classic(3, 20);
+  t.ok(Buffer.byteLength(text) < 16 * 1024, 'smaller than one read');
+  await writeFile(join(dir, 'message_1.json'), text);
+  const [entry] = await listFolder(dir);
+  const calls: string[] = [];
+  const watched: ExportEntry = {
+    ...entry!,
+    readInPlace() {
+      const r = entry!.readInPlace!()!;
+      return { size: r.size, read: (into) => (calls.push('read'), r.read(into)), readTail: (into) => (calls.push('tail'), r.readTail!(into)), close: () => r.close() };
+    },
+  };
+  t.same(await readThreadHeader(watched), await readThreadHeader(noTail(text, 'in place')).then((h) => ({ ...h, title: 'Book Club ☕', threadPath: 'inbox/bookclub_42' })));
+  t.same(calls, ['read'], 'one read, no read of the end');
+});
+
+t.test('keys at the end that the reader refuses are left out, as they always were', async (t) => {
+  const text = classic(3, 20);
+  const end = text.lastIndexOf('"title"');
+  const deep = `${text.slice(0, end)}"thread_type": ${'['.repeat(70)}${']'.repeat(70)}, "title": "Deep"}`;
+  const broken = `${text.slice(0, end)}"title": "Broken", "x": [1 2]}`;
+  const fine = `${text.slice(0, end)}"thread_type": [[["RegularGroup"]]], "title": "Fine", "thread_path": "inbox/x_1"}`;
+  for (const [doc, title] of [[deep, undefined], [broken, undefined], [fine, 'Fine']] as const) {
+    const { entry } = await countedFile(t, doc);
+    t.equal((await readThreadHeader(entry)).title, title, title ?? 'left out');
+    const reader = createHeaderReader('x', { tokenizeAll: true });
+    reader.push(Buffer.from(doc).subarray(0, 2000));
+    reader.tail(Buffer.from(doc).subarray(-1024));
+    t.equal(reader.end().title, title, 'as the tokenizer reads the end');
+  }
+});

@@ -3,7 +3,7 @@
  * handed out in bounded pieces; failures returned, not thrown; zip archives opened once per opener.
  */
 import type { StageOptions } from '../../lib/options.js';
-import { mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -221,4 +221,28 @@ t.test('jobs from the export index: folder entries become file parts, zip entrie
   // listed by the folder walk as a regular file: opened without a stat first
   t.same(eve.parts[0], { kind: 'file', path: partsOf('eve_1005')[0], listedRegular: true });
   t.equal((await collect(eve, { me: ME })).text, await reference(partsOf('eve_1005'), { me: ME }));
+});
+
+t.test('a part listed by the folder walk fails as any other: gone since, cut short, broken', async (t) => {
+  const dir = tempDir(t);
+  const inbox = join(dir, 'messages', 'inbox');
+  const good = readFileSync(partsOf('eve_1005')[0]!, 'utf8');
+  const threads = { gone_1: good, cut_2: good.slice(0, good.length / 2), broken_3: good.replace('"messages"', '"messages" 1'), empty_4: '' };
+  for (const [name, text] of Object.entries(threads)) {
+    mkdirSync(join(inbox, name), { recursive: true });
+    writeFileSync(join(inbox, name, 'message_1.json'), text);
+  }
+  const jobs = jobsFromPlans(buildExportIndex(await listFolder(dir)).threads);
+  unlinkSync(join(inbox, 'gone_1', 'message_1.json'));
+  t.equal(jobs.length, 4);
+  const codes: Record<string, string | undefined> = {};
+  for (const job of jobs) {
+    const part = job.parts[0]!;
+    t.match(part, { kind: 'file', listedRegular: true });
+    const listed = await collect(job, { me: ME });
+    const unlisted = await collect({ ...job, parts: [{ kind: 'file', path: (part as { path: string }).path }] }, { me: ME });
+    t.same(listed.result, unlisted.result, `${job.key}: the error of a part not listed`);
+    codes[job.key] = listed.result.error?.code;
+  }
+  t.same(codes, { 'inbox/broken_3': 'FBS_JSON_SYNTAX', 'inbox/cut_2': 'FBS_JSON_SYNTAX', 'inbox/empty_4': 'FBS_EMPTY_INPUT', 'inbox/gone_1': 'FBS_IO' });
 });

@@ -98,3 +98,33 @@ t.test('read in place: the end of a file read alone, the reading position kept; 
   execFileSync('mkfifo', [fifo]);
   t.equal(readFileInPlace(fifo), null, 'not a regular file: null, without waiting for a writer');
 });
+
+t.test('read in place, listed as a regular file: opened without a stat first, the same answers and errors', async (t) => {
+  const reader = readFileInPlace(file, { listedRegular: true })!;
+  t.equal(reader.size, bytes.length, 'its size as opened');
+  const all = Buffer.alloc(bytes.length + 10);
+  t.equal(reader.read(all).length, bytes.length);
+  // a short read is the end: a file that grows since is not read on (the listing's file is what is read)
+  writeFileSync(join(dir, 'grows.bin'), 'abc');
+  const grows = readFileInPlace(join(dir, 'grows.bin'), { listedRegular: true })!;
+  t.equal(Buffer.from(grows.read(Buffer.alloc(10))).toString(), 'abc');
+  writeFileSync(join(dir, 'grows.bin'), 'abcdef');
+  t.equal(grows.read(Buffer.alloc(10)).length, 0, 'nothing more after a short read');
+  grows.close();
+  reader.close();
+  const fifo = join(dir, 'listed.fifo');
+  execFileSync('mkfifo', [fifo]);
+  t.equal(readFileInPlace(fifo, { listedRegular: true }), null, 'a FIFO since listed: null, without waiting for a writer');
+  // gone since listed: the error of the stat it had first
+  const gone = join(dir, 'gone.json');
+  const unlisted = (() => {
+    try {
+      readFileInPlace(gone);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  })();
+  t.match(unlisted, /ENOENT.*stat/);
+  t.throws(() => readFileInPlace(gone, { listedRegular: true }), { message: unlisted, code: 'ENOENT' });
+  t.equal(readFileInPlace(dir, { listedRegular: true }), null, 'a folder since listed: not a regular file');
+});
