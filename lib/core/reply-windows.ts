@@ -257,9 +257,13 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
     const counts = o.counts;
     if (counts) {
       let context = 0;
-      for (const m of messages) if (m.weight === 0) ++context;
+      let replies = 0;
+      for (const m of messages) {
+        if (m.weight === 0) ++context;
+        if (m.role === 'assistant') ++replies;
+      }
       counts['contextReplies'] = (counts['contextReplies'] ?? 0) + context;
-      counts['trainedReplies'] = (counts['trainedReplies'] ?? 0) + messages.filter((m) => m.role === 'assistant').length - context;
+      counts['trainedReplies'] = (counts['trainedReplies'] ?? 0) + replies - context;
       if (o.countAll) counts['tokens'] = (counts['tokens'] ?? 0) + this.#fixed + this.#tokensOf(start, end);
     }
     const first = this.#at(start);
