@@ -5,9 +5,9 @@
  * Why: a thread is held until it ends, since it arrives newest-first and leaves oldest-first. Held
  * as objects, every message of a long thread lived through young-generation collections and was
  * promoted (docs/performance.md#order-stage). Packed, only the messages not yet sealed (at most
- * `objectBytes`, estimated, or BLOCK_ROWS messages) are objects; the rest is bytes outside the heap, which is also what a
- * spilled run is made of: spilling writes the blocks as they are. Most threads of a real export fit
- * the object budget and are never encoded nor decoded.
+ * `objectBytes`, estimated, or BLOCK_ROWS messages) are objects; the rest is bytes outside the
+ * heap, which is also what a spilled run is made of: spilling writes the blocks as they are. Most
+ * threads of a real export fit the object budget and are never encoded nor decoded.
  *
  * Real exports arrive sorted, one way or the other. Such a run leaves block by block, forwards or
  * backwards, never sorted and never all objects at once. Any other order is decoded and sorted.
