@@ -197,7 +197,9 @@ type HeaderReader = ReturnType<typeof createHeaderReader>;
 export function createHeaderReader(source: string, options: ReadThreadHeaderOptions & { whole?: boolean; tokenizeAll?: boolean } = {}) {
   const repair = options.repair ?? true ? repairMojibake : (s: string) => s;
   const whole = options.whole ?? false;
-  const parse = jsonParser({ packValues: true, streamValues: false }) as unknown as ParserFn;
+  // made when first needed: most headers are read without it (lib/export/header-prefix.ts)
+  let parser: ParserFn | null = null;
+  const parse: ParserFn = (input) => (parser ??= jsonParser({ packValues: true, streamValues: false }) as unknown as ParserFn)(input);
   let utf8: TextDecoder | null = null;
   const meta: Record<string, unknown> = {};
   let bytes = 0;
