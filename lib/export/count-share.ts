@@ -15,9 +15,9 @@ import type { ZipEntry } from '../sources/zip.js';
 import type { ThreadPlan } from './export-index.js';
 
 /**
- * One part of a thread as the worker reads it: a file (its size as listed; 0: not to be read
- * there), or a zip entry where the calling thread's listing found its data (`archive`: an index
- * into {@link CountJob.archives}), read through the worker's own descriptor; null: not read there.
+ * One part of a thread as the worker reads it: a file (its size as listed), or a zip entry where
+ * the calling thread's listing found its data (`archive`: an index into {@link CountJob.archives}),
+ * read through the worker's own descriptor; null: not read there (the caller reads the thread).
  */
 export type CountPart =
   | { kind: 'file'; path: string; size: number; listedRegular: boolean }
