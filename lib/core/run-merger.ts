@@ -33,8 +33,7 @@ export function normalizeRunMergerOptions(options: RunMergerOptions = {}): Requi
 
 interface Run {
   turn: Turn;
-  /** The text so far: one string (most turns are one message), or parts once there are several. */
-  parts: string | string[];
+  parts: string[];
   /** The parts joined are stripped already (true after any merge, or from the start with `always`). */
   stripped: boolean;
 }
@@ -79,34 +78,29 @@ class RunMerger implements Stage<Message[], Turn> {
       thread: m.thread, session: m.session, sender: m.sender, text: '',
       firstTimestampMs: m.timestampMs, lastTimestampMs: m.timestampMs, count: 1,
     };
-    return { turn, parts: text, stripped: always };
+    return { turn, parts: [text], stripped: always };
   }
 
   /** parts := strip(parts + delimiter + text), looking only at the new text where it can. */
   #append(r: Run, text: string): void {
     const { delimiter } = this.options;
     if (!r.stripped) {
-      r.parts = pythonStrip(joined(r.parts) + delimiter + text);
+      r.parts = [pythonStrip(r.parts.join('') + delimiter + text)];
       r.stripped = true;
       return;
     }
-    if (r.parts === '') {
-      r.parts = pythonStrip(delimiter + text);
+    const empty = r.parts.length === 1 && r.parts[0] === '';
+    if (empty) {
+      r.parts = [pythonStrip(delimiter + text)];
       return;
     }
     // non-empty and stripped: only the tail can lose white space
     const tail = pythonRstrip(delimiter + text);
-    if (!tail) return;
-    if (typeof r.parts === 'string') r.parts = [r.parts, tail];
-    else r.parts.push(tail);
+    if (tail) r.parts.push(tail);
   }
 }
 
 function finish(r: Run): Turn {
-  r.turn.text = joined(r.parts);
+  r.turn.text = r.parts.length === 1 ? r.parts[0]! : r.parts.join('');
   return r.turn;
-}
-
-function joined(parts: string | string[]): string {
-  return typeof parts === 'string' ? parts : parts.join('');
 }
