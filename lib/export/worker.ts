@@ -39,7 +39,7 @@ async function readHeaders(opener: PartOpener, parts: readonly PartRef[]): Promi
   const out: (ThreadHeader | null)[] = [];
   for (const part of parts) {
     try {
-      const entry = part.kind === 'file' ? fileEntry(dirname(part.path), basename(part.path), part.path, 0) : ((await opener.source(part)) as ExportEntry);
+      const entry = part.kind === 'file' ? fileEntry(dirname(part.path), basename(part.path), part.path, 0, part.listedRegular) : ((await opener.source(part)) as ExportEntry);
       out.push(await readThreadHeader(entry));
     } catch {
       out.push(null);
