@@ -20,9 +20,17 @@ export function headerFromPrefix(text: string, keys: ReadonlySet<string>, maxDep
   const cut = scanPrefix(text);
   if (cut === MORE) return 'more';
   if (cut < 0) return null;
+  return keysOfObject(`${text.slice(text.charCodeAt(0) === 0xfeff ? 1 : 0, cut)}}`, keys, maxDepth);
+}
+
+/**
+ * `keys` of the JSON object `json` (as JSON.parse reads it: the last of a repeated key), in the
+ * order first seen; null when it is not an object, or a value nests deeper than `maxDepth`.
+ */
+export function keysOfObject(json: string, keys: ReadonlySet<string>, maxDepth: number): [string, unknown][] | null {
   let doc: unknown;
   try {
-    doc = JSON.parse(`${text.slice(text.charCodeAt(0) === 0xfeff ? 1 : 0, cut)}}`);
+    doc = JSON.parse(json);
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@ import { jsonParser } from 'stream-json/core/parser.js';
 import { DEFAULT_MAX_VALUE_LENGTH } from '../core/tokenizer.js';
 import { DataError, FbstreamError, IoError, LimitError } from '../errors.js';
 import { participantNames } from '../formats/raw.js';
-import { headerFromPrefix, nesting } from './header-prefix.js';
+import { headerFromPrefix, keysOfObject } from './header-prefix.js';
 import { repairMojibake } from '../text/mojibake.js';
 import type { Token } from '../types.js';
 import type { ExportEntry, InPlaceReader } from '../sources/entry.js';
@@ -485,20 +485,7 @@ function giveDecoder(decoder: TextDecoder): null {
  * deeper than that reader allows.
  */
 function headerKeysOf(members: string): [string, unknown][] | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(members);
-  } catch {
-    return undefined;
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
-  const out: [string, unknown][] = [];
-  for (const [k, v] of Object.entries(doc)) {
-    if (!HEADER_KEYS.has(k)) continue;
-    if (nesting(v, 0, MAX_HEADER_DEPTH) > MAX_HEADER_DEPTH) return undefined;
-    out.push([k, v]);
-  }
-  return out;
+  return keysOfObject(members, HEADER_KEYS, MAX_HEADER_DEPTH) ?? undefined;
 }
 
 const SPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
