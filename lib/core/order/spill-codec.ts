@@ -40,15 +40,11 @@ class Table<T extends string> {
   }
 }
 
-/**
- * Where every codec of this thread encodes (encode's bytes are valid until the next call, of any
- * codec): one buffer, not one per thread's store for the GC to find late (RSS).
- */
-let scratch = Buffer.allocUnsafeSlow(64 * 1024);
-
 export class SpillCodec {
   private readonly senders = new Table<string>();
   private readonly kinds = new Table<Message['kind']>();
+  /** Reused for every block (docs/performance.md: one shared by every codec measured a higher peak RSS). */
+  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   /**
    * One block of `entries[from, to)` (at most BLOCK_ROWS), its byte length first (not counted in
@@ -67,13 +63,13 @@ export class SpillCodec {
     const numsEnd = 8 + n * ROW_BYTES;
     // at most 3 bytes a UTF-16 unit: when that fits, write the text and take its size, in one pass
     let size: number;
-    if (scratch.length >= numsEnd + 3 * json.length) size = numsEnd + scratch.write(json, numsEnd);
+    if (this.scratch.length >= numsEnd + 3 * json.length) size = numsEnd + this.scratch.write(json, numsEnd);
     else {
       size = numsEnd + Buffer.byteLength(json);
-      if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
-      scratch.write(json, numsEnd);
+      if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.scratch.length));
+      this.scratch.write(json, numsEnd);
     }
-    const out = scratch.subarray(0, size);
+    const out = this.scratch.subarray(0, size);
     out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
     for (let i = 0, at = 8; i < n; ++i, at += ROW_BYTES) {
