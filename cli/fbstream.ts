@@ -14,6 +14,7 @@ import { trainCommand } from './commands/train.js';
 import { uploadCommand } from './commands/upload.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, say, type Io } from './io.js';
+import { exitOnSignalOutsideWork } from './output.js';
 import { exitCodeOf, FbstreamError, UsageError } from '../lib/errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -61,4 +62,5 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   return code;
 }
 
+exitOnSignalOutsideWork();
 process.exitCode = await main(hideBin(process.argv));

@@ -35,6 +35,7 @@ export class InterruptedError extends Error {
 export async function withSignals(io: Io, work: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const abort = new AbortController();
   let code = 0;
+  ++running;
   const handlers = SIGNALS.map(([name, exit]) => {
     const onSignal = () => {
       if (code) return;
@@ -47,11 +48,31 @@ export async function withSignals(io: Io, work: (signal: AbortSignal) => Promise
   try {
     // finished all the same (the signal came as the output was committed): the data is complete,
     // and the exit code says so
-    return await work(abort.signal);
+    return (ended = await work(abort.signal));
   } catch (err) {
-    return code || reportError(io, err);
+    return (ended = code || reportError(io, err));
   } finally {
+    --running;
     for (const [name, onSignal] of handlers) io.signals.removeListener(name, onSignal);
+  }
+}
+
+/** Commands inside {@link withSignals} now; the exit code of the last one that ended. */
+let running = 0;
+let ended: number | undefined;
+
+/**
+ * For the CLI's whole life (its entry installs this first): a signal outside {@link withSignals}
+ * ends the process at once, with the code of the work that ended (its output committed or removed
+ * already; the process was only winding down: workers ending, streams closing), or with the
+ * signal's own code before any work ran. Without it, such a signal killed the process by its
+ * default action after a complete run.
+ */
+export function exitOnSignalOutsideWork(proc: Pick<NodeJS.Process, 'on' | 'exit'> = process): void {
+  for (const [name, exit] of SIGNALS) {
+    proc.on(name, () => {
+      if (running === 0) proc.exit(ended ?? exit);
+    });
   }
 }
 
