@@ -57,9 +57,22 @@ export async function withSignals(io: Io, work: (signal: AbortSignal) => Promise
   }
 }
 
-/** Commands inside {@link withSignals} now; the exit code of the last one that ended. */
+/** Commands inside {@link withSignals} (or {@link holdSignals}) now; the exit code of the last one that ended. */
 let running = 0;
 let ended: number | undefined;
+
+/**
+ * For a command that answers the signals itself, outside {@link withSignals} (`fbstream chat`'s
+ * conversation): {@link exitOnSignalOutsideWork} leaves them to it until the returned release.
+ */
+export function holdSignals(): () => void {
+  ++running;
+  let held = true;
+  return () => {
+    if (held) --running;
+    held = false;
+  };
+}
 
 /**
  * For the CLI's whole life (its entry installs this first): a signal outside {@link withSignals}

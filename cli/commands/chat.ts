@@ -20,7 +20,7 @@ import { UsageError } from '../../lib/errors.js';
 import { API_OPTIONS, CHAT_OPTIONS, normalizeChatOptions, type ChatOptions, type NormalizedChatOptions } from '../../lib/options.js';
 import { addFlags, flagValues } from '../flags.js';
 import { say, type Io } from '../io.js';
-import { InterruptedError, isEpipe, reportError, withSignals } from '../output.js';
+import { holdSignals, InterruptedError, isEpipe, reportError, withSignals } from '../output.js';
 
 export type ChatArgs = ChatOptions;
 
@@ -92,6 +92,7 @@ async function converse(io: Io, out: StdoutWriter, options: NormalizedChatOption
   };
   const onTerm = () => end(143, 'SIGTERM');
   const onHup = () => end(129, 'SIGHUP');
+  const release = holdSignals();
   rl.on('SIGINT', interrupt);
   io.signals.on('SIGINT', interrupt);
   io.signals.on('SIGTERM', onTerm);
@@ -132,6 +133,7 @@ async function converse(io: Io, out: StdoutWriter, options: NormalizedChatOption
     io.signals.removeListener('SIGINT', interrupt);
     io.signals.removeListener('SIGTERM', onTerm);
     io.signals.removeListener('SIGHUP', onHup);
+    release();
     rl.close();
   }
 }

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
 import type { Io } from '../../cli/io.js';
-import { exitOnSignalOutsideWork, withSignals } from '../../cli/output.js';
+import { exitOnSignalOutsideWork, holdSignals, withSignals } from '../../cli/output.js';
 
 t.test('the last work\'s code after it ended; the signal\'s before any; nothing while one runs', async (t) => {
   const exits: number[] = [];
@@ -30,4 +30,17 @@ t.test('the last work\'s code after it ended; the signal\'s before any; nothing 
   t.equal(await withSignals(io, async () => 1), 1);
   proc.emit('SIGTERM');
   t.same(exits, [130, 0, 1], 'the last work\'s code, 1');
+});
+
+t.test('a command that answers the signals itself holds them until it releases them', async (t) => {
+  const exits: number[] = [];
+  const proc = Object.assign(new EventEmitter(), { exit: (code?: number) => void exits.push(code ?? -1) });
+  exitOnSignalOutsideWork(proc as never);
+  const release = holdSignals();
+  proc.emit('SIGINT');
+  t.same(exits, [], 'held: left to the command');
+  release();
+  release(); // once only
+  proc.emit('SIGINT');
+  t.equal(exits.length, 1, 'released: the process ends');
 });
