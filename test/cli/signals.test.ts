@@ -145,10 +145,12 @@ for (const [signal, code] of SIGNALS) {
       const r = await interrupt(signal, moment, `${signal}-${moment.join('-')}`);
       const at = `${moment[1]} ms after the output was ${moment[0]}`;
       t.same(readdirSync(r.tmp), [], `${at}: TMPDIR empty`);
-      if (!r.midRun || r.code === 0) {
-        // the signal came once the output was complete: it is there, whole, and nothing else
+      if (!r.midRun || r.code === 0 || r.signal === signal) {
+        // the signal came once the output was complete: it is there, whole, and nothing else. In the
+        // last milliseconds of the process's exit Node has let go of the signals, so one then ends
+        // the process by its default action; the output must be whole all the same
         t.comment(`${at}: the run had ended before the signal`);
-        t.equal(r.code, 0);
+        if (r.signal === null) t.equal(r.code, 0);
         t.same(readdirSync(r.outDir), ['train.jsonl'], `${at}: nothing beside the output`);
         t.not(readFileSync(join(r.outDir, 'train.jsonl'), 'utf8'), 'precious\n', `${at}: the new output in place`);
         continue;
