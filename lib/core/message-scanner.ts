@@ -15,6 +15,7 @@
  * the commas and brackets between them.
  */
 import { DataError, LimitError } from '../errors.js';
+import { nestedDeeper } from '../formats/raw.js';
 
 /** `offset`: byte offset, in the source, of the segment's first char (or first element). */
 export type Segment = { text: string; offset: number } | { values: unknown[]; offset: number };
@@ -373,16 +374,4 @@ function closeMarkBefore(buf: string, blank: number, i: number): string | null {
   if (nl < blank || nl === i - 1) return null;
   const indent = buf.slice(nl + 1, i);
   return /^(?: +|\t+)$/.test(indent) ? `\n${indent}}` : null;
-}
-
-/** Whether `v` holds containers nested more than `room` deep (itself counting as one). */
-function nestedDeeper(v: unknown, room: number): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  if (room === 0) return true;
-  if (Array.isArray(v)) {
-    for (const x of v) if (nestedDeeper(x, room - 1)) return true;
-    return false;
-  }
-  for (const k in v) if (nestedDeeper((v as Record<string, unknown>)[k], room - 1)) return true;
-  return false;
 }

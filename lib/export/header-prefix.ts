@@ -10,6 +10,7 @@
  * a key written with escapes, a number or a literal cut by the slice's end, a header longer than
  * the slice) gives null, and the tokenizer reads the slice, faults and all, as before.
  */
+import { nestedDeeper } from '../formats/raw.js';
 
 /**
  * The header keys found before `messages`, as the tokenizing reader would keep them; `more` when
@@ -38,19 +39,10 @@ export function keysOfObject(json: string, keys: ReadonlySet<string>, maxDepth: 
   const out: [string, unknown][] = [];
   for (const [k, v] of Object.entries(doc)) {
     if (!keys.has(k)) continue;
-    if (nesting(v, 0, maxDepth) > maxDepth) return null;
+    if (nestedDeeper(v, maxDepth)) return null;
     out.push([k, v]);
   }
   return out;
-}
-
-/** Containers nested in `v`, counting `v` itself; stops counting past `max`. */
-export function nesting(v: unknown, depth: number, max: number): number {
-  if (typeof v !== 'object' || v === null) return depth;
-  if (depth >= max) return depth + 1;
-  let most = depth + 1;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) most = Math.max(most, nesting(x, depth + 1, max));
-  return most;
 }
 
 const enum Want { Value, KeyOrEnd, Key, Colon, CommaOrEnd, ValueOrEnd, Nothing }

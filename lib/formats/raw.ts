@@ -41,3 +41,15 @@ export function participantNames(list: unknown, fix: (name: string) => string): 
   }
   return { names, plainStrings };
 }
+
+/** Whether `v` holds containers nested more than `room` deep (itself counting as one). */
+export function nestedDeeper(v: unknown, room: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (room === 0) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (nestedDeeper(x, room - 1)) return true;
+    return false;
+  }
+  for (const k in v) if (nestedDeeper((v as Record<string, unknown>)[k], room - 1)) return true;
+  return false;
+}
