@@ -125,16 +125,22 @@ export interface CountWorkerThread {
 /**
  * A worker started while the export is listed, so that its start-up (its own V8 isolate, the
  * counter's modules) overlaps the listing: when zip inputs alone hold `minBytes` (their JSON may
- * be less: then it ends unused). A folder's size is known only once listed. Null when not worth it.
+ * be less: then it ends unused), or a folder is given, whose size is known only once listed (a
+ * small one ends it unused: on a free core, at no cost to the listing). Null when not worth it.
  */
 export function prestartCountWorker(inputs: readonly string[], options: Pick<CountShareOptions, 'minBytes' | 'workerUrl'> = {}): CountWorkerThread | null {
   if (availableParallelism() < 2) return null;
   let zipBytes = 0;
-  for (const input of inputs) if (/\.zip$/i.test(input)) zipBytes += statSync(input, { throwIfNoEntry: false })?.size ?? 0;
-  const spawned = zipBytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) ? spawn(options.workerUrl) : null;
+  let folders = false;
+  for (const input of inputs) {
+    const stat = statSync(input, { throwIfNoEntry: false });
+    if (/\.zip$/i.test(input)) zipBytes += stat?.size ?? 0;
+    else if (stat?.isDirectory()) folders = true;
+  }
+  const spawned = folders || zipBytes >= (options.minBytes ?? DEFAULT_MIN_BYTES) ? spawn(options.workerUrl) : null;
   // not keeping the process alive until it is given its job (a caller that fails first may forget it)
   spawned?.thread.unref();
-  spawned?.thread.postMessage({ type: 'zip' } satisfies ToCountWorker);
+  if (zipBytes > 0) spawned?.thread.postMessage({ type: 'zip' } satisfies ToCountWorker);
   return spawned;
 }
 

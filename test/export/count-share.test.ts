@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t, { type Test } from 'tap';
 import { countThreadPart } from '../../lib/core/message-counter.js';
-import { shareCounting } from '../../lib/export/count-share.js';
+import { prestartCountWorker, shareCounting } from '../../lib/export/count-share.js';
 import { createEntryBytesReader } from '../../lib/export/entry-bytes.js';
 import { openExport } from '../../lib/export/open-export.js';
 import { rawZip } from '../support/zip.js';
@@ -98,4 +98,23 @@ t.test('below the threshold there is no worker: the caller takes every batch', a
   t.same(taken, [0, 1, 2, 3], 'every thread, in order');
   t.equal((await share.theirs()).size, 0, 'none left to a worker');
   await share.close();
+});
+
+t.test('a worker is started ahead for a folder (its size unknown until listed) or zips of minBytes, and counts as one started later', async (t) => {
+  const root = t.testdir();
+  writeTree(root);
+  const zip = join(t.testdir(), 'export.zip');
+  writeFileSync(zip, rawZip(Object.entries(files).map(([name, content]) => ({ name, content }))));
+  t.equal(prestartCountWorker([zip], { minBytes: 1e9 }), null, 'zips below minBytes: none');
+  t.equal(prestartCountWorker([join(root, 'no-such.zip')], { minBytes: 1 }), null, 'a zip that is not there: none');
+  for (const [what, input] of [['folder', root], ['zip', zip]] as const) {
+    const prestarted = prestartCountWorker([input], { minBytes: 1e9 * Number(what === 'folder') });
+    t.ok(prestarted, `${what}: one started`);
+    const opened = await openExport([input]);
+    t.teardown(() => opened.close());
+    const share = shareCounting(opened.index.threads, { maxPartBytes: MAX, minBytes: 0, prestarted });
+    const theirs = await share.theirs();
+    await share.close();
+    t.same(opened.index.threads.map((_, k) => theirs.get(k)), await countedHere([input]), `${what}: the prestarted worker counted every thread`);
+  }
 });
