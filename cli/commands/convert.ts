@@ -3,7 +3,7 @@
  * (lib/convert.ts) and prints what a person wants to know on stderr. The work is all in lib/.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { convert, type ConvertResult } from '../../lib/convert.js';
+import type { ConvertResult } from '../../lib/convert.js';
 import { CONVERT_OPTIONS, CONVERT_TRAIN_OPTIONS, type ConvertOptions } from '../../lib/options.js';
 import { statsLines } from '../../lib/stats.js';
 import { UsageError } from '../../lib/errors.js';
@@ -58,6 +58,8 @@ export async function runConvert(args: ConvertArgs, io: Io): Promise<number> {
 /** The conversion with its progress and notices on stderr. */
 export async function convertWithProgress(options: ConvertOptions, args: ConvertArgs, io: Io, signal: AbortSignal): Promise<ConvertResult> {
   let progress = createProgress(io, true, 0, 0);
+  // loaded on use: the pipeline is not needed to start the other commands
+  const { convert } = await import('../../lib/convert.js');
   return convert(options, {
     stdin: io.stdin,
     stdout: io.stdout,

@@ -3,7 +3,7 @@
  * lib/export/inspect.ts); this file parses and prints.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { iso, type InspectResult } from '../../lib/export/inspect.js';
+import type { InspectResult } from '../../lib/export/inspect.js';
 import { say, type Io } from '../io.js';
 import { isEpipe, reportError, writeStdout } from '../output.js';
 
@@ -26,10 +26,10 @@ export function inspectCommand(io: Io, setExit: (code: number) => void): Command
 
 export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
   try {
-    // loaded on use: the zip reader is not needed to start every command
-    const { inspectExport } = await import('../../lib/export/inspect.js');
+    // loaded on use: no other command needs the export reader and the counter
+    const { inspectExport, iso } = await import('../../lib/export/inspect.js');
     const result = await inspectExport(args.inputs);
-    await writeStdout(io, args.json ? JSON.stringify(result, null, 2) + '\n' : humanText(result));
+    await writeStdout(io, args.json ? JSON.stringify(result, null, 2) + '\n' : humanText(result, iso));
     const failed = result.threads.filter((t) => t.error);
     for (const t of failed) say(io, `error: ${t.key}: ${t.error!.message}`);
     return failed.length ? 1 : 0;
@@ -39,7 +39,7 @@ export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
   }
 }
 
-function humanText(r: InspectResult): string {
+function humanText(r: InspectResult, iso: (ms: number | null) => string | null): string {
   const out: string[] = [];
   const tally = (values: (string | null)[]) => {
     const m = new Map<string, number>();
