@@ -3,9 +3,9 @@
  * (LangChain's merge_chat_runs), optionally only while the silence stays under a gap.
  *
  * LangChain strips the accumulated text at every merge: `(prev + "\n\n" + cur).strip()`. Redoing
- * that on an ever longer string is quadratic, so the text is kept as parts with the invariant that,
- * once merged, it is stripped (empty, or starting and ending with a non-space); then one merge only
- * needs to look at the new part. The result is the same string.
+ * that on an ever longer string is quadratic, so the text keeps the invariant that, once merged, it
+ * is stripped (empty, or starting and ending with a non-space); then one merge only needs to look at
+ * the new part. The result is the same string.
  */
 import { pythonRstrip, pythonStrip } from '../text/python-strip.js';
 import { sameSegment, type Message, type Turn } from '../types.js';
@@ -31,76 +31,80 @@ export function normalizeRunMergerOptions(options: RunMergerOptions = {}): Requi
   return Object.freeze({ merge: options.merge ?? true, delimiter: options.delimiter ?? '\n\n', strip, maxGapMs });
 }
 
-interface Run {
-  turn: Turn;
-  parts: string[];
-  /** The parts joined are stripped already (true after any merge, or from the start with `always`). */
-  stripped: boolean;
-}
-
 export function createRunMerger(options?: RunMergerOptions): Stage<Message[], Turn> {
   return new RunMerger(normalizeRunMergerOptions(options));
 }
 
-/** A class, not closures: see "one optimization for every job" in lib/core/stage.ts. */
+/**
+ * A class, not closures: see "one optimization for every job" in lib/core/stage.ts. The run being
+ * merged lives in fields: the turn is the only allocation of a run of one message (most of them).
+ */
 class RunMerger implements Stage<Message[], Turn> {
-  #run: Run | null = null;
+  #turn: Turn | null = null;
+  /** The run's text; merged, a concatenation that V8 keeps unflattened until the text is read. */
+  #text = '';
+  /** The text so far is stripped already (true after any merge, or from the start with `always`). */
+  #stripped = false;
   constructor(readonly options: Required<Readonly<RunMergerOptions>>) {}
 
   push(batch: Message[]): Turn[] {
     const { merge, strip, maxGapMs } = this.options;
     const out: Turn[] = [];
     for (const m of batch) {
-      const run = this.#run;
-      const t = run?.turn;
+      const t = this.#turn;
       if (merge && t && t.sender === m.sender && sameSegment(t, m) && m.timestampMs - t.lastTimestampMs <= maxGapMs) {
-        this.#append(run!, strip === 'always' ? pythonStrip(m.text ?? '') : (m.text ?? ''));
+        this.#append(strip === 'always' ? pythonStrip(m.text ?? '') : (m.text ?? ''));
         t.lastTimestampMs = m.timestampMs;
         ++t.count;
         continue;
       }
-      if (run) out.push(finish(run));
-      this.#run = this.#start(m);
+      if (t) out.push(this.#finish(t));
+      this.#start(m);
     }
     return out;
   }
 
   flush(): Turn[] {
-    const last = this.#run;
-    this.#run = null;
-    return last ? [finish(last)] : [];
+    const last = this.#turn;
+    return last ? [this.#finish(last)] : [];
   }
 
-  #start(m: Message): Run {
+  #start(m: Message): void {
     const always = this.options.strip === 'always';
-    const text = always ? pythonStrip(m.text ?? '') : (m.text ?? '');
-    const turn: Turn = {
+    this.#text = always ? pythonStrip(m.text ?? '') : (m.text ?? '');
+    this.#stripped = always;
+    this.#turn = {
       thread: m.thread, session: m.session, sender: m.sender, text: '',
       firstTimestampMs: m.timestampMs, lastTimestampMs: m.timestampMs, count: 1,
     };
-    return { turn, parts: [text], stripped: always };
   }
 
-  /** parts := strip(parts + delimiter + text), looking only at the new text where it can. */
-  #append(r: Run, text: string): void {
+  /**
+   * text := strip(text + delimiter + more), looking only at the new part where it can. Stripped
+   * and not empty, the text can only gain a tail: delimiter + rstrip(more) when `more` holds a
+   * non-space, else rstrip(delimiter). So the new part is never concatenated and then scanned
+   * (that made a flat copy of it), and the text is flattened once, when it is written.
+   */
+  #append(more: string): void {
     const { delimiter } = this.options;
-    if (!r.stripped) {
-      r.parts = [pythonStrip(r.parts.join('') + delimiter + text)];
-      r.stripped = true;
+    if (!this.#stripped) {
+      this.#text = pythonStrip(this.#text + delimiter + more);
+      this.#stripped = true;
       return;
     }
-    const empty = r.parts.length === 1 && r.parts[0] === '';
-    if (empty) {
-      r.parts = [pythonStrip(delimiter + text)];
+    if (this.#text === '') {
+      this.#text = pythonStrip(delimiter + more);
       return;
     }
-    // non-empty and stripped: only the tail can lose white space
-    const tail = pythonRstrip(delimiter + text);
-    if (tail) r.parts.push(tail);
+    const tail = pythonRstrip(more);
+    if (tail !== '') this.#text = this.#text + delimiter + tail;
+    else this.#text += pythonRstrip(delimiter);
   }
-}
 
-function finish(r: Run): Turn {
-  r.turn.text = r.parts.length === 1 ? r.parts[0]! : r.parts.join('');
-  return r.turn;
+  #finish(t: Turn): Turn {
+    t.text = this.#text;
+    this.#text = '';
+    this.#turn = null;
+    return t;
+  }
 }

@@ -23,11 +23,11 @@ t.test('no merge across threads, sessions, or a silence over maxGapMs; --no-merg
 });
 
 /** LangChain's merge_chat_runs, literally: strip the whole accumulated text at every merge. */
-function naive(texts: string[], senders: string[]): string[] {
+function naive(texts: string[], senders: string[], delimiter = '\n\n'): string[] {
   const out: { s: string; c: string }[] = [];
   texts.forEach((c, i) => {
     const last = out[out.length - 1];
-    if (last && last.s === senders[i]) last.c = pythonStrip(last.c + '\n\n' + c);
+    if (last && last.s === senders[i]) last.c = pythonStrip(last.c + delimiter + c);
     else out.push({ s: senders[i]!, c });
   });
   return out.map((x) => x.c);
@@ -42,6 +42,22 @@ t.test('strip: merge equals LangChain strip-at-every-merge exactly', async (t) =
     const ours = runStage(createRunMerger({ strip: 'merge' }), [ms]).map((x) => x.text);
     assert.deepEqual(ours, naive(spec.map((x) => x[0]), spec.map((x) => x[1])));
   }), { numRuns: 500 }));
+});
+
+t.test('any delimiter, either strip: the same text as stripping the whole at every merge', async (t) => {
+  const piece = fc.constantFrom('', ' ', '\n', 'a', 'b c', '\x1c', '\ufeff', '\t');
+  const text = fc.array(piece, { maxLength: 4 }).map((p) => p.join(''));
+  const delimiter = fc.constantFrom('\n\n', '', ' ', ' | ', 'x', '\t-');
+  const strip = fc.constantFrom('merge' as const, 'always' as const);
+  t.doesNotThrow(() => fc.assert(fc.property(fc.array(fc.tuple(text, fc.constantFrom('a', 'b')), { maxLength: 10 }), delimiter, strip, (spec, d, mode) => {
+    const th = threadInfo();
+    // two pushes: a run goes on across batches
+    const ms: Message[] = spec.map(([c, s], i) => msg(th, s, i, c));
+    const half = ms.length >> 1;
+    const ours = runStage(createRunMerger({ strip: mode, delimiter: d }), [ms.slice(0, half), ms.slice(half)]).map((x) => x.text);
+    const texts = spec.map((x) => (mode === 'always' ? pythonStrip(x[0]) : x[0]));
+    assert.deepEqual(ours, naive(texts, spec.map((x) => x[1]), d));
+  }), { numRuns: 1000 }));
 });
 
 t.test('strip: always strips every turn, merged or not', async (t) => {
