@@ -57,7 +57,7 @@ export async function readThreadHeader(entry: ExportEntry, options: ReadThreadHe
   let inPlace: InPlaceReader | null | undefined;
   let stream: Readable | undefined;
   try {
-    inPlace = entry.readInPlace?.();
+    inPlace = entry.readInPlace?.({ head: HEAD_COMPRESSED });
     if (inPlace) {
       // a zip entry's end comes only by inflating it all: done for group chats alone
       const last = headerInPlace(inPlace, reader, options.titleAtEnd === true);
@@ -162,6 +162,8 @@ function keepLast(into: Buffer, bytes: Uint8Array, kept: number): number {
 /** Read size asked of a file (and the buffer read in place into): headers are small, and hundreds of threads are read for them. */
 const HEADER_CHUNK = 16 * 1024;
 const headerBuffer = Buffer.allocUnsafe(HEADER_CHUNK);
+/** Compressed bytes of a zip entry inflated first: ~20–40 KiB of JSON, past most headers (a thread is up to MBs). */
+const HEAD_COMPRESSED = 4 * 1024;
 /** The end of a file read for a title after the messages: that title is in the last few hundred bytes. */
 const SHORT_TAIL = 1024;
 /** ...unless the keys after it are longer (a long `magic_words`): then this much is read. */

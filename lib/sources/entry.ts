@@ -19,7 +19,7 @@ export interface ExportEntry {
    */
   open(options?: { chunkBytes?: number }): Readable | Promise<Readable>;
   /** The bytes read synchronously, when this entry can be (see {@link InPlaceReader}). */
-  readInPlace?(): InPlaceReader | null;
+  readInPlace?(options?: InPlaceOptions): InPlaceReader | null;
   /** A file that was a regular file when its folder was listed (lib/sources/folder.ts): opened without a stat first. */
   listedRegular?: boolean;
   /** Set on something listed only to be counted as not read (a FIFO, a device, a broken link): why. Never opened. */
@@ -32,6 +32,14 @@ export interface ExportEntry {
  * event-loop round trip through libuv's thread pool (a read, an inflate), and with two jobs on two
  * cores, thread-pool wake-ups besides (docs/performance.md#reading-input).
  */
+export interface InPlaceOptions {
+  /**
+   * The reader expects to stop within the first bytes (a thread header): a zip entry inflates the
+   * data its first `head` compressed bytes hold, and the rest only if read on (the same bytes).
+   */
+  head?: number;
+}
+
 export interface InPlaceReader {
   /**
    * The next bytes, at most `into.length`: read into `into`, or a view of bytes the reader holds.

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { IoError, OptionError, ZipError, zipPosition, type ZipPlace } from '../errors.js';
-import type { ExportEntry, InPlaceReader } from './entry.js';
+import type { ExportEntry, InPlaceOptions, InPlaceReader } from './entry.js';
 import { EntryCheck, EntryTally, type InflateBudget } from './zip/entry-checks.js';
 import { archiveError, describeZipPlace, readError } from './zip/faults.js';
 import { FdReader, READ_CHUNK } from './zip/fd-reader.js';
@@ -87,7 +87,7 @@ export interface ZipEntry extends ExportEntry {
    */
   open(): Readable;
   /** The same bytes, with the same checks, read synchronously; null when they cannot be (see lib/sources/zip/in-place.ts). */
-  readInPlace(): InPlaceReader | null;
+  readInPlace(options?: InPlaceOptions): InPlaceReader | null;
   /**
    * Where its data lies in the archive, for a reader with its own descriptor in another thread
    * (lib/export/count-worker.ts, with lib/sources/zip/in-place.ts); undefined where it cannot be reached.
@@ -179,7 +179,7 @@ function zipEntry(state: ZipState, listed: ListedEntry): ZipEntry {
     size: raw.uncompressedSize,
     compressedSize: raw.compressedSize,
     open: () => openEntry(state, listed),
-    readInPlace: () => readEntryInPlace(state, listed),
+    readInPlace: (options) => readEntryInPlace(state, listed, options?.head),
     dataAt: () => (typeof listed.dataStart === 'number' ? { start: listed.dataStart, method: raw.compressionMethod, crc32: raw.crc32 } : undefined),
   };
 }
@@ -207,12 +207,12 @@ function openEntry(state: ZipState, { raw, path, dataStart }: ListedEntry): Read
 }
 
 /** Synchronously, in place (lib/sources/zip/in-place.ts): throws what {@link refuseToRead} finds. */
-function readEntryInPlace(state: ZipState, { raw, path, dataStart }: ListedEntry): InPlaceReader | null {
+function readEntryInPlace(state: ZipState, { raw, path, dataStart }: ListedEntry, head?: number): InPlaceReader | null {
   const place = { archive: state.archive, entry: path };
   const refused = refuseToRead(state, raw, dataStart, place);
   if (refused) throw refused;
   const tally = new EntryTally(raw.uncompressedSize, raw.crc32, state.budget, place);
-  return readInPlace(state, dataStart as number, raw.compressionMethod, raw.compressedSize, tally);
+  return readInPlace(state, dataStart as number, raw.compressionMethod, raw.compressedSize, tally, undefined, head);
 }
 
 /** Why the entry's data cannot be read at all (before any byte), or undefined. */

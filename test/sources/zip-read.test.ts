@@ -267,3 +267,36 @@ t.test('in place: a deflated entry larger than the whole-inflate bound is left t
     t.same(drainInPlace(stored).bytes, content);
   });
 });
+
+t.test('in place, its start first: the inflated start of a few compressed bytes, then the same bytes as whole', async (t) => {
+  // varied text: a compressed entry of some KiB
+  const content = Buffer.from(Array.from({ length: 4000 }, (_, i) => `${i * 7919} `).join(''));
+  const deflated = deflateRawSync(content);
+  const archive = file(t, 'start.zip', rawZip([{ name: 'a.json', content }, { name: 'cut.json', data: deflated.subarray(0, deflated.length >> 1), content }]));
+  await withZip(archive, async (zip) => {
+    const whole = drainInPlace(byPath(zip, 'a.json'));
+    const started = drainInPlace(byPath(zip, 'a.json'), 32 * 1024, { head: 64 });
+    t.ok(started.ended && started.bytes.equals(content) && whole.bytes.equals(content), 'the same bytes, and the end');
+    t.equal(whole.chunks[0], 32 * 1024, 'whole: the first read fills the buffer');
+    t.ok(started.chunks[0]! > 0 && started.chunks[0]! < 1024, `the start: what 64 compressed bytes hold (${started.chunks[0]})`);
+    // a header's read stops there: the fault further on is the conversion's to find
+    const reader = inPlaceReader(byPath(zip, 'cut.json'), { head: 64 });
+    t.same(Buffer.from(reader.read(Buffer.alloc(1024))), content.subarray(0, started.chunks[0]), 'a cut entry: its start reads');
+    t.throws(() => {
+      while (reader.read(Buffer.alloc(1024)).length > 0);
+    }, { code: 'FBS_ZIP_CORRUPT', message: /unexpected end of file/ }, 'reading on finds the cut');
+    reader.close();
+  });
+});
+
+t.test('a thread header comes from the start of a zip entry, whatever the entry holds further on', async (t) => {
+  const messages = Array.from({ length: 3000 }, (_, i) => ({ sender_name: 'Ada', timestamp_ms: 1e12 + i * 7919, content: `message ${i * 104729}` }));
+  const content = JSON.stringify({ participants: [{ name: 'Ada' }, { name: 'Bob' }], messages });
+  const deflated = deflateRawSync(content);
+  t.ok(deflated.length > 16 * 1024, 'an entry past the start inflated first');
+  const archive = file(t, 'header-start.zip', rawZip([{ name: 'inbox/bob_1/message_1.json', data: flipByte(deflated, deflated.length - 100), content }]));
+  await withZip(archive, async (zip) => {
+    t.same(await readThreadHeader(zip.entries[0]!), { participants: ['Ada', 'Bob'], isGroup: false, format: 'classic' }, 'the header, read from the start');
+    assertReadError(t, drainInPlace(zip.entries[0]!), archive, 'inbox/bob_1/message_1.json', 'FBS_ZIP_CORRUPT', /corrupt compressed data|CRC-32 mismatch|false size/);
+  });
+});

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Test } from 'tap';
 import { exitCodeOf, FbstreamError } from '../../lib/errors.js';
-import type { InPlaceReader } from '../../lib/sources/entry.js';
+import type { InPlaceOptions, InPlaceReader } from '../../lib/sources/entry.js';
 import { openZip, type ZipArchive, type ZipEntry, type ZipProblem } from '../../lib/sources/zip.js';
 
 export interface Drained {
@@ -35,8 +35,8 @@ export function drain(stream: Readable): Promise<Drained> {
 }
 
 /** The entry's in-place reader, which this Node has for deflated entries too (else they would be streamed). */
-export function inPlaceReader(entry: ZipEntry): InPlaceReader {
-  const reader = entry.readInPlace();
+export function inPlaceReader(entry: ZipEntry, options?: InPlaceOptions): InPlaceReader {
+  const reader = entry.readInPlace(options);
   if (reader === null) throw new Error(`${entry.path}: no in-place reader on this Node`);
   return reader;
 }
@@ -46,12 +46,12 @@ export function inPlaceReader(entry: ZipEntry): InPlaceReader {
  * handed out (copied, since a chunk is valid only until the next read), and `ended` once the
  * final checks passed. `readInPlace()` itself may throw: the entry was refused before any byte.
  */
-export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024): Drained {
+export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024, options?: InPlaceOptions): Drained {
   const parts: Buffer[] = [];
   const chunks: number[] = [];
   const into = Buffer.alloc(intoBytes);
   try {
-    const reader = inPlaceReader(entry);
+    const reader = inPlaceReader(entry, options);
     try {
       for (let c = reader.read(into); c.length > 0; c = reader.read(into)) {
         parts.push(Buffer.from(c));
@@ -70,6 +70,8 @@ export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024): Drained {
 export const READS = [
   ['streamed', (e: ZipEntry) => drain(e.open())],
   ['in place', (e: ZipEntry) => Promise.resolve(drainInPlace(e))],
+  // the inflated start of the first 64 compressed bytes, then the whole entry (a header reader's way)
+  ['in place, its start first', (e: ZipEntry) => Promise.resolve(drainInPlace(e, 32 * 1024, { head: 64 }))],
 ] as const;
 
 export function byPath(zip: ZipArchive, path: string): ZipEntry {
