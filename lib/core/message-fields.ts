@@ -46,34 +46,61 @@ const enum Key {
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
-/** Candidates by key length. */
-const KEYS = new Map<number, [Uint8Array, Key][]>();
+
+/**
+ * A key and its closing quote, as bytes: their 4-byte words (little-endian) at 0, 4, … and the
+ * last at `size` - 4 (a key of 3 bytes is one word).
+ */
+interface KnownKey {
+  words: Int32Array;
+  size: number;
+  key: Key;
+}
+
+/** Known keys by a hash of their first word: the keys the readers look at, and others Meta writes in every message. */
+const KNOWN = new Array<KnownKey[] | undefined>(64).fill(undefined);
+const hashWord = (w: number) => Math.imul(w, 0x9e3779b1) >>> 26;
 for (const [name, key] of [
   ['senderName', Key.SenderName], ['sender_name', Key.Sender_name], ['timestamp', Key.Timestamp],
   ['timestamp_ms', Key.Timestamp_ms], ['content', Key.Content], ['text', Key.Text], ['type', Key.Type],
   ['isUnsent', Key.IsUnsent], ['is_unsent', Key.Is_unsent], ['call_duration', Key.CallDuration],
   ['users', Key.Users], ['sticker', Key.Sticker], ['share', Key.Share], ['media', Key.Media],
   ['photos', Key.Photos], ['videos', Key.Videos], ['audio_files', Key.AudioFiles], ['files', Key.Files], ['gifs', Key.Gifs],
+  ['is_geoblocked_for_viewer', Key.Other], ['is_unsent_image_by_messenger_kid_parent', Key.Other],
+  ['reactions', Key.Other], ['ai_stickers', Key.Other],
 ] as const) {
-  const bytes = enc(name);
-  let list = KEYS.get(bytes.length);
-  if (!list) KEYS.set(bytes.length, (list = []));
-  list.push([bytes, key]);
+  const bytes = enc(name + '"');
+  const view = new DataView(bytes.buffer);
+  const words = new Int32Array(((bytes.length - 1) >> 2) + 1);
+  for (let k = 0; k < words.length; ++k) words[k] = view.getInt32(Math.min(4 * k, bytes.length - 4), true);
+  (KNOWN[hashWord(words[0]!)] ??= []).push({ words, size: bytes.length, key });
 }
-const BY_LENGTH: ([Uint8Array, Key][] | undefined)[] = [];
-for (const [n, list] of KEYS) BY_LENGTH[n] = list;
+
+/**
+ * The known key whose bytes and closing quote start at `from`, compared four bytes a step, or
+ * null: then the key is none of those (a key the readers look at is known).
+ */
+function knownKey(b: Uint8Array, v: DataView, from: number): KnownKey | null {
+  if (from + 4 > b.length) return null;
+  const first = v.getInt32(from, true);
+  const list = KNOWN[hashWord(first)];
+  if (list === undefined) return null;
+  for (let c = 0; c < list.length; ++c) {
+    const known = list[c]!;
+    const words = known.words;
+    if (words[0] !== first || from + known.size > b.length) continue;
+    const last = words.length - 1;
+    let k = 1;
+    while (k < last && v.getInt32(from + 4 * k, true) === words[k]) ++k;
+    if (k >= last && v.getInt32(from + known.size - 4, true) === words[last]) return known;
+  }
+  return null;
+}
 
 const TYPES = ['Call', 'Subscribe', 'Unsubscribe', 'Share', 'link'].map((t) => [t, enc(t)] as const);
 const URI = enc('uri');
 const LINK = enc('link');
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-
-function keyOf(b: Uint8Array, from: number, to: number): Key {
-  const list = BY_LENGTH[to - from];
-  if (list === undefined) return Key.Other;
-  for (let k = 0; k < list.length; ++k) if (bytesAre(b, from, to, list[k]![0])) return list[k]![1];
-  return Key.Other;
-}
 
 export function createMessageFields(): MessageFields {
   const f = {} as MessageFields;
@@ -92,53 +119,59 @@ function reset(f: MessageFields): void {
 }
 
 /** `i`: the message's `{`. Fills `f`; returns the byte after the `}`, or FAIL. */
-export function readMessageFields(b: Uint8Array, i: number, f: MessageFields): number {
+export function readMessageFields(b: Uint8Array, v: DataView, i: number, f: MessageFields): number {
   reset(f);
-  i = skipSpace(b, i + 1);
+  i = skipSpace(b, v, i + 1);
   if (b[i] === 0x7d) return i + 1;
   for (;;) {
     if (b[i] !== 0x22) return FAIL;
     const keyFrom = i + 1;
-    i = skipString(b, keyFrom);
-    if (i === FAIL || lastString.escaped) return FAIL;
-    const key = keyOf(b, keyFrom, i - 1);
-    i = skipSpace(b, i);
+    const known = knownKey(b, v, keyFrom);
+    let key = Key.Other;
+    if (known !== null) {
+      key = known.key;
+      i = keyFrom + known.size;
+    } else {
+      i = skipString(b, v, keyFrom);
+      if (i === FAIL || lastString.escaped) return FAIL;
+    }
+    i = skipSpace(b, v, i);
     if (b[i] !== 0x3a) return FAIL;
-    i = readField(b, skipSpace(b, i + 1), key, f);
+    i = readField(b, v, skipSpace(b, v, i + 1), key, f);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, i);
+    i = skipSpace(b, v, i);
     if (b[i] === 0x7d) return i + 1;
     if (b[i] !== 0x2c) return FAIL;
-    i = skipSpace(b, i + 1);
+    i = skipSpace(b, v, i + 1);
   }
 }
 
 /** The value of `key` from its first byte `i`; returns the byte after it. */
-function readField(b: Uint8Array, i: number, key: Key, f: MessageFields): number {
+function readField(b: Uint8Array, v: DataView, i: number, key: Key, f: MessageFields): number {
   const c = b[i];
   const isString = c === 0x22;
   switch (key) {
     case Key.Other:
-      return skipValue(b, i, 2);
+      return skipValue(b, v, i, 2);
     case Key.SenderName:
       f.senderName = isString ? 1 : 2;
-      return skipValue(b, i, 2);
+      return skipValue(b, v, i, 2);
     case Key.Sender_name:
       f.sender_name = isString ? 1 : 2;
-      return skipValue(b, i, 2);
+      return skipValue(b, v, i, 2);
     case Key.Timestamp:
     case Key.Timestamp_ms: {
       const isNumber = c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39);
-      const end = isNumber ? skipNumber(b, i) : skipValue(b, i, 2);
+      const end = isNumber ? skipNumber(b, i) : skipValue(b, v, i, 2);
       if (end === FAIL) return FAIL;
-      const v = isNumber ? numberAt(b, i, end) : NaN;
-      if (key === Key.Timestamp) f.timestamp = v;
-      else f.timestamp_ms = v;
+      const ms = isNumber ? numberAt(b, i, end) : NaN;
+      if (key === Key.Timestamp) f.timestamp = ms;
+      else f.timestamp_ms = ms;
       return end;
     }
     case Key.Content:
     case Key.Text: {
-      const end = isString ? skipText(b, i + 1) : skipValue(b, i, 2);
+      const end = isString ? skipText(b, i + 1) : skipValue(b, v, i, 2);
       if (end === FAIL) return FAIL;
       if (key === Key.Content) {
         f.content = isString ? 1 : 2;
@@ -156,50 +189,50 @@ function readField(b: Uint8Array, i: number, key: Key, f: MessageFields): number
       return end;
     }
     case Key.Type: {
-      const end = skipValue(b, i, 2);
+      const end = skipValue(b, v, i, 2);
       f.type = isString && end !== FAIL ? typeValue(b, i + 1, end - 1, lastString.escaped) : null;
       return end;
     }
     case Key.IsUnsent:
     case Key.Is_unsent: {
-      const end = skipValue(b, i, 2);
+      const end = skipValue(b, v, i, 2);
       if (key === Key.IsUnsent) f.isUnsent = c === 0x74;
       else f.is_unsent = c === 0x74;
       return end;
     }
     case Key.CallDuration:
       f.callDuration = true;
-      return skipValue(b, i, 2);
+      return skipValue(b, v, i, 2);
     case Key.Users:
       f.users = c === 0x5b;
-      return skipValue(b, i, 2);
+      return skipValue(b, v, i, 2);
     case Key.Sticker:
       if (c !== 0x7b) {
         f.sticker = false;
-        return skipValue(b, i, 2);
+        return skipValue(b, v, i, 2);
       }
       found.string = false;
-      i = readMember(b, i, URI);
+      i = readMember(b, v, i, URI);
       f.sticker = found.string;
       return i;
     case Key.Share:
       f.share = c === 0x7b;
       if (c !== 0x7b) {
         f.link = false;
-        return skipValue(b, i, 2);
+        return skipValue(b, v, i, 2);
       }
       found.string = false;
-      i = readMember(b, i, LINK);
+      i = readMember(b, v, i, LINK);
       f.link = found.string;
       return i;
     case Key.Media: {
-      const end = hasUri(b, i);
+      const end = hasUri(b, v, i);
       f.media = found.string;
       return end;
     }
     default: {
       // Photos .. Gifs: one bit each, the last value of each key counting
-      const end = hasUri(b, i);
+      const end = hasUri(b, v, i);
       const bit = 1 << (key - Key.Photos);
       f.classicMedia = found.string ? f.classicMedia | bit : f.classicMedia & ~bit;
       return end;
@@ -211,50 +244,50 @@ function readField(b: Uint8Array, i: number, key: Key, f: MessageFields): number
 const found = { string: false };
 
 /** An object from its `{` (depth 3): whether its last member `name` is a string, in `found`. */
-function readMember(b: Uint8Array, i: number, name: Uint8Array): number {
-  i = skipSpace(b, i + 1);
+function readMember(b: Uint8Array, v: DataView, i: number, name: Uint8Array): number {
+  i = skipSpace(b, v, i + 1);
   if (b[i] === 0x7d) return i + 1;
   for (;;) {
     if (b[i] !== 0x22) return FAIL;
     const keyFrom = i + 1;
-    i = skipString(b, keyFrom);
+    i = skipString(b, v, keyFrom);
     if (i === FAIL || lastString.escaped) return FAIL;
     const wanted = bytesAre(b, keyFrom, i - 1, name);
-    i = skipSpace(b, i);
+    i = skipSpace(b, v, i);
     if (b[i] !== 0x3a) return FAIL;
-    i = skipSpace(b, i + 1);
+    i = skipSpace(b, v, i + 1);
     if (wanted) found.string = b[i] === 0x22;
-    i = skipValue(b, i, 3);
+    i = skipValue(b, v, i, 3);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, i);
+    i = skipSpace(b, v, i);
     if (b[i] === 0x7d) return i + 1;
     if (b[i] !== 0x2c) return FAIL;
-    i = skipSpace(b, i + 1);
+    i = skipSpace(b, v, i + 1);
   }
 }
 
 /** A media list from its first byte: whether it is an array holding an object with a string `uri`, in `found`. */
-function hasUri(b: Uint8Array, i: number): number {
+function hasUri(b: Uint8Array, v: DataView, i: number): number {
   if (b[i] !== 0x5b) {
     found.string = false;
-    return skipValue(b, i, 2);
+    return skipValue(b, v, i, 2);
   }
   let any = false;
-  i = skipSpace(b, i + 1);
+  i = skipSpace(b, v, i + 1);
   if (b[i] !== 0x5d) {
     for (;;) {
       if (b[i] === 0x7b) {
         found.string = false;
-        i = readMember(b, i, URI);
+        i = readMember(b, v, i, URI);
         any ||= found.string;
       } else {
-        i = skipValue(b, i, 3);
+        i = skipValue(b, v, i, 3);
       }
       if (i === FAIL) return FAIL;
-      i = skipSpace(b, i);
+      i = skipSpace(b, v, i);
       if (b[i] === 0x5d) break;
       if (b[i] !== 0x2c) return FAIL;
-      i = skipSpace(b, i + 1);
+      i = skipSpace(b, v, i + 1);
     }
   }
   found.string = any;

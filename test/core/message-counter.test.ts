@@ -157,6 +157,52 @@ t.test('declined: anything the decoder must judge', async (t) => {
   for (let n = 0; n < whole.length; ++n) t.equal(countThreadPart(Buffer.from(whole.slice(0, n))), null);
 });
 
+t.test('strings, spaces and literals read four bytes at a time: the same answers at every alignment', async (t) => {
+  const run = 'plain text of some length ';
+  for (let shift = 0; shift < 8; ++shift) {
+    const pad = ' '.repeat(shift);
+    const at = (value: string) => doc([msg(`"sender_name": "Ada", "timestamp_ms": 1, "content": "${pad}${value}"`)]);
+    // a backslash, a control character or a quote right after a run of plain bytes, the buffer at any offset
+    for (const offset of [0, 1, 2, 3]) {
+      const bytes = (text: string) => Buffer.concat([Buffer.alloc(offset), Buffer.from(text)]).subarray(offset);
+      t.ok(counted(bytes(at(`${run}\\n and \\u00e9`))), `escapes after a run (shift ${shift}, offset ${offset})`);
+      t.ok(counted(bytes(at(`${run}x`))), `a run to the quote (shift ${shift}, offset ${offset})`);
+      for (const bad of ['\u0001', '\n', '\t', '\u001f', '\\x', '\\u12g4']) {
+        t.equal(countThreadPart(bytes(at(`${run}${bad}`))), null, `declined: ${JSON.stringify(bad)} after a run (shift ${shift}, offset ${offset})`);
+      }
+      t.equal(countThreadPart(bytes(`{"participants": [], "messages": [{"sender_name": "${pad}${run}`)), null, 'a string cut by the end');
+      t.equal(countThreadPart(bytes(`{"participants": [], "messages": [{"sender_name": "a", "timestamp_ms": 1}], "x": "${pad}${run}\\`)), null, 'cut after a backslash');
+    }
+    // a line break and spaces with something else among them
+    for (const inner of ['\t', '\r', '\n', '\u000b', '\u00a0', 'x']) {
+      const text = `{"participants": [],\n${pad}    ${inner}  "messages": [{"sender_name": "Ada",\n      ${pad}"timestamp_ms": 1}]}`;
+      const count = countThreadPart(Buffer.from(text));
+      if (/^[\t\r\n]$/.test(inner)) t.ok(count && counted(text), `whitespace ${JSON.stringify(inner)} among the spaces`);
+      else t.equal(count, null, `declined: ${JSON.stringify(inner)} among the spaces`);
+    }
+  }
+  for (const literal of ['true', 'false', 'null']) {
+    t.ok(counted(doc([msg(`"sender_name": "Ada", "timestamp_ms": 1, "is_unsent": ${literal}, "x": ${literal}`)])), `${literal}`);
+    for (let n = 1; n < literal.length; ++n) {
+      const cut = literal.slice(0, n);
+      t.equal(countThreadPart(Buffer.from(`{"participants": [], "messages": [], "x": ${cut}`)), null, `declined: ${cut} at the end`);
+      t.equal(countThreadPart(Buffer.from(doc([msg(`"sender_name": "Ada", "timestamp_ms": 1, "x": ${cut}x`)]))), null, `declined: ${cut}x`);
+    }
+  }
+  t.equal(countThreadPart(Buffer.from(doc([msg('"sender_name": "Ada", "timestamp_ms": 1, "x": falsy')]))), null, 'declined: falsy');
+  // keys like the ones the counter knows, with one byte changed or one more or fewer, and keys cut by the end
+  for (const key of ['sender_name', 'senderName', 'timestamp_ms', 'timestamp', 'content', 'text', 'type', 'is_unsent_image_by_messenger_kid_parent', 'is_geoblocked_for_viewer']) {
+    const variants = [key.slice(0, -1), key + 's', key.slice(0, -1) + 'x', 'x' + key.slice(1)];
+    for (const other of variants) {
+      const text = doc([msg(`"sender_name": "Ada", "timestamp_ms": 2, "content": "Liked a message", "${other}": "Bob"`), msg(`"${other}": 5, "senderName": "Ada", "timestamp": 1, "text": "x"`)]);
+      t.ok(counted(text), `key ${other}`);
+    }
+    for (let n = 0; n <= key.length + 1; ++n) {
+      t.equal(countThreadPart(Buffer.from(`{"participants": [], "messages": [{"${(key + '"').slice(0, n)}`)), null, `declined: key ${key} cut at ${n}`);
+    }
+  }
+});
+
 t.test('every needle is in the text of some notice, and notices hold a needle', async (t) => {
   const notices = [
     'Bob reacted 😮 to your message', 'Reacted 😮 to your message ', 'Liked a message', 'A aimé un message',
@@ -216,6 +262,8 @@ const field: fc.Arbitrary<[string, Json]> = fc.oneof(
   fc.tuple(fc.constant('type'), fc.oneof(fc.constantFrom('Generic', 'Call', 'Share', 'Subscribe', 'Unsubscribe', 'link', 'media', 'text', 'placeholder'), scalar)),
   fc.tuple(fc.constantFrom('is_unsent', 'isUnsent'), fc.oneof(fc.boolean(), scalar)),
   fc.tuple(fc.constantFrom('call_duration', 'users', 'reactions', 'is_geoblocked_for_viewer', 'other'), nested),
+  // keys that share a length or first bytes with a key the counter looks for, or with one it knows
+  fc.tuple(fc.constantFrom('sender_namf', 'senderName_', 'timestamp_m', 'timestampms', 'contents', 'tex', 'types', 'is_unsent_image_by_messenger_kid_paren', 'uri', 'share_text'), nested),
   fc.tuple(fc.constantFrom('photos', 'videos', 'audio_files', 'files', 'gifs', 'media'), uriList),
   fc.tuple(fc.constant('sticker'), objectWith('uri')),
   fc.tuple(fc.constant('share'), objectWith('link')),
@@ -241,7 +289,7 @@ const thread = fc.record({
   messages: fc.array(message, { maxLength: 12 }),
   order: fc.constantFrom('participants first', 'messages first'),
   threadName: fc.option(fc.oneof(texts, scalar), { nil: undefined }),
-  space: fc.constantFrom('', ' ', '\n  ', '\r\n\t'),
+  space: fc.constantFrom('', ' ', '\n  ', '\r\n\t', '\n      ', '\n         '),
   escape: fc.constantFrom(0, 0, 2, 5),
   seed: fc.nat(),
 });
