@@ -203,8 +203,8 @@ class Order implements Stage<Message[], Message> {
     const info = s.info;
     info.senderCounts = s.counts;
     const tieSign = this.#tieSignOf(s);
+    if (s.runs.length === 0) return s.held.takeBatches(tieSign, info);
     const last = s.held.take(tieSign);
-    if (s.runs.length === 0) return last ? batchesOf(last.entries, info) : [];
     // what is still held joins the merge from memory: the last run is never written
     if (last) s.runs.push({ handle: null, entries: last.entries, ...last.span });
     return batchesOf(mergeRuns(this.#spill!, s.runs, tieSign), info);

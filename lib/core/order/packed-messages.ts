@@ -19,6 +19,7 @@
 import type { Message } from '../../types.js';
 import type { Entry } from './entry.js';
 import { BLOCK_ROWS, type SpillCodec } from './spill-codec.js';
+import { BATCH_SIZE } from '../stage.js';
 
 /** First and last (timestamp, seq) of a run in its sorted order: what the merge needs. */
 export interface RunSpan {
@@ -71,8 +72,12 @@ export class PackedMessages {
   private blockBytes = 0;
   private slabs: Buffer[] = [];
   private slabUsed = SLAB_BYTES;
-  /** The messages not sealed yet: at most `objectBytes` of them (estimated), or BLOCK_ROWS messages. */
-  private pending: Entry[] = [];
+  /**
+   * The messages not sealed yet: at most `objectBytes` of them (estimated), or BLOCK_ROWS messages;
+   * their arrival numbers apart (no entry object a message while most are never sealed nor sorted).
+   */
+  private pending: Message[] = [];
+  private pendingSeqs: number[] = [];
   private pendingBytes = 0;
   length = 0;
   private nonIncreasing = true;
@@ -103,7 +108,8 @@ export class PackedMessages {
     this.lastTs = ts;
     this.lastSeq = seq;
     ++this.length;
-    this.pending.push({ msg, seq });
+    this.pending.push(msg);
+    this.pendingSeqs.push(seq);
     this.pendingBytes += estimateBytes(msg);
     if (this.pendingBytes > this.objectBytes && this.pending.length >= BLOCK_ROWS) this.seal();
   }
@@ -131,6 +137,7 @@ export class PackedMessages {
     for (const slab of other.slabs) this.slabs.push(slab);
     this.slabUsed = other.slabUsed;
     this.pending = other.pending;
+    this.pendingSeqs = other.pendingSeqs;
     this.pendingBytes = other.pendingBytes;
     this.lastTs = other.lastTs;
     this.lastSeq = other.lastSeq;
@@ -140,7 +147,8 @@ export class PackedMessages {
 
   /** `absorb` of messages all held as objects: they stay objects while the budget allows. */
   private absorbPending(other: PackedMessages): void {
-    for (const e of other.pending) this.pending.push(e);
+    for (const m of other.pending) this.pending.push(m);
+    for (const seq of other.pendingSeqs) this.pendingSeqs.push(seq);
     this.pendingBytes += other.pendingBytes;
     this.lastTs = other.lastTs;
     this.lastSeq = other.lastSeq;
@@ -163,20 +171,48 @@ export class PackedMessages {
   take(tieSign: number): TakenRun | null {
     if (this.length === 0) return null;
     const dir = this.direction(tieSign);
-    const { codec, blocks, pending, slabs } = this;
+    const { codec, blocks, slabs } = this;
     let taken: TakenRun;
     if (dir === 0) {
-      const all = decodeAll(codec, blocks, pending);
-      giveBack(slabs);
-      const sorted = all.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
+      const sorted = this.sorted(tieSign);
       const first = sorted[0]!;
       const last = sorted[sorted.length - 1]!;
       taken = { entries: sorted, span: { firstTs: first.msg.timestampMs, firstSeq: first.seq, lastTs: last.msg.timestampMs, lastSeq: last.seq } };
     } else {
+      const pending = this.pendingEntries();
       taken = { entries: dir > 0 ? forwards(codec, blocks, pending, slabs) : backwards(codec, blocks, pending, slabs), span: this.span(dir) };
     }
     this.reset();
     return taken;
+  }
+
+  /**
+   * Everything held, in (timestamp, seq × tieSign) order, as batches of BATCH_SIZE messages, each
+   * given `thread`; this is left empty. What `take` gives, without an entry object per message.
+   */
+  takeBatches(tieSign: number, thread: Message['thread']): Iterable<Message[]> {
+    if (this.length === 0) return [];
+    const dir = this.direction(tieSign);
+    const { codec, blocks, pending, slabs, length } = this;
+    let batches: Iterable<Message[]>;
+    if (dir === 0) batches = slicedBatches(this.sorted(tieSign).map((e) => e.msg), thread);
+    else if (blocks.length === 0) batches = slicedBatches(dir > 0 ? pending : pending.reverse(), thread);
+    else batches = blockBatches(codec, blocks, pending, slabs, dir < 0, length, thread);
+    this.reset();
+    return batches;
+  }
+
+  /** Everything held as entries, sorted; the slabs are given back. */
+  private sorted(tieSign: number): Entry[] {
+    const all = decodeAll(this.codec, this.blocks, this.pendingEntries());
+    giveBack(this.slabs);
+    return all.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
+  }
+
+  private pendingEntries(from = 0, to = this.pending.length): Entry[] {
+    const entries: Entry[] = new Array(to - from);
+    for (let i = from; i < to; ++i) entries[i - from] = { msg: this.pending[i]!, seq: this.pendingSeqs[i]! };
+    return entries;
   }
 
   /** Everything held as sealed blocks, when it needs no sort (else null, and nothing is taken). */
@@ -197,15 +233,16 @@ export class PackedMessages {
 
   /** Encode the messages not sealed yet into blocks of BLOCK_ROWS (the last one may be short). */
   private seal(): void {
-    const pending = this.pending;
-    for (let from = 0; from < pending.length; from += BLOCK_ROWS) this.sealBlock(pending, from, Math.min(from + BLOCK_ROWS, pending.length));
+    const n = this.pending.length;
+    for (let from = 0; from < n; from += BLOCK_ROWS) this.sealBlock(this.pendingEntries(from, Math.min(from + BLOCK_ROWS, n)));
     this.pending = [];
+    this.pendingSeqs = [];
     this.pendingBytes = 0;
   }
 
-  private sealBlock(pending: readonly Entry[], from: number, to: number): void {
+  private sealBlock(entries: readonly Entry[]): void {
     // the codec's bytes are its scratch buffer, reused by the next block: keep a copy
-    const bytes = this.codec.encode(pending, from, to);
+    const bytes = this.codec.encode(entries);
     let block: Buffer;
     if (bytes.length > SLAB_BYTES) block = Buffer.from(bytes);
     else {
@@ -228,6 +265,7 @@ export class PackedMessages {
     this.slabs = [];
     this.slabUsed = SLAB_BYTES;
     this.pending = [];
+    this.pendingSeqs = [];
     this.pendingBytes = 0;
     this.length = 0;
     this.nonIncreasing = this.nonDecreasing = true;
@@ -265,5 +303,52 @@ function* backwards(codec: SpillCodec, blocks: Buffer[], pending: Entry[], slabs
     }
   } finally {
     giveBack(slabs);
+  }
+}
+
+/** `messages` (owned: a batch may be the array itself) as batches of BATCH_SIZE, each message given `thread`. */
+function* slicedBatches(messages: Message[], thread: Message['thread']): Generator<Message[]> {
+  for (const m of messages) if (m.thread !== thread) m.thread = thread;
+  if (messages.length <= BATCH_SIZE) yield messages;
+  else for (let i = 0; i < messages.length; i += BATCH_SIZE) yield messages.slice(i, i + BATCH_SIZE);
+}
+
+/** The blocks' messages then the pending ones (or all of it backwards), decoded block by block, in batches. */
+function* blockBatches(codec: SpillCodec, blocks: Buffer[], pending: Message[], slabs: Buffer[], reverse: boolean, length: number, thread: Message['thread']): Generator<Message[]> {
+  const batches = new BatchFiller(length, thread);
+  let full: Message[] | null;
+  if (reverse) for (let j = pending.length - 1; j >= 0; --j) if ((full = batches.add(pending[j]!))) yield full;
+  try {
+    for (let b = 0; b < blocks.length; ++b) {
+      const entries = decodeBlock(codec, blocks[reverse ? blocks.length - 1 - b : b]!);
+      for (let k = 0; k < entries.length; ++k) if ((full = batches.add(entries[reverse ? entries.length - 1 - k : k]!.msg))) yield full;
+    }
+  } finally {
+    giveBack(slabs);
+  }
+  if (!reverse) for (let j = 0; j < pending.length; ++j) if ((full = batches.add(pending[j]!))) yield full;
+}
+
+/** Fills batches of BATCH_SIZE (the last one shorter) with `length` messages, each given `thread`. */
+class BatchFiller {
+  #out: Message[];
+  #n = 0;
+  constructor(
+    private left: number,
+    readonly thread: Message['thread'],
+  ) {
+    this.#out = new Array(Math.min(BATCH_SIZE, left));
+  }
+
+  /** The batch when `m` filled it. */
+  add(m: Message): Message[] | null {
+    if (m.thread !== this.thread) m.thread = this.thread;
+    const out = this.#out;
+    out[this.#n++] = m;
+    if (this.#n < out.length) return null;
+    this.left -= this.#n;
+    this.#n = 0;
+    this.#out = new Array(Math.min(BATCH_SIZE, this.left));
+    return out;
   }
 }

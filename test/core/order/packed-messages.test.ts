@@ -11,6 +11,7 @@ import type { Entry } from '../../../lib/core/order/entry.js';
 import { PackedMessages } from '../../../lib/core/order/packed-messages.js';
 import { BLOCK_ROWS, SpillCodec } from '../../../lib/core/order/spill-codec.js';
 import { createFileSpill } from '../../../lib/streams/spill-files.js';
+import { BATCH_SIZE } from '../../../lib/core/stage.js';
 import { msg, threadInfo } from '../../support/messages.js';
 
 const th = threadInfo();
@@ -65,6 +66,24 @@ t.test('take: every message, in order, whatever the shape and the document cuts'
         assert.deepEqual([taken!.span.firstTs, taken!.span.firstSeq, taken!.span.lastTs, taken!.span.lastSeq], [...want[0]!.slice(0, 2), ...want.at(-1)!.slice(0, 2)]);
         assert.equal(packed.length, 0, 'left empty');
         assert.equal(packed.take(tieSign), null);
+      }),
+      { numRuns: 300 },
+    ),
+  );
+});
+
+t.test('takeBatches: what take gives, as batches of BATCH_SIZE, every message given the thread', async (t) => {
+  const other = threadInfo('inbox/released_2');
+  t.doesNotThrow(() =>
+    fc.assert(
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, (ts, cuts, tieSign, objectBytes) => {
+        const { packed, all } = build(new SpillCodec(), ts, cuts, objectBytes);
+        const batches = [...packed.takeBatches(tieSign, other)];
+        assert.equal(packed.length, 0, 'left empty');
+        assert.deepEqual(batches.map((b) => b.length), Array.from({ length: Math.ceil(ts.length / BATCH_SIZE) }, (_, i) => Math.min(BATCH_SIZE, ts.length - i * BATCH_SIZE)));
+        const messages = batches.flat();
+        assert.deepEqual(messages.map((m) => [m.timestampMs, m.text]), expected(all, tieSign).map((r) => [r[0], r[3]]));
+        assert.ok(messages.every((m) => m.thread === other));
       }),
       { numRuns: 300 },
     ),
