@@ -9,11 +9,28 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const HAS_HIGH = /[^\x00-\x7f]/;
 const BEYOND_LATIN1 = /[^\x00-\xff]/;
 
+/**
+ * The bytes of a string to repair are written here and decoded from a view of their length: no
+ * buffer made per string (hundreds of thousands in an export). Views of the short lengths are kept.
+ */
+const SCRATCH_BYTES = 16 * 1024;
+const KEPT_VIEWS = 512;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+const views: (Buffer | undefined)[] = [];
+
+function latin1Bytes(s: string): Buffer {
+  const n = s.length;
+  if (n > SCRATCH_BYTES) return Buffer.from(s, 'latin1');
+  scratch.write(s, 0, n, 'latin1');
+  if (n > KEPT_VIEWS) return scratch.subarray(0, n);
+  return (views[n] ??= scratch.subarray(0, n));
+}
+
 export function repairMojibake(s: string): string {
   // Most strings are ASCII: one regex scan (~50 ns) and out.
   if (!HAS_HIGH.test(s) || BEYOND_LATIN1.test(s)) return s;
   try {
-    return strictUtf8.decode(Buffer.from(s, 'latin1'));
+    return strictUtf8.decode(latin1Bytes(s));
   } catch {
     return s;
   }

@@ -84,3 +84,12 @@ t.test('property: whatever is repaired goes back to the same mojibake; text beyo
     if (x.isWellFormed()) assert.ok(r.isWellFormed());
   }), { numRuns: 1000 }));
 });
+
+t.test('texts of every size repair alike, one after the other (the bytes go through one reused buffer)', async (t) => {
+  const texts = [1, 511, 512, 513, 5000, 16383, 16384, 16385, 40000, 3].map((n, i) => 'é☕'.repeat(n).slice(0, n) + i);
+  for (const round of [1, 2]) {
+    for (const s of texts) t.equal(repairMojibake(toMojibake(s)), s, `${s.length} chars, round ${round}`);
+  }
+  const bad = toMojibake('x'.repeat(20000)) + '\u00c3';
+  t.equal(repairMojibake(bad + '\u00e9'), bad + '\u00e9', 'not UTF-8 past the buffer: left alone');
+});
