@@ -6,7 +6,7 @@
  */
 import type { Attachment, Message, MessageKind, Reaction } from '../types.js';
 import { classifyNotice } from './notices.js';
-import { isRaw, str, uris, type Interpreted, type Raw } from './raw.js';
+import { isRaw, str, type Interpreted, type Raw } from './raw.js';
 
 /** The message keys the decoder assembles; all others are skipped unread. */
 export const CLASSIC_KEYS = [
@@ -80,10 +80,10 @@ export function readClassic(m: Raw, fields: DecodedFields): string | null {
   if (files !== undefined) attachments = addUris(attachments, files, 'file');
   if (gifs !== undefined) attachments = addUris(attachments, gifs, 'gif');
   const stickerUri = isRaw(sticker) ? str(sticker['uri']) : undefined;
-  if (stickerUri !== undefined) (attachments ??= []).push({ type: 'sticker', uri: stickerUri });
+  if (stickerUri !== undefined) attachments = append(attachments, { type: 'sticker', uri: stickerUri });
   const isShare = isRaw(share);
   const link = isRaw(share) ? str(share['link']) : undefined;
-  if (link !== undefined) (attachments ??= []).push({ type: 'share', uri: link });
+  if (link !== undefined) attachments = append(attachments, { type: 'share', uri: link });
 
   let kind: MessageKind;
   if (isUnsent === true) kind = 'unsent';
@@ -104,9 +104,23 @@ export function readClassic(m: Raw, fields: DecodedFields): string | null {
   return null;
 }
 
-/** `list`'s uris (a photos/videos/… list) appended as attachments of `type`. */
+/**
+ * The `uri` of each `{uri}` object of `list` (a photos/videos/… list) appended as attachments of
+ * `type`: read in place (no list of the uris first, as raw.ts `uris` makes).
+ */
 function addUris(to: Attachment[] | undefined, list: unknown, type: Attachment['type']): Attachment[] | undefined {
-  for (const uri of uris(list)) (to ??= []).push({ type, uri });
+  if (!Array.isArray(list)) return to;
+  for (const item of list) {
+    const uri = isRaw(item) ? str(item['uri']) : undefined;
+    if (uri !== undefined) to = append(to, { type, uri });
+  }
+  return to;
+}
+
+/** `to` with `a` at its end; a new list is made of exactly one (most messages have one attachment). */
+function append(to: Attachment[] | undefined, a: Attachment): Attachment[] {
+  if (to === undefined) return [a];
+  to.push(a);
   return to;
 }
 
