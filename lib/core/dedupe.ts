@@ -36,27 +36,30 @@ class Dedupe implements Stage<Message[], Message> {
   #seen: Set<string> | null = null;
   constructor(readonly options: DedupeOptions) {}
 
+  /** The batch itself when nothing in it is a copy (nearly always): a new list only past the first copy. */
   push(batch: Message[]): Message[] {
-    const out: Message[] = [];
-    for (const m of batch) {
+    let out: Message[] | null = null;
+    for (let i = 0; i < batch.length; ++i) {
+      const m = batch[i]!;
       if (m.thread !== this.#thread || m.timestampMs !== this.#ts) {
         this.#thread = m.thread;
         this.#ts = m.timestampMs;
         this.#first = m;
         this.#seen = null;
-        out.push(m);
+        out?.push(m);
         continue;
       }
       const seen = (this.#seen ??= new Set([keyOf(this.#first!)]));
       const key = keyOf(m);
       if (seen.has(key)) {
         this.options.report?.note('duplicate messages left out');
+        out ??= batch.slice(0, i);
         continue;
       }
       seen.add(key);
-      out.push(m);
+      out?.push(m);
     }
-    return out;
+    return out ?? batch;
   }
 
   flush(): Message[] {

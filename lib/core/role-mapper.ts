@@ -65,8 +65,8 @@ class RoleMapper implements Stage<Turn[], RoleTurn> {
     this.#names = options.names ?? false;
   }
 
+  /** The batch itself: each turn is given its role in place. */
   push(batch: Turn[]): RoleTurn[] {
-    const out: RoleTurn[] = new Array(batch.length);
     if (this.stats.turns !== undefined) this.stats.turns += batch.length;
     for (let i = 0; i < batch.length; ++i) {
       const t = batch[i]!;
@@ -87,9 +87,8 @@ class RoleMapper implements Stage<Turn[], RoleTurn> {
           r.name = this.#threadNames.get(t.sender) ?? asciiName(t.sender) ?? 'participant';
         }
       }
-      out[i] = r;
     }
-    return out;
+    return batch as RoleTurn[];
   }
 
   flush(): RoleTurn[] {
