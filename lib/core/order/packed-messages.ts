@@ -74,10 +74,12 @@ export class PackedMessages {
   private slabUsed = SLAB_BYTES;
   /**
    * The messages not sealed yet: at most `objectBytes` of them (estimated), or BLOCK_ROWS messages;
-   * their arrival numbers apart (no entry object a message while most are never sealed nor sorted).
+   * their arrival numbers apart (no entry object a message while most are never sealed nor sorted):
+   * `pendingFirstSeq` onwards one by one (the order stage's case), or listed in `pendingSeqs`.
    */
   private pending: Message[] = [];
-  private pendingSeqs: number[] = [];
+  private pendingFirstSeq = 0;
+  private pendingSeqs: number[] | null = null;
   private pendingBytes = 0;
   length = 0;
   private nonIncreasing = true;
@@ -108,8 +110,10 @@ export class PackedMessages {
     this.lastTs = ts;
     this.lastSeq = seq;
     ++this.length;
-    this.pending.push(msg);
-    this.pendingSeqs.push(seq);
+    const n = this.pending.push(msg) - 1;
+    if (n === 0) this.pendingFirstSeq = seq;
+    else if (this.pendingSeqs) this.pendingSeqs.push(seq);
+    else if (seq !== this.pendingFirstSeq + n) (this.pendingSeqs = this.listSeqs(n)).push(seq);
     this.pendingBytes += estimateBytes(msg);
     if (this.pendingBytes > this.objectBytes && this.pending.length >= BLOCK_ROWS) this.seal();
   }
@@ -137,6 +141,7 @@ export class PackedMessages {
     for (const slab of other.slabs) this.slabs.push(slab);
     this.slabUsed = other.slabUsed;
     this.pending = other.pending;
+    this.pendingFirstSeq = other.pendingFirstSeq;
     this.pendingSeqs = other.pendingSeqs;
     this.pendingBytes = other.pendingBytes;
     this.lastTs = other.lastTs;
@@ -147,8 +152,15 @@ export class PackedMessages {
 
   /** `absorb` of messages all held as objects: they stay objects while the budget allows. */
   private absorbPending(other: PackedMessages): void {
+    const n = this.pending.length;
+    if (n === 0) {
+      this.pendingFirstSeq = other.pendingFirstSeq;
+      this.pendingSeqs = other.pendingSeqs;
+    } else if (this.pendingSeqs || other.pendingSeqs || other.pendingFirstSeq !== this.pendingFirstSeq + n) {
+      const seqs = (this.pendingSeqs ??= this.listSeqs(n));
+      for (let i = 0; i < other.pending.length; ++i) seqs.push(other.seqAt(i));
+    }
     for (const m of other.pending) this.pending.push(m);
-    for (const seq of other.pendingSeqs) this.pendingSeqs.push(seq);
     this.pendingBytes += other.pendingBytes;
     this.lastTs = other.lastTs;
     this.lastSeq = other.lastSeq;
@@ -211,8 +223,19 @@ export class PackedMessages {
 
   private pendingEntries(from = 0, to = this.pending.length): Entry[] {
     const entries: Entry[] = new Array(to - from);
-    for (let i = from; i < to; ++i) entries[i - from] = { msg: this.pending[i]!, seq: this.pendingSeqs[i]! };
+    for (let i = from; i < to; ++i) entries[i - from] = { msg: this.pending[i]!, seq: this.seqAt(i) };
     return entries;
+  }
+
+  private seqAt(i: number): number {
+    return this.pendingSeqs ? this.pendingSeqs[i]! : this.pendingFirstSeq + i;
+  }
+
+  /** The first `n` pending arrival numbers as a list (one came out of turn). */
+  private listSeqs(n: number): number[] {
+    const seqs: number[] = [];
+    for (let i = 0; i < n; ++i) seqs.push(this.pendingFirstSeq + i);
+    return seqs;
   }
 
   /** Everything held as sealed blocks, when it needs no sort (else null, and nothing is taken). */
@@ -236,7 +259,7 @@ export class PackedMessages {
     const n = this.pending.length;
     for (let from = 0; from < n; from += BLOCK_ROWS) this.sealBlock(this.pendingEntries(from, Math.min(from + BLOCK_ROWS, n)));
     this.pending = [];
-    this.pendingSeqs = [];
+    this.pendingSeqs = null;
     this.pendingBytes = 0;
   }
 
@@ -265,7 +288,7 @@ export class PackedMessages {
     this.slabs = [];
     this.slabUsed = SLAB_BYTES;
     this.pending = [];
-    this.pendingSeqs = [];
+    this.pendingSeqs = null;
     this.pendingBytes = 0;
     this.length = 0;
     this.nonIncreasing = this.nonDecreasing = true;

@@ -34,8 +34,16 @@ const timestamps = fc.oneof(
 /** Messages held as objects before they are sealed: none (every full block sealed), a few blocks' worth, all. */
 const objectBudgets = fc.constantFrom(0, 60_000, 1 << 30);
 
+/**
+ * Arrival numbers: message i of document d has i × step + d × gap; the order stage's are one by one
+ * ([1, 0]), which is held without a list of them.
+ */
+type Seqs = [step: number, gap: number];
+const seqShapes = fc.constantFrom<Seqs>([1, 0], [1, 0], [3, 0], [1, 5]);
+
 /** Pushes `ts` into documents cut at `cuts`, joins them as the order stage does, and returns the joined one. */
-function build(codec: SpillCodec, ts: number[], cuts: number[], objectBytes = 0): { packed: PackedMessages; all: Entry[] } {
+function build(codec: SpillCodec, ts: number[], cuts: number[], objectBytes = 0, seqs: Seqs = [1, 0]): { packed: PackedMessages; all: Entry[] } {
+  const [step, gap] = seqs;
   const bounds = [...new Set([0, ...cuts.map((c) => c % (ts.length + 1)), ts.length])].sort((a, b) => a - b);
   const docs: PackedMessages[] = [];
   const all: Entry[] = [];
@@ -43,8 +51,9 @@ function build(codec: SpillCodec, ts: number[], cuts: number[], objectBytes = 0)
     const p = new PackedMessages(codec, objectBytes);
     for (let i = bounds[d]!; i < bounds[d + 1]!; ++i) {
       const m = msg(th, i % 3 ? 'Ada' : 'Zoë', ts[i]!, `#${i}`);
-      p.push(m, i);
-      all.push({ msg: m, seq: i });
+      const seq = i * step + d * gap;
+      p.push(m, seq);
+      all.push({ msg: m, seq });
     }
     docs.push(p);
   }
@@ -56,8 +65,8 @@ function build(codec: SpillCodec, ts: number[], cuts: number[], objectBytes = 0)
 t.test('take: every message, in order, whatever the shape and the document cuts', async (t) => {
   t.doesNotThrow(() =>
     fc.assert(
-      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, (ts, cuts, tieSign, objectBytes) => {
-        const { packed, all } = build(new SpillCodec(), ts, cuts, objectBytes);
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, seqShapes, (ts, cuts, tieSign, objectBytes, seqs) => {
+        const { packed, all } = build(new SpillCodec(), ts, cuts, objectBytes, seqs);
         assert.equal(packed.length, ts.length);
         const taken = packed.take(tieSign);
         if (ts.length === 0) return assert.equal(taken, null);
@@ -76,8 +85,8 @@ t.test('takeBatches: what take gives, as batches of BATCH_SIZE, every message gi
   const other = threadInfo('inbox/released_2');
   t.doesNotThrow(() =>
     fc.assert(
-      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, (ts, cuts, tieSign, objectBytes) => {
-        const { packed, all } = build(new SpillCodec(), ts, cuts, objectBytes);
+      fc.property(timestamps, fc.array(fc.nat(), { maxLength: 4 }), fc.constantFrom(1, -1), objectBudgets, seqShapes, (ts, cuts, tieSign, objectBytes, seqs) => {
+        const { packed, all } = build(new SpillCodec(), ts, cuts, objectBytes, seqs);
         const batches = [...packed.takeBatches(tieSign, other)];
         assert.equal(packed.length, 0, 'left empty');
         assert.deepEqual(batches.map((b) => b.length), Array.from({ length: Math.ceil(ts.length / BATCH_SIZE) }, (_, i) => Math.min(BATCH_SIZE, ts.length - i * BATCH_SIZE)));
