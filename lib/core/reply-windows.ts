@@ -239,20 +239,23 @@ class ReplyWindows implements Stage<RoleTurn[], Example> {
 
   #emit(start: number, end: number): void {
     const o = this.#o;
-    const messages: ChatMessage[] = [];
-    if (o.system !== undefined) messages.push({ role: 'system', content: o.system });
+    // the list made at its size, each message whole at once (a `weight` added later cost a property store)
+    const lead = o.system === undefined ? 0 : 1;
+    const messages: ChatMessage[] = new Array(lead + end - start);
+    if (lead) messages[0] = { role: 'system', content: o.system! };
     for (let i = start; i < end; ++i) {
       const t = this.#at(i);
-      const m: ChatMessage = t.name === undefined ? { role: t.role, content: t.text } : { role: t.role, content: t.text, name: t.name };
+      const context = t.role === 'assistant' && i < this.#trained;
+      if (t.role === 'assistant' && !context) ++this.#taught;
+      let m: ChatMessage;
       if (o.stamps) {
+        m = t.name === undefined ? { role: t.role, content: t.text } : { role: t.role, content: t.text, name: t.name };
         m.sender = t.sender;
         m.timestampMs = t.firstTimestampMs;
-      }
-      if (t.role === 'assistant') {
-        if (i < this.#trained) m.weight = 0;
-        else ++this.#taught;
-      }
-      messages.push(m);
+        if (context) m.weight = 0;
+      } else if (t.name === undefined) m = context ? { role: t.role, content: t.text, weight: 0 } : { role: t.role, content: t.text };
+      else m = context ? { role: t.role, content: t.text, name: t.name, weight: 0 } : { role: t.role, content: t.text, name: t.name };
+      messages[lead + i - start] = m;
     }
     const counts = o.counts;
     if (counts) {
