@@ -49,6 +49,17 @@ export function skipSpace(b: Uint8Array, v: DataView, i: number): number {
   return i;
 }
 
+/**
+ * `i`: the byte after a key's closing quote. Returns the first byte of its value (`": "` as Meta
+ * writes it, first), or FAIL.
+ */
+export function skipColon(b: Uint8Array, v: DataView, i: number): number {
+  if (b[i] === 0x3a && b[i + 1] === 0x20 && b[i + 2]! > 0x20) return i + 2;
+  i = skipSpace(b, v, i);
+  if (b[i] !== 0x3a) return FAIL;
+  return skipSpace(b, v, i + 1);
+}
+
 /** 1 for the bytes of hexadecimal digits. */
 const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
@@ -309,13 +320,16 @@ function skipObject(b: Uint8Array, v: DataView, i: number, depth: number): numbe
     if (b[i] !== QUOTE) return FAIL;
     i = skipString(b, v, i + 1);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, v, i);
-    if (b[i] !== 0x3a) return FAIL;
-    i = skipValue(b, v, skipSpace(b, v, i + 1), depth);
+    i = skipColon(b, v, i);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, v, i);
-    if (b[i] === 0x7d) return i + 1;
-    if (b[i] !== 0x2c) return FAIL;
+    i = skipValue(b, v, i, depth);
+    if (i === FAIL) return FAIL;
+    // `,` straight after a value, as Meta writes it, first
+    if (b[i] !== 0x2c) {
+      i = skipSpace(b, v, i);
+      if (b[i] === 0x7d) return i + 1;
+      if (b[i] !== 0x2c) return FAIL;
+    }
     i = skipSpace(b, v, i + 1);
   }
 }
@@ -327,9 +341,11 @@ function skipArray(b: Uint8Array, v: DataView, i: number, depth: number): number
   for (;;) {
     i = skipValue(b, v, i, depth);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, v, i);
-    if (b[i] === 0x5d) return i + 1;
-    if (b[i] !== 0x2c) return FAIL;
+    if (b[i] !== 0x2c) {
+      i = skipSpace(b, v, i);
+      if (b[i] === 0x5d) return i + 1;
+      if (b[i] !== 0x2c) return FAIL;
+    }
     i = skipSpace(b, v, i + 1);
   }
 }

@@ -124,9 +124,11 @@ function countMessages(b: Uint8Array, v: DataView, i: number, out: PartCount, f:
         if (i === FAIL) return FAIL;
       }
       if (i - from > MAX_COUNTED_VALUE) return FAIL;
-      i = skipSpace(b, v, i);
-      if (b[i] === 0x5d) break;
-      if (b[i] !== 0x2c) return FAIL;
+      if (b[i] !== 0x2c) {
+        i = skipSpace(b, v, i);
+        if (b[i] === 0x5d) break;
+        if (b[i] !== 0x2c) return FAIL;
+      }
       i = skipSpace(b, v, i + 1);
     }
   }

@@ -3,7 +3,7 @@
  * parsed object would give them: the last of duplicate keys wins, nested values are looked into
  * only where the format readers look (`sticker.uri`, `share.link`, the `uri` of media items).
  */
-import { FAIL, bytesAre, lastString, numberAt, skipNumber, skipSpace, skipString, skipText, skipValue } from './json-scan.js';
+import { FAIL, bytesAre, lastString, numberAt, skipColon, skipNumber, skipSpace, skipString, skipText, skipValue } from './json-scan.js';
 
 /** String-or-not codes: 0 absent, 1 a string, 2 another value. */
 export interface MessageFields {
@@ -48,19 +48,15 @@ const enum Key {
 const enc = (s: string) => new TextEncoder().encode(s);
 
 /**
- * A key and its closing quote, as bytes: their 4-byte words (little-endian) at 0, 4, … and the
- * last at `size` - 4 (a key of 3 bytes is one word).
+ * Keys the counter knows, by a hash of their first 4 bytes, in one table: the keys the readers
+ * look at, and others Meta writes in every message. A known key and its closing quote are compared
+ * four bytes a step, at 0, 4, … and the last four. An entry, from its index: the first word, the
+ * size in bytes (quote included), the key's code, the next entry of its hash or -1, the count of
+ * the words between the first and the last, those words, the last.
  */
-interface KnownKey {
-  words: Int32Array;
-  size: number;
-  key: Key;
-}
-
-/** Known keys by a hash of their first word: the keys the readers look at, and others Meta writes in every message. */
-const KNOWN = new Array<KnownKey[] | undefined>(64).fill(undefined);
+const KNOWN_FIRST = new Int32Array(64).fill(-1);
 const hashWord = (w: number) => Math.imul(w, 0x9e3779b1) >>> 26;
-for (const [name, key] of [
+const KNOWN = buildKnown([
   ['senderName', Key.SenderName], ['sender_name', Key.Sender_name], ['timestamp', Key.Timestamp],
   ['timestamp_ms', Key.Timestamp_ms], ['content', Key.Content], ['text', Key.Text], ['type', Key.Type],
   ['isUnsent', Key.IsUnsent], ['is_unsent', Key.Is_unsent], ['call_duration', Key.CallDuration],
@@ -68,33 +64,45 @@ for (const [name, key] of [
   ['photos', Key.Photos], ['videos', Key.Videos], ['audio_files', Key.AudioFiles], ['files', Key.Files], ['gifs', Key.Gifs],
   ['is_geoblocked_for_viewer', Key.Other], ['is_unsent_image_by_messenger_kid_parent', Key.Other],
   ['reactions', Key.Other], ['ai_stickers', Key.Other],
-] as const) {
-  const bytes = enc(name + '"');
-  const view = new DataView(bytes.buffer);
-  const words = new Int32Array(((bytes.length - 1) >> 2) + 1);
-  for (let k = 0; k < words.length; ++k) words[k] = view.getInt32(Math.min(4 * k, bytes.length - 4), true);
-  (KNOWN[hashWord(words[0]!)] ??= []).push({ words, size: bytes.length, key });
+]);
+
+function buildKnown(keys: readonly (readonly [string, Key])[]): Int32Array {
+  const table: number[] = [];
+  for (const [name, key] of keys) {
+    const bytes = enc(name + '"');
+    const view = new DataView(bytes.buffer);
+    const first = view.getInt32(0, true);
+    const middle: number[] = [];
+    for (let k = 4; k < bytes.length - 4; k += 4) middle.push(view.getInt32(k, true));
+    const h = hashWord(first);
+    const at = table.length;
+    table.push(first, bytes.length, key, KNOWN_FIRST[h]!, middle.length, ...middle, view.getInt32(bytes.length - 4, true));
+    KNOWN_FIRST[h] = at;
+  }
+  return Int32Array.from(table);
 }
 
 /**
- * The known key whose bytes and closing quote start at `from`, compared four bytes a step, or
- * null: then the key is none of those (a key the readers look at is known).
+ * The entry (see {@link KNOWN}) of the known key whose bytes and closing quote start at `from`, or
+ * -1: then the key is none of those (a key the readers look at is known).
  */
-function knownKey(b: Uint8Array, v: DataView, from: number): KnownKey | null {
-  if (from + 4 > b.length) return null;
+function knownKey(b: Uint8Array, v: DataView, from: number): number {
+  if (from + 4 > b.length) return -1;
   const first = v.getInt32(from, true);
-  const list = KNOWN[hashWord(first)];
-  if (list === undefined) return null;
-  for (let c = 0; c < list.length; ++c) {
-    const known = list[c]!;
-    const words = known.words;
-    if (words[0] !== first || from + known.size > b.length) continue;
-    const last = words.length - 1;
-    let k = 1;
-    while (k < last && v.getInt32(from + 4 * k, true) === words[k]) ++k;
-    if (k >= last && v.getInt32(from + known.size - 4, true) === words[last]) return known;
+  for (let at = KNOWN_FIRST[hashWord(first)]!; at !== -1; at = KNOWN[at + 3]!) {
+    const size = KNOWN[at + 1]!;
+    if (KNOWN[at] !== first || from + size > b.length) continue;
+    // the words between the first and the last, then the last
+    const last = at + 5 + KNOWN[at + 4]!;
+    let w = at + 5;
+    let k = from + 4;
+    while (w < last && v.getInt32(k, true) === KNOWN[w]) {
+      ++w;
+      k += 4;
+    }
+    if (w >= last && v.getInt32(from + size - 4, true) === KNOWN[last]) return at;
   }
-  return null;
+  return -1;
 }
 
 const TYPES = ['Call', 'Subscribe', 'Unsubscribe', 'Share', 'link'].map((t) => [t, enc(t)] as const);
@@ -128,20 +136,23 @@ export function readMessageFields(b: Uint8Array, v: DataView, i: number, f: Mess
     const keyFrom = i + 1;
     const known = knownKey(b, v, keyFrom);
     let key = Key.Other;
-    if (known !== null) {
-      key = known.key;
-      i = keyFrom + known.size;
+    if (known !== -1) {
+      key = KNOWN[known + 2]!;
+      i = keyFrom + KNOWN[known + 1]!;
     } else {
       i = skipString(b, v, keyFrom);
       if (i === FAIL || lastString.escaped) return FAIL;
     }
-    i = skipSpace(b, v, i);
-    if (b[i] !== 0x3a) return FAIL;
-    i = readField(b, v, skipSpace(b, v, i + 1), key, f);
+    i = skipColon(b, v, i);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, v, i);
-    if (b[i] === 0x7d) return i + 1;
-    if (b[i] !== 0x2c) return FAIL;
+    i = readField(b, v, i, key, f);
+    if (i === FAIL) return FAIL;
+    // `,` straight after a value, as Meta writes it, first
+    if (b[i] !== 0x2c) {
+      i = skipSpace(b, v, i);
+      if (b[i] === 0x7d) return i + 1;
+      if (b[i] !== 0x2c) return FAIL;
+    }
     i = skipSpace(b, v, i + 1);
   }
 }
@@ -162,9 +173,13 @@ function readField(b: Uint8Array, v: DataView, i: number, key: Key, f: MessageFi
     case Key.Timestamp:
     case Key.Timestamp_ms: {
       const isNumber = c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39);
-      const end = isNumber ? skipNumber(b, i) : skipValue(b, v, i, 2);
-      if (end === FAIL) return FAIL;
-      const ms = isNumber ? numberAt(b, i, end) : NaN;
+      let end = isNumber ? plainInteger(b, i) : FAIL;
+      let ms = integerValue;
+      if (end === FAIL) {
+        end = isNumber ? skipNumber(b, i) : skipValue(b, v, i, 2);
+        if (end === FAIL) return FAIL;
+        ms = isNumber ? numberAt(b, i, end) : NaN;
+      }
       if (key === Key.Timestamp) f.timestamp = ms;
       else f.timestamp_ms = ms;
       return end;
@@ -240,6 +255,30 @@ function readField(b: Uint8Array, v: DataView, i: number, key: Key, f: MessageFi
   }
 }
 
+/** Set by {@link plainInteger}: the value of the integer it read. */
+let integerValue = 0;
+
+/**
+ * A timestamp as Meta writes it, in one pass: an integer of 1 to 15 digits without a sign or a
+ * leading zero (exact in a double, as JSON.parse reads it). Returns the byte after it, its value
+ * in `integerValue`; FAIL for any other number, which the caller reads the general way.
+ */
+function plainInteger(b: Uint8Array, i: number): number {
+  let d = b[i]! - 0x30;
+  if (d < 1 || d > 9) return FAIL;
+  let n = 0;
+  const to = Math.min(i + 15, b.length);
+  do {
+    n = n * 10 + d;
+    d = ++i < to ? b[i]! - 0x30 : -1;
+  } while (d >= 0 && d <= 9);
+  // a 16th digit, a fraction or an exponent: the general way
+  const next = b[i];
+  if (next !== undefined && ((next >= 0x30 && next <= 0x39) || next === 0x2e || (next | 0x20) === 0x65)) return FAIL;
+  integerValue = n;
+  return i;
+}
+
 /** Set by readMember / hasUri: the member looked for was a string. */
 const found = { string: false };
 
@@ -253,15 +292,16 @@ function readMember(b: Uint8Array, v: DataView, i: number, name: Uint8Array): nu
     i = skipString(b, v, keyFrom);
     if (i === FAIL || lastString.escaped) return FAIL;
     const wanted = bytesAre(b, keyFrom, i - 1, name);
-    i = skipSpace(b, v, i);
-    if (b[i] !== 0x3a) return FAIL;
-    i = skipSpace(b, v, i + 1);
+    i = skipColon(b, v, i);
+    if (i === FAIL) return FAIL;
     if (wanted) found.string = b[i] === 0x22;
     i = skipValue(b, v, i, 3);
     if (i === FAIL) return FAIL;
-    i = skipSpace(b, v, i);
-    if (b[i] === 0x7d) return i + 1;
-    if (b[i] !== 0x2c) return FAIL;
+    if (b[i] !== 0x2c) {
+      i = skipSpace(b, v, i);
+      if (b[i] === 0x7d) return i + 1;
+      if (b[i] !== 0x2c) return FAIL;
+    }
     i = skipSpace(b, v, i + 1);
   }
 }
