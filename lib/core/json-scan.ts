@@ -4,6 +4,8 @@
  * returns the index just past it, or {@link FAIL} when the bytes are not strict JSON (RFC 8259) or
  * go past what a counter accepts (nesting deeper than {@link MAX_SCAN_DEPTH}): a caller then reads
  * the input the slow, exact way, whose errors are the ones users see. No I/O, no allocation.
+ * Most take `v`, a DataView of the same bytes: plain runs (spaces, a string's letters) are read
+ * four bytes a step.
  */
 import { NOTICE_NEEDLES } from './notice-needles.js';
 
@@ -69,7 +71,7 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
  * states say, besides "go on", where a string ends, escapes, or goes wrong (a control character):
  * one table load per byte. Its matches flag a string whose text may be a notice, for the one
  * caller that cares (lib/core/message-counter.ts). It reads bytes by class ({@link CLASS}), so that
- * its table is small enough to stay in the nearest cache: each step waits for the last one's load.
+ * its table (states by 32 classes) stays in the first-level cache: each step's load waits for the last.
  */
 const MATCH = 0x4000;
 const END = 0x8000;
