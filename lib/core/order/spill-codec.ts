@@ -18,6 +18,7 @@ const NUMS = 4;
 const ROW_BYTES = NUMS * 8;
 /** tag = (sender × KINDS_MAX + kind) × 2 + extras flag. */
 const KINDS_MAX = 64;
+const SCRATCH_BYTES = 64 * 1024;
 
 /** Messages come back with this thread; the order stage sets the real one as it releases them. */
 const UNSET_THREAD: ThreadInfo = Object.freeze({
@@ -43,8 +44,11 @@ class Table<T extends string> {
 export class SpillCodec {
   private readonly senders = new Table<string>();
   private readonly kinds = new Table<Message['kind']>();
-  /** Reused for every block (docs/performance.md: one shared by every codec measured a higher peak RSS). */
-  private scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  /**
+   * Reused for every block; made at the first one, since most threads are never encoded
+   * (docs/performance.md#order-stage).
+   */
+  private scratch: Buffer | null = null;
 
   /**
    * One block of `entries[from, to)` (at most BLOCK_ROWS), its byte length first (not counted in
@@ -62,14 +66,15 @@ export class SpillCodec {
     const json = JSON.stringify(strings);
     const numsEnd = 8 + n * ROW_BYTES;
     // at most 3 bytes a UTF-16 unit: when that fits, write the text and take its size, in one pass
+    let scratch = (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES));
     let size: number;
-    if (this.scratch.length >= numsEnd + 3 * json.length) size = numsEnd + this.scratch.write(json, numsEnd);
+    if (scratch.length >= numsEnd + 3 * json.length) size = numsEnd + scratch.write(json, numsEnd);
     else {
       size = numsEnd + Buffer.byteLength(json);
-      if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.scratch.length));
-      this.scratch.write(json, numsEnd);
+      if (scratch.length < size) scratch = this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratch.length));
+      scratch.write(json, numsEnd);
     }
-    const out = this.scratch.subarray(0, size);
+    const out = scratch.subarray(0, size);
     out.writeUInt32LE(size - 4, 0);
     out.writeUInt32LE(n, 4);
     for (let i = 0, at = 8; i < n; ++i, at += ROW_BYTES) {
