@@ -131,12 +131,16 @@ export function textKind(content: string | undefined): MessageKind {
 
 export function readReactions(v: unknown): Reaction[] | undefined {
   if (!Array.isArray(v) || v.length === 0) return undefined;
-  const out: Reaction[] = [];
+  // made at its size (a list grown by push starts at 17 places), cut to what was read
+  const out: Reaction[] = new Array(v.length);
+  let n = 0;
   for (const r of v) {
     if (!isRaw(r)) continue;
     const reaction = str(r['reaction']);
     const actor = str(r['actor']);
-    if (reaction !== undefined && actor !== undefined) out.push({ reaction, actor });
+    if (reaction !== undefined && actor !== undefined) out[n++] = { reaction, actor };
   }
-  return out.length ? out : undefined;
+  if (n === 0) return undefined;
+  out.length = n;
+  return out;
 }
