@@ -19,7 +19,7 @@
 import type { Message } from '../../types.js';
 import type { Entry } from './entry.js';
 import { BLOCK_ROWS, type SpillCodec } from './spill-codec.js';
-import { BATCH_SIZE } from '../stage.js';
+import { blockBatches, decodeBlock, slicedBatches } from './held-batches.js';
 
 /** First and last (timestamp, seq) of a run in its sorted order: what the merge needs. */
 export interface RunSpan {
@@ -209,7 +209,7 @@ export class PackedMessages {
     let batches: Iterable<Message[]>;
     if (dir === 0) batches = slicedBatches(this.sorted(tieSign).map((e) => e.msg), thread);
     else if (blocks.length === 0) batches = slicedBatches(dir > 0 ? pending : pending.reverse(), thread);
-    else batches = blockBatches(codec, blocks, pending, slabs, dir < 0, length, thread);
+    else batches = blockBatches(codec, blocks, pending, dir < 0, length, thread, () => giveBack(slabs));
     this.reset();
     return batches;
   }
@@ -295,11 +295,6 @@ export class PackedMessages {
   }
 }
 
-/** The entries of one block (with its length prefix). */
-export function decodeBlock(codec: SpillCodec, block: Buffer): Entry[] {
-  return codec.decode(block.subarray(4), block.length - 4);
-}
-
 function decodeAll(codec: SpillCodec, blocks: Buffer[], pending: Entry[]): Entry[] {
   const all: Entry[] = [];
   for (const b of blocks) for (const e of decodeBlock(codec, b)) all.push(e);
@@ -326,52 +321,5 @@ function* backwards(codec: SpillCodec, blocks: Buffer[], pending: Entry[], slabs
     }
   } finally {
     giveBack(slabs);
-  }
-}
-
-/** `messages` (owned: a batch may be the array itself) as batches of BATCH_SIZE, each message given `thread`. */
-function* slicedBatches(messages: Message[], thread: Message['thread']): Generator<Message[]> {
-  for (const m of messages) if (m.thread !== thread) m.thread = thread;
-  if (messages.length <= BATCH_SIZE) yield messages;
-  else for (let i = 0; i < messages.length; i += BATCH_SIZE) yield messages.slice(i, i + BATCH_SIZE);
-}
-
-/** The blocks' messages then the pending ones (or all of it backwards), decoded block by block, in batches. */
-function* blockBatches(codec: SpillCodec, blocks: Buffer[], pending: Message[], slabs: Buffer[], reverse: boolean, length: number, thread: Message['thread']): Generator<Message[]> {
-  const batches = new BatchFiller(length, thread);
-  let full: Message[] | null;
-  if (reverse) for (let j = pending.length - 1; j >= 0; --j) if ((full = batches.add(pending[j]!))) yield full;
-  try {
-    for (let b = 0; b < blocks.length; ++b) {
-      const entries = decodeBlock(codec, blocks[reverse ? blocks.length - 1 - b : b]!);
-      for (let k = 0; k < entries.length; ++k) if ((full = batches.add(entries[reverse ? entries.length - 1 - k : k]!.msg))) yield full;
-    }
-  } finally {
-    giveBack(slabs);
-  }
-  if (!reverse) for (let j = 0; j < pending.length; ++j) if ((full = batches.add(pending[j]!))) yield full;
-}
-
-/** Fills batches of BATCH_SIZE (the last one shorter) with `length` messages, each given `thread`. */
-class BatchFiller {
-  #out: Message[];
-  #n = 0;
-  constructor(
-    private left: number,
-    readonly thread: Message['thread'],
-  ) {
-    this.#out = new Array(Math.min(BATCH_SIZE, left));
-  }
-
-  /** The batch when `m` filled it. */
-  add(m: Message): Message[] | null {
-    if (m.thread !== this.thread) m.thread = this.thread;
-    const out = this.#out;
-    out[this.#n++] = m;
-    if (this.#n < out.length) return null;
-    this.left -= this.#n;
-    this.#n = 0;
-    this.#out = new Array(Math.min(BATCH_SIZE, this.left));
-    return out;
   }
 }
