@@ -6,7 +6,7 @@
  *
  *   node dist/bench/export.js [--shape big,real] [--export-size 300MB,2GB] [--zip-parts 2] [--media-ratio 1]
  *        [--export-jobs 1,2] [--export-threads N] [--export-dir DIR] [--idle-wait 60]
- *        [--runs N] [--dir DIR] [--keep] [--seed N]
+ *        [--runs N] [--dir DIR] [--keep] [--seed N] [--baseline CHECKOUT]
  *   node dist/bench/export.js --generate DIR [--shape real] [--export-size 200MB] [--zip-parts 2] ...   (tree + zips only)
  *   npm run bench -- --export [...]       (after the single-file benchmark; --export-only: alone)
  *
@@ -52,7 +52,8 @@
  * third of a core busy), and reports for each run the CPU time the rest of the machine used
  * meanwhile (/proc/stat): a run next to a busy neighbour is not a measurement of scaling.
  * `--export-dir DIR` generates into `DIR/<shape>-<size>` and keeps it (a later run with the same
- * options reuses it, see the manifest there).
+ * options reuses it, see the manifest there). `--baseline CHECKOUT` also runs every variant from
+ * that checkout's build, just before this one's, in the same round (before/after in one run).
  *
  * Before timing, on a small export of the same generator, the four variants must give the same
  * output (SHA-256 and line count of stdout, and the summary's example count), find the owner, and
@@ -700,6 +701,8 @@ async function waitForQuiet(maxSeconds: number): Promise<number> {
 
 interface Variant {
   name: string;
+  /** The CLI run: this checkout's, or the baseline's. */
+  cli: string;
   /** CLI arguments before `--jobs`: inputs, and options for the variants that need some (`inspect` first for inspect). */
   inputs: string[];
   /** `--jobs`; null: not given (inspect). */
@@ -739,10 +742,10 @@ function warmPageCache(args: readonly string[]): number {
   return (performance.now() - t0) / 1000;
 }
 
-async function runCli(inputs: string[], jobs: number | null, capture: boolean, extra: string[] = []): Promise<CliRun> {
+async function runCli(inputs: string[], jobs: number | null, capture: boolean, extra: string[] = [], cli = CLI_JS): Promise<CliRun> {
   const busy0 = machineBusySeconds();
   const jobArgs = jobs === null ? [] : ['--jobs', String(jobs)];
-  const o = await runChild(process.execPath, ['--import', PRELOAD_JS, CLI_JS, ...inputs, ...jobArgs, ...extra], capture ? 'capture' : 'null');
+  const o = await runChild(process.execPath, ['--import', PRELOAD_JS, cli, ...inputs, ...jobArgs, ...extra], capture ? 'capture' : 'null');
   const busy1 = machineBusySeconds();
   const text = o.stderr.split('\n').filter((l) => l.trim() && !l.startsWith(MARK)).map((l) => l.replace(/^fbstream: /, ''));
   if (o.code !== 0) throw new ChildError(`exit ${o.signal ?? o.code}${text.length ? `: ${text.slice(-3).join(' | ').slice(0, 400)}` : ''}`);
@@ -783,6 +786,11 @@ export interface ExportBenchArgs {
   shapes: ExportShape[];
   /** Before each timed run, wait up to this many seconds for the machine to be quiet (0: do not wait). */
   idleWait: number;
+  /**
+   * Another checkout, built (its dist/cli/fbstream.js): every variant is also run from it, just
+   * before this one in each round, as "<variant> [baseline]" (before/after figures from one run).
+   */
+  baseline?: string;
 }
 
 export function defaultExportArgs(): ExportBenchArgs {
@@ -814,6 +822,7 @@ export function exportFlag(a: ExportBenchArgs, flag: string, value: () => string
     case '--export-jobs': a.jobs = value().split(/[,\s]+/).filter(Boolean).map((v) => int(v, 1)); return true;
     case '--export-threads': a.threads = int(value(), BIG_SHARES.length + 1); return true;
     case '--export-dir': a.exportDir = value(); return true;
+    case '--baseline': a.baseline = value(); return true;
     case '--idle-wait': a.idleWait = int(value(), 0); return true;
     case '--shape':
     case '--shapes': {
@@ -829,23 +838,27 @@ export function exportFlag(a: ExportBenchArgs, flag: string, value: () => string
 }
 
 export const EXPORT_USAGE =
-  '[--shape big,real] [--export-size 300MB,2GB] [--zip-parts 2] [--media-ratio 1] [--export-jobs 1,2] [--export-threads N] [--export-dir DIR] [--idle-wait 60]';
+  '[--shape big,real] [--export-size 300MB,2GB] [--zip-parts 2] [--media-ratio 1] [--export-jobs 1,2] [--export-threads N] [--export-dir DIR] [--idle-wait 60] [--baseline CHECKOUT]';
 
-function machineFacts(): string[] {
-  const cpus = os.cpus();
-  let commit = 'n/a';
+function commitOf(dir: string): string {
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    if (dirty) commit += ' (+ uncommitted changes)';
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return dirty ? `${commit} (+ uncommitted changes)` : commit;
   } catch {
-    // not a git checkout
+    return 'n/a'; // not a git checkout
   }
+}
+
+function machineFacts(baseline: string | undefined): string[] {
+  const cpus = os.cpus();
+  const commit = commitOf(ROOT);
   return [
     `date: ${new Date().toISOString()}`,
     `cpu: ${cpus[0]?.model ?? 'unknown'}, ${os.availableParallelism()} cores`,
     `memory: ${formatSize(os.totalmem())}, load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     `node: ${process.version} (${process.platform} ${process.arch}), fbstream commit ${commit}`,
+    ...(baseline ? [`baseline: ${baseline}, commit ${commitOf(baseline)} (its rows: "[baseline]", each run just before this commit's)`] : []),
   ];
 }
 
@@ -936,7 +949,12 @@ function targetOf(v: Variant, r: CliRun, get: (name: string) => CliRun | undefin
 }
 
 /** Run the whole-export benchmark; returns the number of problems (failed checks or runs). */
+/** Appended to a variant's name when it runs from the baseline checkout. */
+const BASELINE = ' [baseline]';
+
 export async function runExportBench(args: ExportBenchArgs, options: { header?: boolean } = {}): Promise<number> {
+  const baselineCli = args.baseline ? join(resolve(args.baseline), 'dist', 'cli', 'fbstream.js') : null;
+  if (baselineCli && !existsSync(baselineCli)) throw new TypeError(`--baseline ${args.baseline}: no ${baselineCli} (build that checkout first: npx tsc -p tsconfig.json)`);
   const workspace = benchWorkspace(args.dir, 'fbstream-bench-export-', args.keep);
   const tmp = workspace.dir;
   const log = (s: string) => process.stderr.write(s);
@@ -944,7 +962,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
   try {
     if (options.header !== false) {
       console.log('fbstream whole-export benchmark');
-      for (const f of machineFacts()) console.log(`  ${f}`);
+      for (const f of machineFacts(args.baseline)) console.log(`  ${f}`);
     }
     console.log(
       `  shapes: ${args.shapes.map((s) => `${s} (${sizesFor(args, s).map(formatSize).join(', ')} of thread JSON)`).join(', ')}; media x${args.mediaRatio}; zip parts: ${args.zipParts}; ` +
@@ -981,21 +999,23 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
       // minutes, and a ratio of two variants measured minutes apart would carry that drift
       const big = t.largest[0]!;
       const small = t.smallest;
-      const variants: Variant[] = [];
+      const own: Omit<Variant, 'cli'>[] = [];
       for (const jobs of args.jobs) {
-        variants.push({ name: `folder, --jobs ${jobs}`, inputs: folderInputs(t), jobs, bytes: mb });
-        variants.push({ name: `zips, --jobs ${jobs}`, inputs: m.zips.paths, jobs, bytes: mb });
+        own.push({ name: `folder, --jobs ${jobs}`, inputs: folderInputs(t), jobs, bytes: mb });
+        own.push({ name: `zips, --jobs ${jobs}`, inputs: m.zips.paths, jobs, bytes: mb });
       }
       // inspect reads every section: MB/s over all the JSON
-      variants.push({ name: 'inspect, folder', inputs: ['inspect', ...folderInputs(t)], jobs: null, bytes: t.jsonBytes / 1e6 });
-      variants.push({ name: 'inspect, zips', inputs: ['inspect', ...m.zips.paths], jobs: null, bytes: t.jsonBytes / 1e6 });
+      own.push({ name: 'inspect, folder', inputs: ['inspect', ...folderInputs(t)], jobs: null, bytes: t.jsonBytes / 1e6 });
+      own.push({ name: 'inspect, zips', inputs: ['inspect', ...m.zips.paths], jobs: null, bytes: t.jsonBytes / 1e6 });
       const aloneName = `largest thread alone (${formatSize(big.bytes)}, its folder), --jobs 1`;
-      variants.push({ name: aloneName, inputs: [big.dir, '--me', DEFAULT_OWNER], jobs: 1, bytes: big.bytes / 1e6 });
+      own.push({ name: aloneName, inputs: [big.dir, '--me', DEFAULT_OWNER], jobs: 1, bytes: big.bytes / 1e6 });
       // the serial part of every run: start-up, listing, index, owner detection (every thread's header)
       const fixedName = `fixed cost: folder, --thread <one ${formatSize(small.bytes)} thread>, --jobs 1`;
-      variants.push({ name: fixedName, inputs: [...folderInputs(t), '--thread', small.key.slice(small.key.lastIndexOf('/') + 1)], jobs: 1, bytes: null });
+      own.push({ name: fixedName, inputs: [...folderInputs(t), '--thread', small.key.slice(small.key.lastIndexOf('/') + 1)], jobs: 1, bytes: null });
       const startupName = 'start-up alone: fbstream --version';
-      variants.push({ name: startupName, inputs: ['--version'], jobs: 1, bytes: null });
+      own.push({ name: startupName, inputs: ['--version'], jobs: 1, bytes: null });
+      // a baseline's run just before each of ours: both see the same minutes of the machine
+      const variants: Variant[] = own.flatMap((v) => [...(baselineCli ? [{ ...v, name: v.name + BASELINE, cli: baselineCli }] : []), { ...v, cli: CLI_JS }]);
 
       const runsOf = new Map<string, CliRun[]>(variants.map((v) => [v.name, []]));
       const failed = new Map<string, string>();
@@ -1007,7 +1027,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
           if (waited < 0) ++busyRuns;
           log(`  ${label} ${v.name} (${i + 1}/${args.runs})${waited < 0 ? ' [machine busy]' : waited >= 2 ? ` [waited ${waited.toFixed(0)} s for a quiet machine]` : ''}...`);
           try {
-            const r = await runCli(v.inputs, v.jobs, false);
+            const r = await runCli(v.inputs, v.jobs, false, [], v.cli);
             log(` ${r.seconds.toFixed(1)} s, ${r.maxRssBytes === null ? '?' : (r.maxRssBytes / 1e6).toFixed(0)} MB, others used ${r.otherCpuSeconds?.toFixed(1) ?? '?'} CPU s${warmed >= 1 ? ` (page cache warmed in ${warmed.toFixed(1)} s)` : ''}\n`);
             runsOf.get(v.name)!.push(r);
           } catch (err) {
@@ -1041,7 +1061,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
           r.cpuSeconds === null ? 'n/a' : r.cpuSeconds.toFixed(1), r.cpuSeconds === null ? '' : (r.cpuSeconds / secs).toFixed(2),
           r.otherCpuSeconds === null ? 'n/a' : r.otherCpuSeconds.toFixed(1),
           r.examples === null ? '' : `${r.examples} examples, ${r.threads ?? '?'} threads`,
-          targetOf(v, r, (k) => results.get(k)),
+          v.cli === CLI_JS ? targetOf(v, r, (k) => results.get(k)) : '',
         ]);
       }
       const alone = results.get(aloneName);
@@ -1059,7 +1079,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
       // ratios, and the bounds of what parallelism can give
       const get = (k: string) => results.get(k);
       const notes: string[] = [];
-      const rssAll = [...results.entries()].filter(([k]) => whole(k) || k.startsWith('inspect'));
+      const rssAll = [...results.entries()].filter(([k]) => (whole(k) || k.startsWith('inspect')) && !k.endsWith(BASELINE));
       const worstRss = Math.max(...rssAll.map(([, r]) => r.maxRssBytes ?? 0));
       notes.push(`peak RSS: highest ${(worstRss / 1e6).toFixed(0)} MB (${rssAll.map(([k, r]) => `${k} ${rssMb(r)}`).join(', ')})`);
       const j1 = args.jobs[0]!;
