@@ -13,7 +13,8 @@ import {
   e2eeFileText, generateThread, metaString, metaStringify, parseSize, planRealThreads, probit, threadStream, writeThreadFile, writeThreadParts,
   DEFAULT_OWNER, DEFAULT_FRIEND, E2EE_START_MS, REAL_SHAPE, type GeneratedKind, type ThreadOptions, type ThreadStats,
 } from '../bench/generate.js';
-import { writeExport, SECTIONS } from '../bench/export.js';
+import { SECTIONS } from '../bench/export-plan.js';
+import { writeExport } from '../bench/export-tree.js';
 import { openExport } from '../lib/export/open-export.js';
 
 /** bench/export.ts's default shape, 5 MB, seed 1, media x0.2: written by the code before the real shape. */
