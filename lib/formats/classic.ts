@@ -6,7 +6,7 @@
  */
 import type { Attachment, Message, MessageKind, Reaction } from '../types.js';
 import { classifyNotice } from './notices.js';
-import { isRaw, str, type Interpreted, type Raw } from './raw.js';
+import { isRaw, str, uriOf, type Interpreted, type Raw } from './raw.js';
 
 /** The message keys the decoder assembles; all others are skipped unread. */
 export const CLASSIC_KEYS = [
@@ -79,7 +79,7 @@ export function readClassic(m: Raw, fields: DecodedFields): string | null {
   if (audio !== undefined) attachments = addUris(attachments, audio, 'audio');
   if (files !== undefined) attachments = addUris(attachments, files, 'file');
   if (gifs !== undefined) attachments = addUris(attachments, gifs, 'gif');
-  const stickerUri = isRaw(sticker) ? str(sticker['uri']) : undefined;
+  const stickerUri = uriOf(sticker);
   if (stickerUri !== undefined) attachments = append(attachments, { type: 'sticker', uri: stickerUri });
   const isShare = isRaw(share);
   const link = isRaw(share) ? str(share['link']) : undefined;
@@ -111,7 +111,7 @@ export function readClassic(m: Raw, fields: DecodedFields): string | null {
 function addUris(to: Attachment[] | undefined, list: unknown, type: Attachment['type']): Attachment[] | undefined {
   if (!Array.isArray(list)) return to;
   for (const item of list) {
-    const uri = isRaw(item) ? str(item['uri']) : undefined;
+    const uri = uriOf(item);
     if (uri !== undefined) to = append(to, { type, uri });
   }
   return to;

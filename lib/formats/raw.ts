@@ -14,10 +14,15 @@ export function uris(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
   const out: string[] = [];
   for (const item of v) {
-    const uri = isRaw(item) ? str(item['uri']) : undefined;
+    const uri = uriOf(item);
     if (uri !== undefined) out.push(uri);
   }
   return out;
+}
+
+/** The `uri` of an object (a media list's item, a sticker), when it is a string. */
+export function uriOf(item: unknown): string | undefined {
+  return isRaw(item) ? str(item['uri']) : undefined;
 }
 
 /** Outcome of reading one raw message: a message, or why it was skipped. */
