@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { InspectResult } from '../../lib/export/inspect.js';
 import { say, type Io } from '../io.js';
 import { isEpipe, reportError, writeStdout } from '../output.js';
+import { pinYoungGeneration } from '../young-generation.js';
 
 export interface InspectArgs {
   inputs: string[];
@@ -25,6 +26,7 @@ export function inspectCommand(io: Io, setExit: (code: number) => void): Command
 }
 
 export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
+  pinYoungGeneration(); // peak RSS: the inspector keeps little alive
   try {
     // loaded on use: no other command needs the export reader and the counter
     const { inspectExport, iso } = await import('../../lib/export/inspect.js');
