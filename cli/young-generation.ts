@@ -3,7 +3,7 @@
  *
  * V8 doubles the young generation (up to 3 × 16 MB here) while much survives it. The inspector
  * inflates whole zip entries and keeps little alive, so the larger young generation only adds to
- * peak RSS: pinned, the real-shaped export's zips are inspected in ~146 MB instead of ~187, at the
+ * peak RSS: pinned, the real-shaped export's zips were inspected in ~146 MB instead of ~187, at the
  * same CPU (docs/performance.md#inspect-on-two-cores). A conversion keeps the default: pinned, it
  * spent ~10% more CPU.
  *

@@ -1,7 +1,8 @@
 /**
  * One export entry's bytes, whole, read synchronously into one buffer reused from entry to entry
- * (a file read, a zip entry inflated, through the entry's in-place reader): thousands of small
- * threads cost neither a stream, nor a thread-pool round trip, nor a buffer each.
+ * (a file read, through the entry's in-place reader), or as a deflated zip entry's reader holds
+ * them once inflated: thousands of small threads cost neither a stream, nor a thread-pool round
+ * trip, nor a buffer each (but what inflating makes).
  * Null when the entry is not one to read so (larger than `maxBytes`, not a regular file, no
  * in-place reader, a fault of any kind): the caller reads it the usual way, which reports any
  * fault as it always has.
@@ -21,11 +22,14 @@ export function createEntryBytesReader(maxBytes: number): EntryBytesReader {
     read(entry) {
       // size 0: an empty file cannot be a thread, and a FIFO or a device says 0 (never opened here)
       if (entry.skip !== undefined || entry.size === 0 || entry.size > maxBytes || !entry.readInPlace) return null;
-      if (entry.size > buffer.length) buffer = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(entry.size, 2 * buffer.length)));
       let reader;
       try {
         reader = entry.readInPlace();
         if (!reader) return null;
+        // an inflated zip entry as it is: no copy, and this buffer does not grow to the largest entry
+        const whole = reader.readWhole?.();
+        if (whole) return whole;
+        if (entry.size > buffer.length) buffer = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(entry.size, 2 * buffer.length)));
         let got = 0;
         for (;;) {
           if (got === buffer.length) {

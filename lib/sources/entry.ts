@@ -49,6 +49,13 @@ export interface InPlaceReader {
   read(into: Buffer): Uint8Array;
   /** The last bytes, at most `into.length`, read into `into` without reading the rest (a regular file can). */
   readTail?(into: Buffer): Uint8Array;
+  /**
+   * As the first call instead of `read`: every byte at once, when the reader holds them whole (a
+   * deflated zip entry, inflated in one go), once every check of the data passed; valid after
+   * `close`. Null when it does not (nothing read: `read` as usual). The caller needs no buffer
+   * of the entry's size, nor a copy into it.
+   */
+  readWhole?(): Uint8Array | null;
   /** The bytes there are, when known as it was opened (a regular file's size then). */
   readonly size?: number;
   /** Releases the descriptor or the bytes held. Idempotent. */

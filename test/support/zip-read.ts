@@ -45,15 +45,20 @@ export function inPlaceReader(entry: ZipEntry, options?: InPlaceOptions): InPlac
  * The same as {@link drain}, through `readInPlace()` with a buffer of `intoBytes`: the chunks as
  * handed out (copied, since a chunk is valid only until the next read), and `ended` once the
  * final checks passed. `readInPlace()` itself may throw: the entry was refused before any byte.
+ * `whole`: `readWhole()` first, where the reader has it.
  */
-export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024, options?: InPlaceOptions): Drained {
+export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024, options?: InPlaceOptions, whole = false): Drained {
   const parts: Buffer[] = [];
   const chunks: number[] = [];
   const into = Buffer.alloc(intoBytes);
   try {
     const reader = inPlaceReader(entry, options);
     try {
-      for (let c = reader.read(into); c.length > 0; c = reader.read(into)) {
+      const all = whole ? reader.readWhole?.() : null;
+      if (all) {
+        parts.push(Buffer.from(all));
+        chunks.push(all.length);
+      } else for (let c = reader.read(into); c.length > 0; c = reader.read(into)) {
         parts.push(Buffer.from(c));
         chunks.push(c.length);
       }
@@ -72,6 +77,8 @@ export const READS = [
   ['in place', (e: ZipEntry) => Promise.resolve(drainInPlace(e))],
   // the inflated start of the first 64 compressed bytes, then the whole entry (a header reader's way)
   ['in place, its start first', (e: ZipEntry) => Promise.resolve(drainInPlace(e, 32 * 1024, { head: 64 }))],
+  // every byte at once where the reader holds them whole (a deflated entry), else as 'in place'
+  ['in place, whole', (e: ZipEntry) => Promise.resolve(drainInPlace(e, 32 * 1024, undefined, true))],
 ] as const;
 
 export function byPath(zip: ZipArchive, path: string): ZipEntry {

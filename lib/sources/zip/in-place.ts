@@ -2,7 +2,8 @@
  * A zip entry read synchronously through the archive's descriptor (see InPlaceReader in
  * lib/sources/entry.ts): a stored entry read into the caller's buffer; a deflated one of up to
  * {@link WHOLE_INFLATE_MAX} bytes read and inflated at once (node:zlib's `inflateRawSync`, its
- * output bounded by the declared size), then handed out in the caller's buffer. A reader that
+ * output bounded by the declared size), then handed out in the caller's buffer, or as it is
+ * (`readWhole`). A reader that
  * expects to stop early (a thread header) gets the inflated start of a few compressed KiB first,
  * and the whole entry only if it reads on. Every piece passes the size and budget checks before
  * it is handed out; the CRC-32 and the final size are checked before the end is. Larger deflated
@@ -107,6 +108,13 @@ function inflatedReader(archive: InPlaceArchive, start: number, compressedSize: 
       }
       data = null;
       return endOf(tally, () => (ended = true));
+    },
+    readWhole() {
+      if (!whole || data !== null || ended) return null;
+      throwIfClosed(archive, tally.place);
+      const bytes = checked(tally, inflate(archive, start, compressedSize, tally, false));
+      endOf(tally, () => (ended = true));
+      return bytes;
     },
     close() {
       data = null;
