@@ -15,7 +15,7 @@ import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from './e2ee-join.js';
 import { buildExportIndex, isHtmlThreadPart, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
 import { fileEntry, listFolder } from '../sources/folder.js';
-import { partRefOf, type PartRef } from './thread-job.js';
+import { partRefOf, type PartRef } from './part-ref.js';
 import { createInflateBudget, isJsonPath, openZip, type ZipArchive, type ZipProblem } from '../sources/zip.js';
 
 export interface OpenExportOptions {

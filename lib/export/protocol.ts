@@ -23,7 +23,8 @@
  */
 import type { StageSettings } from '../options.js';
 import type { ThreadHeader } from './thread-header.js';
-import type { JobResult, PartRef, ThreadJob } from './thread-job.js';
+import type { PartRef } from './part-ref.js';
+import type { JobResult, ThreadJob } from './thread-job.js';
 
 export interface WorkerInit {
   options: StageSettings;

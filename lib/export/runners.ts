@@ -14,7 +14,8 @@ import type { Slot } from './ordered-output.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { HeaderReaders } from './open-export.js';
 import type { ThreadHeader } from './thread-header.js';
-import { createPartOpener, failedResult, jobError, runThreadJob, type JobResult, type PartRef, type PiecePool, type ThreadJob } from './thread-job.js';
+import type { PartRef } from './part-ref.js';
+import { createPartOpener, failedResult, jobError, runThreadJob, type JobResult, type PiecePool, type ThreadJob } from './thread-job.js';
 
 /** What a runner needs of its run (lib/export/scheduler.ts). */
 export interface RunnerHost {

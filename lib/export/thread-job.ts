@@ -15,16 +15,10 @@ import { createPipelineCoreFor, pipelineCounts } from '../pipeline.js';
 import type { Counts } from '../stats.js';
 import { normalizeStageOptions, type StageOptions, type StageSettings } from '../options.js';
 import { Report } from '../report.js';
-import type { ExportEntry } from '../sources/entry.js';
 import type { ThreadPlan } from './export-index.js';
+import { partRefOf, type PartRef } from './part-ref.js';
 import { fileSource, listedFileSource, tokenizeSources, type Source } from '../sources/files.js';
 import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
-
-/**
- * One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive.
- * `listedRegular`: the file was a regular file when its folder was listed (opened without a stat first).
- */
-export type PartRef = { kind: 'file'; path: string; listedRegular?: boolean } | { kind: 'zip'; archive: string; entry: string };
 
 /** One thread: its parts in reading order (`message_1` … `message_N`, from whichever inputs). */
 export interface ThreadJob {
@@ -41,16 +35,6 @@ export interface ThreadJob {
    * documents carry different ids. Default false: documents join when their ids agree.
    */
   joinAll?: boolean;
-}
-
-/**
- * Where an entry of the export index is, as a {@link PartRef}: a zip entry (it has a
- * `compressedSize`) by its archive and path inside, any other entry by its filesystem path (`name`,
- * as the folder lister and single-file inputs set it).
- */
-export function partRefOf(entry: ExportEntry): PartRef {
-  if (typeof (entry as { compressedSize?: unknown }).compressedSize === 'number') return { kind: 'zip', archive: entry.input, entry: entry.path };
-  return entry.listedRegular ? { kind: 'file', path: entry.name, listedRegular: true } : { kind: 'file', path: entry.name };
 }
 
 /** The threads of an export index as jobs, in the index's order. */

@@ -10,7 +10,8 @@ import type { ExportEntry } from '../sources/entry.js';
 import { fileEntry } from '../sources/folder.js';
 import { READ_REPORT_BYTES, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { readThreadHeader, type ThreadHeader } from './thread-header.js';
-import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type PartOpener, type PartRef, type ThreadJob } from './thread-job.js';
+import type { PartRef } from './part-ref.js';
+import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type PartOpener, type ThreadJob } from './thread-job.js';
 
 function main(): void {
   const port = parentPort;

@@ -10,7 +10,7 @@ import t from 'tap';
 import { openExport, type HeaderReaders } from '../../lib/export/open-export.js';
 import { headersInWaitingWorkers, prestartWorkers } from '../../lib/export/runners.js';
 import type { ThreadHeader } from '../../lib/export/thread-header.js';
-import type { PartRef } from '../../lib/export/thread-job.js';
+import type { PartRef } from '../../lib/export/part-ref.js';
 
 const INBOX = 'your_facebook_activity/messages/inbox';
 

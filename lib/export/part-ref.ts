@@ -1,0 +1,21 @@
+/**
+ * Where a part of a thread is, as a job names it: plain data that crosses to a worker thread. Its
+ * own module: \`openExport\` (and so \`inspect\`) names parts without loading the pipeline.
+ */
+import type { ExportEntry } from '../sources/entry.js';
+
+/**
+ * One part of a thread (`message_N.json`): a file on disk or an entry of a zip archive.
+ * `listedRegular`: the file was a regular file when its folder was listed (opened without a stat first).
+ */
+export type PartRef = { kind: 'file'; path: string; listedRegular?: boolean } | { kind: 'zip'; archive: string; entry: string };
+
+/**
+ * Where an entry of the export index is, as a {@link PartRef}: a zip entry (it has a
+ * `compressedSize`) by its archive and path inside, any other entry by its filesystem path (`name`,
+ * as the folder lister and single-file inputs set it).
+ */
+export function partRefOf(entry: ExportEntry): PartRef {
+  if (typeof (entry as { compressedSize?: unknown }).compressedSize === 'number') return { kind: 'zip', archive: entry.input, entry: entry.path };
+  return entry.listedRegular ? { kind: 'file', path: entry.name, listedRegular: true } : { kind: 'file', path: entry.name };
+}
