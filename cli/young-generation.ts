@@ -24,12 +24,15 @@ export function youngGenerationFlag(execArgv: readonly string[]): string | null 
   return PIN_YOUNG_GENERATION_FLAG;
 }
 
+let pinned = false;
+
 /** Keep the young generation at its present size for the rest of the process; returns the flag, or null. */
 export function pinYoungGeneration(): string | null {
   const flag = youngGenerationFlag(process.execArgv);
   if (!flag) return null;
   const pin = () => setFlagsFromString(flag);
   pin();
-  process.on('worker', (worker: Worker) => worker.once('online', pin));
+  if (!pinned) process.on('worker', (worker: Worker) => worker.once('online', pin));
+  pinned = true;
   return flag;
 }

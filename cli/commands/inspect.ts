@@ -21,12 +21,14 @@ export function inspectCommand(io: Io, setExit: (code: number) => void): Command
       (y as Argv)
         .positional('inputs', { describe: 'Export folders, .zip parts or thread files', type: 'string', array: true })
         .option('json', { describe: 'One JSON object on stdout', type: 'boolean', default: false }) as unknown as Argv<InspectArgs>,
-    handler: async (args) => setExit(await runInspect(args, io)),
+    handler: async (args) => {
+      pinYoungGeneration(); // peak RSS: the inspector keeps little alive (this process is the CLI's own)
+      setExit(await runInspect(args, io));
+    },
   };
 }
 
 export async function runInspect(args: InspectArgs, io: Io): Promise<number> {
-  pinYoungGeneration(); // peak RSS: the inspector keeps little alive
   try {
     // loaded on use: no other command needs the export reader and the counter
     const { inspectExport, iso } = await import('../../lib/export/inspect.js');

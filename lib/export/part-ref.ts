@@ -1,6 +1,6 @@
 /**
  * Where a part of a thread is, as a job names it: plain data that crosses to a worker thread. Its
- * own module: \`openExport\` (and so \`inspect\`) names parts without loading the pipeline.
+ * own module: `openExport` (and so `inspect`) names parts without loading the pipeline.
  */
 import type { ExportEntry } from '../sources/entry.js';
 
