@@ -19,6 +19,8 @@ export interface RunInfo extends RunSpan {
   handle: number | null;
   /** A run held in memory (the messages left when the thread ended), read once. */
   entries?: Iterable<Entry>;
+  /** The tie sign the run was sorted with, when it may differ from the merge's (see {@link resortedRun}). */
+  sign?: number;
 }
 
 /** Runs merged at most at once. Each open run holds a read block (~64 KiB) and its parsed rows. */
@@ -134,6 +136,27 @@ function* lazyMerge(store: SpillStore<Entry>, sorted: RunInfo[], order: RunOrder
       r.handle = null;
     }
   }
+}
+
+/**
+ * A stored run sorted with another tie sign than `tieSign`: the order stage spills before it
+ * knows a thread's direction (every timestamp so far equal), and a joined document may run the
+ * other way. Read whole and sorted again once the merge opens it, then removed from the store;
+ * its span widened to the first and last places its entries may take in the new order.
+ */
+export function resortedRun(store: SpillStore<Entry>, run: RunInfo, tieSign: number): RunInfo {
+  const handle = run.handle!;
+  const entries: Iterable<Entry> = {
+    [Symbol.iterator]() {
+      const all: Entry[] = [];
+      for (let it = store.read(handle), step = it.next(); !step.done; step = it.next()) all.push(step.value);
+      store.remove(handle);
+      all.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
+      return all[Symbol.iterator]();
+    },
+  };
+  const early = tieSign < 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+  return { handle: null, entries, firstTs: run.firstTs, firstSeq: early, lastTs: run.lastTs, lastSeq: -early };
 }
 
 /** The most runs whose [first, last] ranges share a point (sweep over runs sorted by first key). */

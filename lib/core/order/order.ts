@@ -17,7 +17,7 @@
  * thread that arrives newest-first (Meta's order), so that equal timestamps read as they were sent.
  */
 import type { Message, ThreadInfo } from '../../types.js';
-import { mergeRuns, type RunInfo } from './merge-runs.js';
+import { mergeRuns, resortedRun, type RunInfo } from './merge-runs.js';
 import { PackedMessages } from './packed-messages.js';
 import { SpillCodec } from './spill-codec.js';
 import type { SpillStore } from './spill.js';
@@ -162,11 +162,11 @@ class Order implements Stage<Message[], Message> {
     // blocks in the store's own format go as they are; anything else is sorted and written
     const blocks = spill.writeBlocks && spill.codec === this.#codec ? s.held.takeBlocks(tieSign) : null;
     if (blocks) {
-      s.runs.push({ handle: spill.writeBlocks!(blocks.blocks, blocks.reverse), ...blocks.span });
+      s.runs.push({ handle: spill.writeBlocks!(blocks.blocks, blocks.reverse), ...blocks.span, sign: tieSign });
       blocks.done();
     } else {
       const run = s.held.take(tieSign)!;
-      s.runs.push({ handle: spill.write(run.entries), ...run.span });
+      s.runs.push({ handle: spill.write(run.entries), ...run.span, sign: tieSign });
     }
   }
 
@@ -205,9 +205,12 @@ class Order implements Stage<Message[], Message> {
     const tieSign = this.#tieSignOf(s);
     if (s.runs.length === 0) return s.held.takeBatches(tieSign, info);
     const last = s.held.take(tieSign);
+    // a run spilled before the thread's direction was known, or from a document that ran the
+    // other way, is sorted again: equal timestamps come out as they would from memory
+    const runs = s.runs.map((r) => (r.sign === undefined || r.sign === tieSign ? r : resortedRun(this.#spill!, r, tieSign)));
     // what is still held joins the merge from memory: the last run is never written
-    if (last) s.runs.push({ handle: null, entries: last.entries, ...last.span });
-    return batchesOf(mergeRuns(this.#spill!, s.runs, tieSign), info);
+    if (last) runs.push({ handle: null, entries: last.entries, ...last.span });
+    return batchesOf(mergeRuns(this.#spill!, runs, tieSign), info);
   }
 }
 
