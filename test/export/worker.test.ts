@@ -33,8 +33,11 @@ function start(pieceBytes: number, credit: number) {
   for (const job of jobs) post({ type: 'job', id: job.index, job });
   const pieces = () => got.flatMap((m) => (m.type === 'piece' ? [m] : []));
   const dones = () => got.filter((m) => m.type === 'done').length;
-  /** Resolves once `until()` holds, or after `ms` (then the test sees what came). */
-  const settle = (until: () => boolean, ms = 5_000) =>
+  /**
+   * Resolves once `until()` holds, or after `ms` (then the test sees what came). The worker loads
+   * its modules through the test runner's TypeScript loader first: seconds on a busy machine.
+   */
+  const settle = (until: () => boolean, ms = 60_000) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       const done = () => (clearTimeout(timer), resolve());
