@@ -3,13 +3,12 @@
  * lib/sources/entry.ts): a stored entry read into the caller's buffer; a deflated one of up to
  * {@link WHOLE_INFLATE_MAX} bytes read and inflated at once (node:zlib's `inflateRawSync`, its
  * output bounded by the declared size), then handed out in the caller's buffer, or as it is
- * (`readWhole`). A reader that
- * expects to stop early (a thread header) gets the inflated start of a few compressed KiB first,
- * and the whole entry only if it reads on. Every piece passes the size and budget checks before
- * it is handed out; the CRC-32 and the final size are checked before the end is. Larger deflated
- * entries are read as streams (lib/sources/zip.ts): a stream per entry costs two thread-pool round
- * trips per chunk, whose wake-ups take CPU from the jobs (docs/performance.md#reading-input), and
- * Meta writes no thread file that large.
+ * (`readWhole`). A reader that expects to stop early (a thread header) gets the inflated start of
+ * a few compressed KiB first, and the whole entry only if it reads on. Every piece passes the size
+ * and budget checks before it is handed out; the CRC-32 and the final size are checked before the
+ * end is. Larger deflated entries are read as streams (lib/sources/zip.ts): a stream per entry
+ * costs two thread-pool round trips per chunk, whose wake-ups take CPU from the jobs
+ * (docs/performance.md#reading-input), and Meta writes no thread file that large.
  */
 import { constants, inflateRawSync } from 'node:zlib';
 import { IoError, ZipError, type ZipPlace } from '../../errors.js';
