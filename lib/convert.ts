@@ -209,12 +209,17 @@ async function participantsOf(inputs: readonly string[]): Promise<string[]> {
   return [...names];
 }
 
-/** `out` naming one of the inputs (also through a link) would destroy it: refuse before reading. */
-export async function refuseOverwritingInput(out: string | null, inputs: readonly string[]): Promise<void> {
+/**
+ * `out` naming one of the inputs (also through a link) would destroy it: refuse before reading.
+ * `files`: the files found in the inputs (an export's thread parts), with their sizes as listed;
+ * only those of the output's size can be it, so thousands of parts cost no `stat` each.
+ */
+export async function refuseOverwritingInput(out: string | null, inputs: readonly string[], files: readonly { name: string; size: number }[] = []): Promise<void> {
   if (out === null || out === '-') return;
   const target = await stat(out).catch(() => null);
   if (!target?.isFile()) return; // new, or written in place (a device, a FIFO): cannot be an input
-  for (const name of inputs) {
+  const names = [...inputs, ...files.filter((f) => f.size === target.size).map((f) => f.name)];
+  for (const name of names) {
     const st = name === '-' ? null : await stat(name).catch(() => null);
     if (st && st.dev === target.dev && st.ino === target.ino) {
       throw new UsageError(`--out ${out} is the input ${name}: refusing to overwrite it`, 'FBS_OUTPUT_IS_INPUT');

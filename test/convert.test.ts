@@ -3,7 +3,7 @@
  * one `--me` rule, threads that fail left out while the others come out.
  */
 import t from 'tap';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { convert } from '../lib/convert.js';
@@ -134,6 +134,24 @@ t.test('out: a file written whole, and refused when it is an input', async (t) =
   const input = join(dir, 'message_1.json');
   copyFileSync(OTHER, input);
   await t.rejects(convert({ inputs: [input], me: 'Ada Lovelace', out: input }), { code: 'FBS_OUTPUT_IS_INPUT' });
+});
+
+t.test('out: refused when it is a thread file inside an export given as a folder, also through a hard link', async (t) => {
+  const dir = tempDir(t);
+  const root = exportOf(dir, { a_1: readFileSync(THREAD, 'utf8'), b_2: readFileSync(OTHER, 'utf8') });
+  const part = join(root, 'your_facebook_activity', 'messages', 'inbox', 'b_2', 'message_1.json');
+  const before = readFileSync(part);
+  await t.rejects(convert({ inputs: [root], me: 'Ada Lovelace', out: part }), { code: 'FBS_OUTPUT_IS_INPUT', message: /b_2\/message_1\.json/ });
+  const link = join(dir, 'train.jsonl');
+  linkSync(part, link);
+  await t.rejects(convert({ inputs: [root], me: 'Ada Lovelace', out: link }), { code: 'FBS_OUTPUT_IS_INPUT' });
+  t.same(readFileSync(part), before, 'the thread file is untouched');
+  // an older output of the same size as a part is not a part: it is written over
+  const old = join(dir, 'old.jsonl');
+  writeFileSync(old, Buffer.alloc(before.length, 0x20));
+  const r = await convert({ inputs: [root], me: 'Ada Lovelace', out: old }, { stdout: sink().out });
+  t.equal(r.exitCode, 0);
+  t.match(readFileSync(old, 'utf8'), /^\{"messages"/);
 });
 
 t.test('bad options are refused by name before anything is read', async (t) => {

@@ -28,7 +28,7 @@ export async function convertExport(o: NormalizedConvertOptions, io: ConvertIo):
       else say(`skipped ${p.error.message}`);
     }
     if (index.threads.length === 0) throw noThreadsError(index, o.inputs);
-    await refuseOverwritingInput(o.out, [...o.inputs, ...index.threads.flatMap((t) => t.parts.map((p) => p.name))]);
+    await refuseOverwritingInput(o.out, o.inputs, index.threads.flatMap((t) => t.parts));
     // the waiting workers read a share of the headers: nothing else runs until the owner is known
     const me = o.me ?? (await resolveOwner(opened, { elsewhere: headersInWaitingWorkers }));
     const { selected, left } = await selectThreads(opened, { sections: o.sections, groups: o.groups, threads: o.thread });
