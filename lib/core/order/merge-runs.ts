@@ -10,7 +10,7 @@
  * The last run may be kept in memory instead of being written (`entries`).
  */
 import { MinHeap } from './heap.js';
-import type { Entry } from './entry.js';
+import { sortEntries, type Entry } from './entry.js';
 import type { RunSpan } from './packed-messages.js';
 import type { SpillStore } from './spill.js';
 
@@ -151,8 +151,7 @@ export function resortedRun(store: SpillStore<Entry>, run: RunInfo, tieSign: num
       const all: Entry[] = [];
       for (let it = store.read(handle), step = it.next(); !step.done; step = it.next()) all.push(step.value);
       store.remove(handle);
-      all.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
-      return all[Symbol.iterator]();
+      return sortEntries(all, tieSign)[Symbol.iterator]();
     },
   };
   const early = tieSign < 0 ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;

@@ -17,7 +17,7 @@
  * everything out of a block (strings and numbers), so a slab given back is referenced by nothing.
  */
 import type { Message } from '../../types.js';
-import type { Entry } from './entry.js';
+import { sortEntries, type Entry } from './entry.js';
 import { BLOCK_ROWS, type SpillCodec } from './spill-codec.js';
 import { blockBatches, decodeBlock, slicedBatches } from './held-batches.js';
 
@@ -218,7 +218,7 @@ export class PackedMessages {
   private sorted(tieSign: number): Entry[] {
     const all = decodeAll(this.codec, this.blocks, this.pendingEntries());
     giveBack(this.slabs);
-    return all.sort((a, b) => a.msg.timestampMs - b.msg.timestampMs || (a.seq - b.seq) * tieSign);
+    return sortEntries(all, tieSign);
   }
 
   private pendingEntries(from = 0, to = this.pending.length): Entry[] {
