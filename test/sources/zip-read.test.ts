@@ -289,6 +289,34 @@ t.test('in place, its start first: the inflated start of a few compressed bytes,
   });
 });
 
+t.test('in place, whole: a deflated entry\'s every byte in one call, made as the first call only', async (t) => {
+  const content = Buffer.from(Array.from({ length: 4000 }, (_, i) => `${i * 7919} `).join(''));
+  const archive = file(t, 'whole.zip', rawZip([{ name: 'a.json', content }, { name: 'stored.json', content, method: 0 }]));
+  await withZip(archive, async (zip) => {
+    const entry = byPath(zip, 'a.json');
+    const r = drainInPlace(entry, 1024, undefined, true);
+    t.ok(r.ended && r.bytes.equals(content), 'the bytes, and the end');
+    t.same(r.chunks, [content.length], 'one piece of the entry\'s size, not pieces of the 1 KiB buffer');
+
+    const held = inPlaceReader(entry);
+    const all = held.readWhole?.();
+    held.close();
+    t.ok(all && Buffer.from(all).equals(content), 'valid after close');
+    t.equal(held.read(Buffer.alloc(16)).length, 0, 'and the reader is at its end');
+
+    const reading = inPlaceReader(entry);
+    t.ok(reading.read(Buffer.alloc(16)).length > 0, 'a first read');
+    t.equal(reading.readWhole?.(), null, 'once read from: null');
+    reading.close();
+
+    const started = inPlaceReader(entry, { head: 64 });
+    t.equal(started.readWhole?.(), null, 'a reader of its start first: null');
+    started.close();
+
+    t.equal(inPlaceReader(byPath(zip, 'stored.json')).readWhole, undefined, 'a stored entry\'s reader has no such call');
+  });
+});
+
 t.test('a thread header comes from the start of a zip entry, whatever the entry holds further on', async (t) => {
   const messages = Array.from({ length: 3000 }, (_, i) => ({ sender_name: 'Ada', timestamp_ms: 1e12 + i * 7919, content: `message ${i * 104729}` }));
   const content = JSON.stringify({ participants: [{ name: 'Ada' }, { name: 'Bob' }], messages });

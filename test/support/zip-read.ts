@@ -45,7 +45,8 @@ export function inPlaceReader(entry: ZipEntry, options?: InPlaceOptions): InPlac
  * The same as {@link drain}, through `readInPlace()` with a buffer of `intoBytes`: the chunks as
  * handed out (copied, since a chunk is valid only until the next read), and `ended` once the
  * final checks passed. `readInPlace()` itself may throw: the entry was refused before any byte.
- * `whole`: `readWhole()` first, where the reader has it.
+ * `whole`: `readWhole()` first, where the reader has it (a deflated entry's reader), which must then
+ * give every byte: null is an error here.
  */
 export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024, options?: InPlaceOptions, whole = false): Drained {
   const parts: Buffer[] = [];
@@ -54,8 +55,10 @@ export function drainInPlace(entry: ZipEntry, intoBytes = 32 * 1024, options?: I
   try {
     const reader = inPlaceReader(entry, options);
     try {
-      const all = whole ? reader.readWhole?.() : null;
-      if (all) {
+      if (whole && reader.readWhole) {
+        // a reader that has the method (a deflated entry's) must answer a fresh read with every byte
+        const all = reader.readWhole();
+        if (!all) throw new Error(`${entry.path}: readWhole() gave nothing as the first call`);
         parts.push(Buffer.from(all));
         chunks.push(all.length);
       } else for (let c = reader.read(into); c.length > 0; c = reader.read(into)) {
@@ -77,7 +80,7 @@ export const READS = [
   ['in place', (e: ZipEntry) => Promise.resolve(drainInPlace(e))],
   // the inflated start of the first 64 compressed bytes, then the whole entry (a header reader's way)
   ['in place, its start first', (e: ZipEntry) => Promise.resolve(drainInPlace(e, 32 * 1024, { head: 64 }))],
-  // every byte at once where the reader holds them whole (a deflated entry), else as 'in place'
+  // every byte at once from a deflated entry's reader (null fails the read), a stored one as 'in place'
   ['in place, whole', (e: ZipEntry) => Promise.resolve(drainInPlace(e, 32 * 1024, undefined, true))],
 ] as const;
 
