@@ -26,6 +26,8 @@
  * `inspect` of the folder and of the zips is measured too (MB/s over the JSON of every section).
  * Two more rows bound what parallelism can give: the fixed cost (start-up, listing, index, owner
  * detection: the folder with `--thread <one tiny thread>`) and the start-up alone (`--version`).
+ * The floor row bounds one job: the converted threads read, `JSON.parse`d and written back with
+ * `JSON.stringify`, nothing else (bench/export-floor.ts).
  *
  * Shared machines: with `--runs N` every variant runs once per round, N rounds (a ratio of two
  * variants measured minutes apart carries the machine's drift, ±10% here). Before each timed run
@@ -56,6 +58,8 @@ import { DEFAULT_EXPORT_SIZE, CHECK_EXPORT_SIZE, REAL_EXPORT_SIZE, type ExportSh
 import { type ExportStats } from './export-tree.js';
 import { prepareExport } from './export-pack.js';
 import { CLI_JS, type CliRun, waitForQuiet, type Variant, warmPageCache, runCli } from './export-runs.js';
+
+const FLOOR_JS = fileURLToPath(new URL('./export-floor.js', import.meta.url));
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // issue 18's targets, printed beside the figures
@@ -312,6 +316,9 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
       own.push({ name: startupName, inputs: ['--version'], jobs: 1, bytes: null });
       // a baseline's run just before each of ours: both see the same minutes of the machine
       const variants: Variant[] = own.flatMap((v) => [...(baselineCli ? [{ ...v, name: v.name + BASELINE, cli: baselineCli }] : []), { ...v, cli: CLI_JS }]);
+      // what any converter in JavaScript pays per byte (bench/export-floor.ts): no CLI, so no baseline
+      const floorName = 'floor: read + JSON.parse + JSON.stringify alone (folder, no workers)';
+      variants.push({ name: floorName, inputs: folderInputs(t), jobs: null, bytes: mb, cli: FLOOR_JS });
 
       const runsOf = new Map<string, CliRun[]>(variants.map((v) => [v.name, []]));
       const failed = new Map<string, string>();
@@ -363,6 +370,7 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
       const alone = results.get(aloneName);
       const fixed = results.get(fixedName);
       const startup = results.get(startupName);
+      const floor = results.get(floorName);
 
       // the same output from every variant (example counts)
       const whole = (k: string) => k.startsWith('folder') || k.startsWith('zips');
@@ -398,6 +406,16 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
             : '';
           notes.push(`${input}: --jobs ${jobs} is ${x.toFixed(2)}x --jobs ${j1}${floor}`);
         }
+      }
+      const one = get(`folder, --jobs ${j1}`);
+      if (floor && fixed && one) {
+        // both the floor and the fixed cost include a process start-up (~0.05 s of node's own)
+        const budget = mb / TARGET_JOBS1_MBPS;
+        notes.push(
+          `per-byte floor ${floor.seconds.toFixed(1)} s (${(mb / floor.seconds).toFixed(0)} MB/s): ${TARGET_JOBS1_MBPS} MB/s is ${budget.toFixed(1)} s in all, which leaves ` +
+            `${(budget - fixed.seconds - floor.seconds).toFixed(1)} s beside the fixed cost and the floor for the pipeline's own work; folder --jobs ${j1} spends ` +
+            `${(one.seconds - fixed.seconds - floor.seconds).toFixed(1)} s on it`,
+        );
       }
       summaries.push(...notes.map((n) => `  ${label} ${n}`));
       if (!args.exportDir) rmSync(dir, { recursive: true, force: true });
