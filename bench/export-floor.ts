@@ -21,14 +21,22 @@ import { CONVERTED_SECTIONS } from './export-plan.js';
 const TEXTS_PER_LINE = 8;
 const OUT_BYTES = 1 << 20;
 
+const isConvertedSection = (name: string) => (CONVERTED_SECTIONS as readonly string[]).includes(name);
+
+/** A thread file of a converted section, or an E2EE download's (`<dir>/messages/*.json`, outside the export's tree). */
+function isFloorFile(dir: string, name: string, inSection: boolean): boolean {
+  if (inSection) return /^message_\d+\.json$/.test(name);
+  return name.endsWith('.json') && dir.endsWith('/messages') && !dir.includes('your_facebook_activity');
+}
+
 /** The thread files under `root` in the sections converted by default, and an E2EE download's files. */
 export function floorFiles(root: string): string[] {
   const files: string[] = [];
   const walk = (dir: string, inSection: boolean): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, e.name);
-      if (e.isDirectory()) walk(path, inSection || (CONVERTED_SECTIONS as readonly string[]).includes(e.name));
-      else if (e.isFile() && e.name.endsWith('.json') && (inSection ? /^message_\d+\.json$/.test(e.name) : dir.endsWith('/messages') && !dir.includes('your_facebook_activity'))) files.push(path);
+      if (e.isDirectory()) walk(path, inSection || isConvertedSection(e.name));
+      else if (e.isFile() && isFloorFile(dir, e.name, inSection)) files.push(path);
     }
   };
   walk(root, false);
