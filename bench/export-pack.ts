@@ -10,7 +10,8 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rm
 import { join, relative, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
 import yazl from 'yazl';
-import { formatSize, realThreadCount, DEFAULT_NEWEST_MS, DEFAULT_OWNER, DEFAULT_PER_PART } from './generate.js';
+import { formatSize, DEFAULT_NEWEST_MS, DEFAULT_OWNER, DEFAULT_PER_PART } from './generate.js';
+import { realThreadCount } from './real-shape.js';
 import { type ExportOptions, type ExportShape, defaultThreadCount } from './export-plan.js';
 import { type ExportStats, writeExport } from './export-tree.js';
 

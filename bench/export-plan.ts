@@ -1,7 +1,7 @@
 /**
  * The whole-export benchmark's plan of an export (bench/export.ts): which threads, of what size,
  * in which section, for a seed. Shapes (`--shape`): `big` below; `real` is a real inbox's shape
- * (bench/generate.ts REAL_SHAPE: thousands of threads, median 76 messages, a Pareto tail, every
+ * (bench/real-shape.ts REAL_SHAPE: thousands of threads, median 76 messages, a Pareto tail, every
  * section, 15% groups) plus an E2EE download beside the root continuing each `e2ee_cutover` thread.
  * - Threads (big shape): four big ones in the inbox (20%, 12%, 8%, 5% of the bytes; the third a group chat),
  *   split as Meta splits them (10,000 messages per part, message_1 the newest), then hundreds
@@ -9,7 +9,8 @@
  *   archived threads are group chats (3-11 participants); message requests and filtered threads
  *   are small. The owner ("Ada Lovelace") is a participant of every thread.
  */
-import { createRandom, planRealThreads, REAL_SHAPE, DEFAULT_NEWEST_MS, DEFAULT_OWNER, type Random } from './generate.js';
+import { createRandom, DEFAULT_NEWEST_MS, DEFAULT_OWNER, type Random } from './generate.js';
+import { planRealThreads, REAL_SHAPE } from './real-shape.js';
 
 export const DEFAULT_EXPORT_SIZE = 2e9;
 export const CHECK_EXPORT_SIZE = 20e6;
@@ -36,7 +37,7 @@ export interface ExportOptions {
   perPart?: number;
   /**
    * `big` (default): a few big threads and hundreds of log-normal ones (below). `real`: thousands
-   * of small threads and a heavy tail, as a real inbox (bench/generate.ts REAL_SHAPE), with an
+   * of small threads and a heavy tail, as a real inbox (bench/real-shape.ts REAL_SHAPE), with an
    * E2EE download beside the export continuing every `e2ee_cutover` thread.
    */
   shape?: ExportShape;

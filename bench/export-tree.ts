@@ -13,7 +13,8 @@
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { createRandom, e2eeFileText, metaString, ThreadGenerator, DEFAULT_OWNER, DEFAULT_PER_PART, type Random } from './generate.js';
+import { createRandom, metaString, ThreadGenerator, DEFAULT_OWNER, DEFAULT_PER_PART, type Random } from './generate.js';
+import { e2eeFileText } from './real-shape.js';
 import { CONVERTED_SECTIONS, type ExportOptions, type ThreadSpec, digits, planExport } from './export-plan.js';
 
 export interface ExportStats {

@@ -51,7 +51,8 @@ import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatSize, parseSize, REAL_SHAPE, DEFAULT_OWNER } from './generate.js';
+import { formatSize, parseSize, DEFAULT_OWNER } from './generate.js';
+import { REAL_SHAPE } from './real-shape.js';
 import { benchWorkspace } from './workspace.js';
 import { ChildError } from './child.js';
 import { DEFAULT_EXPORT_SIZE, CHECK_EXPORT_SIZE, REAL_EXPORT_SIZE, type ExportShape, SHAPES, BIG_SHARES } from './export-plan.js';
@@ -82,7 +83,7 @@ export interface ExportBenchArgs {
   threads?: number;
   /** Generate into (and reuse) `<exportDir>/<shape>-<size>` instead of a temporary folder; never removed. */
   exportDir?: string;
-  /** Export shapes measured, in one run (bench/generate.ts REAL_SHAPE for `real`). */
+  /** Export shapes measured, in one run (bench/real-shape.ts REAL_SHAPE for `real`). */
   shapes: ExportShape[];
   /** Before each timed run, wait up to this many seconds for the machine to be quiet (0: do not wait). */
   idleWait: number;

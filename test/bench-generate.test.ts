@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import {
-  e2eeFileText, generateThread, metaString, metaStringify, parseSize, planRealThreads, probit, threadStream, writeThreadFile, writeThreadParts,
-  DEFAULT_OWNER, DEFAULT_FRIEND, E2EE_START_MS, REAL_SHAPE, type GeneratedKind, type ThreadOptions, type ThreadStats,
+  generateThread, metaString, metaStringify, parseSize, threadStream, writeThreadFile, writeThreadParts,
+  DEFAULT_OWNER, DEFAULT_FRIEND, type GeneratedKind, type ThreadOptions, type ThreadStats,
 } from '../bench/generate.js';
+import { e2eeFileText, planRealThreads, probit, E2EE_START_MS, REAL_SHAPE } from '../bench/real-shape.js';
 import { SECTIONS } from '../bench/export-plan.js';
 import { writeExport } from '../bench/export-tree.js';
 import { openExport } from '../lib/export/open-export.js';
