@@ -412,10 +412,11 @@ export async function runExportBench(args: ExportBenchArgs, options: { header?: 
       if (floor && fixed && one) {
         // both the floor and the fixed cost include a process start-up (~0.05 s of node's own)
         const budget = mb / TARGET_JOBS1_MBPS;
+        const left = budget - fixed.seconds - floor.seconds;
+        const leaves = left > 0 ? `which leaves ${left.toFixed(1)} s beside the fixed cost and the floor for the pipeline's own work` : `less than the fixed cost and the floor together (${(fixed.seconds + floor.seconds).toFixed(1)} s)`;
         notes.push(
-          `per-byte floor ${floor.seconds.toFixed(1)} s (${(mb / floor.seconds).toFixed(0)} MB/s): ${TARGET_JOBS1_MBPS} MB/s is ${budget.toFixed(1)} s in all, which leaves ` +
-            `${(budget - fixed.seconds - floor.seconds).toFixed(1)} s beside the fixed cost and the floor for the pipeline's own work; folder --jobs ${j1} spends ` +
-            `${(one.seconds - fixed.seconds - floor.seconds).toFixed(1)} s on it`,
+          `per-byte floor ${floor.seconds.toFixed(1)} s (${(mb / floor.seconds).toFixed(0)} MB/s): ${TARGET_JOBS1_MBPS} MB/s is ${budget.toFixed(1)} s in all, ${leaves}; ` +
+            `folder --jobs ${j1} spends ${(one.seconds - fixed.seconds - floor.seconds).toFixed(1)} s on the pipeline's own work`,
         );
       }
       summaries.push(...notes.map((n) => `  ${label} ${n}`));
