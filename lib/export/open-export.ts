@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
-import { DataError, UsageError, type IoError } from '../errors.js';
+import { DataError, UsageError, ZipLimitError, type IoError } from '../errors.js';
 import type { ExportEntry } from '../sources/entry.js';
 import { e2eeCandidates, hasE2eeCandidates, joinE2eeThreads, type E2eeAmbiguity } from './e2ee-join.js';
 import { buildExportIndex, isHtmlThreadPart, readThreadHeader, type ExportIndex, type ThreadHeader, type ThreadPlan } from './export-index.js';
@@ -21,7 +21,11 @@ import { createInflateBudget, isJsonPath, openZip, type ZipArchive, type ZipProb
 export interface OpenExportOptions {
   /** Decide Instagram vs Facebook for a root-level `messages/` layout. Default: from the export. */
   platform?: 'facebook' | 'instagram';
-  /** Inflated bytes allowed across all zip parts. Default 64 GiB. */
+  /**
+   * Inflated bytes allowed across all zip parts. Default 64 GiB. Checked on the sizes the parts'
+   * entries declare, before anything is inflated: a part that would take the total past it is left
+   * out whole (`problems`).
+   */
   maxZipBytes?: number;
   /** Join each E2EE download thread with its `e2ee_cutover` thread (same participants, one to one). Default true. */
   joinE2ee?: boolean;
@@ -83,6 +87,24 @@ const HEADER_CONCURRENCY = 8;
 const listedInZips = (path: string) => isJsonPath(path) || isHtmlThreadPart(path);
 
 /**
+ * The run's cap on inflated bytes, held once for the whole run: a read never inflates past its
+ * entry's declared size, so the declared total bounds every isolate's reads together (workers and
+ * the count worker open the parts again, each with a budget of its own). Counted into `declared`
+ * when within the cap; else the error that leaves the part out.
+ */
+function declaredPast(budget: { readonly limit: number; declared: number }, zip: ZipArchive): ZipLimitError | null {
+  let bytes = 0;
+  for (const e of zip.entries) if (isJsonPath(e.path)) bytes += e.size;
+  if (budget.declared + bytes > budget.limit) {
+    const before = budget.declared ? ` with the ${budget.declared} of the parts before it,` : '';
+    const what = `its JSON entries declare ${bytes} bytes:${before} past maxZipBytes ${budget.limit} (possible zip bomb); part left out before inflating`;
+    return new ZipLimitError(what, { archive: zip.archive });
+  }
+  budget.declared += bytes;
+  return null;
+}
+
+/**
  * A zip part that cannot be read as a zip (not one, truncated, empty) goes to `problems` and the
  * other inputs are read; it rejects with that part's error when no thread is found anywhere else.
  */
@@ -92,6 +114,7 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
   const given = new Set<ExportEntry>();
   const unreadable: InputProblem[] = [];
   const budget = createInflateBudget(options.maxZipBytes);
+  const declared = { limit: budget.limit, declared: 0 };
   try {
     for (const input of inputs) {
       const info = await stat(input).catch(() => null);
@@ -104,6 +127,12 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
           return null;
         });
         if (!zip) continue;
+        const past = declaredPast(declared, zip);
+        if (past) {
+          unreadable.push({ kind: 'unreadable-input', input, error: past });
+          await zip.close();
+          continue;
+        }
         archives.push(zip);
         entries.push(...zip.entries);
       } else {

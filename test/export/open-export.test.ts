@@ -103,3 +103,37 @@ t.test('an export downloaded as HTML: the same hint from its zip as from the unp
     t.notOk(opened.index.htmlOnly);
   });
 });
+
+t.test('maxZipBytes holds for the run: a part whose JSON entries would take the declared total past it is left out before inflating', async (t) => {
+  const dir = t.testdir();
+  const mary = thread('Mary Somerville');
+  const charles = thread('Charles Babbage');
+  const first = await writeZip(dir, 'facebook-ada-1.zip', [
+    { name: `${INBOX}/mary_1/message_1.json`, content: mary },
+    // HTML parts are listed, never read: they do not count
+    { name: `${INBOX}/mary_1/message_1.html`, content: 'x'.repeat(10_000) },
+  ]);
+  const second = await writeZip(dir, 'facebook-ada-2.zip', [{ name: `${INBOX}/charles_2/message_1.json`, content: charles }]);
+  const limit = Buffer.byteLength(mary) + Buffer.byteLength(charles) - 1;
+  const opened = await openExport([first, second], { maxZipBytes: limit });
+  try {
+    t.same(opened.index.threads.map((p) => p.key), ['inbox/mary_1'], 'the part within the cap is indexed');
+    t.equal(opened.problems.length, 1);
+    const problem = opened.problems[0]!;
+    t.equal(problem.kind, 'unreadable-input');
+    t.equal(problem.error.code, 'FBS_LIMIT');
+    t.equal(exitCodeOf(problem.error), 1);
+    t.equal(
+      problem.error.message,
+      `${second}: limit exceeded: its JSON entries declare ${Buffer.byteLength(charles)} bytes: with the ${Buffer.byteLength(mary)} of the parts before it, past maxZipBytes ${limit} (possible zip bomb); part left out before inflating`,
+    );
+    t.ok((await opened.header(opened.index.threads[0]!)).participants.length > 0, 'the part within the cap is read');
+  } finally {
+    await opened.close();
+  }
+  const both = await openExport([first, second], { maxZipBytes: limit + 1 });
+  t.same(both.index.threads.map((p) => p.key).sort(), ['inbox/charles_2', 'inbox/mary_1'], 'at the cap exactly, both parts');
+  t.same(both.problems, []);
+  await both.close();
+  await t.rejects(openExport([second], { maxZipBytes: Buffer.byteLength(charles) - 1 }), { code: 'FBS_LIMIT', message: /facebook-ada-2\.zip: limit exceeded: its JSON entries declare \d+ bytes: past maxZipBytes/ }, 'the only part: its error');
+});
