@@ -367,7 +367,7 @@ export function createDecoder(options?: DecoderOptions): Stage<TokenChunk[], Mes
     flush() {
       if (mode !== Mode.Between) {
         // the tokenizer reports truncation first; this guards a caller that feeds tokens directly
-        throw new DataError('FBS_JSON_SYNTAX', 'invalid JSON: the input ends inside a document', position());
+        throw new DataError('FBS_JSON_SYNTAX', 'invalid JSON: the input ends inside a document (truncated?)', position());
       }
       return [];
     },

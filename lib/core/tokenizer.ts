@@ -127,9 +127,8 @@ export function createTokenizer(options?: TokenizerOptions): Tokenizer {
     return text;
   }
 
-  function fail(err: unknown, offset: number): never {
+  function fail(err: unknown, offset: number, reason = err instanceof Error ? err.message.replace(/^Parser /, 'parser ') : String(err)): never {
     failed = true;
-    const reason = err instanceof Error ? err.message.replace(/^Parser /, 'parser ') : String(err);
     throw new DataError('FBS_JSON_SYNTAX', `invalid JSON: ${reason}`, { source, offset }, { cause: err });
   }
 
@@ -244,7 +243,8 @@ export function createTokenizer(options?: TokenizerOptions): Tokenizer {
       try {
         out = parse(NONE);
       } catch (err) {
-        fail(err, bytesIn);
+        // the parser's own words ("expected a value") do not say that the input stopped
+        fail(err, bytesIn, 'the input ends inside a document (truncated?)');
       }
       if (out !== NONE) for (const t of (out as { values: Token[] }).values) tokens.push(t);
       tokensOut += tokens.length;

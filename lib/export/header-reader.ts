@@ -257,7 +257,7 @@ export function createHeaderReader(source: string, options: ReadThreadHeaderOpti
           }
         }
       }
-      if (!done()) throw new DataError('FBS_JSON_SYNTAX', 'invalid JSON: the input ends inside a document', { source, offset: bytes });
+      if (!done()) throw new DataError('FBS_JSON_SYNTAX', 'invalid JSON: the input ends inside a document (truncated?)', { source, offset: bytes });
       if (!hasMessages && !whole) throw new DataError('FBS_NOT_A_THREAD', 'not a Messenger thread: the document has no "messages" array', { source, offset: bytes });
       return header();
     },

@@ -64,6 +64,18 @@ t.test('invalid JSON: a coded error with the source and a byte offset', async (t
   }
 });
 
+t.test('input that stops inside a document says so, at its end, however it was cut', async (t) => {
+  const whole = Buffer.from('{"participants":[{"name":"A"}],"messages":[{"sender_name":"A","content":"x\\u00c3');
+  for (const end of [whole.length, whole.indexOf('"content"'), whole.indexOf('[{"sender')]) {
+    const doc = whole.subarray(0, end);
+    for (const parts of [[doc], [...doc].map((b) => Buffer.from([b]))]) {
+      t.throws(() => tokenize(parts), { code: 'FBS_JSON_SYNTAX', offset: doc.length, message: `x.json at byte ${doc.length}: invalid JSON: the input ends inside a document (truncated?)` });
+      t.throws(() => tokenize(parts, { fastMessages: true }), { code: 'FBS_JSON_SYNTAX', offset: doc.length, message: /the input ends inside a document \(truncated\?\)$/ }, 'through the message scanner too');
+    }
+  }
+  t.throws(() => tokenize(['{"a": [1, 2}']), { message: /invalid JSON: parser /, offset: 11 }, 'a wrong byte before the end: the parser\'s words, where it is');
+});
+
 t.test('the offset of a syntax error is the byte refused', async (t) => {
   const good = '{"a": [' + '1, '.repeat(30_000);
   const bad = good + '}' + ' '.repeat(3 * SLICE);
