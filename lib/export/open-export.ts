@@ -87,17 +87,18 @@ const HEADER_CONCURRENCY = 8;
 const listedInZips = (path: string) => isJsonPath(path) || isHtmlThreadPart(path);
 
 /**
- * The run's cap on inflated bytes, held once for the whole run: a read never inflates past its
- * entry's declared size, so the declared total bounds every isolate's reads together (workers and
- * the count worker open the parts again, each with a budget of its own). Counted into `declared`
- * when within the cap; else the error that leaves the part out.
+ * The run's cap on inflated bytes, held once for the whole run: no read inflates past its entry's
+ * declared size, so the declared total bounds the run's reads (each entry read whole once by its
+ * job, besides the start its header takes) in whichever thread they run; the workers and the count
+ * worker open the parts again, each with a budget of its own. Counted into `declared` when within
+ * the cap; else the error that leaves the part out.
  */
 function declaredPast(budget: { readonly limit: number; declared: number }, zip: ZipArchive): ZipLimitError | null {
   let bytes = 0;
   for (const e of zip.entries) if (isJsonPath(e.path)) bytes += e.size;
   if (budget.declared + bytes > budget.limit) {
-    const before = budget.declared ? ` with the ${budget.declared} of the parts before it,` : '';
-    const what = `its JSON entries declare ${bytes} bytes:${before} past maxZipBytes ${budget.limit} (possible zip bomb); part left out before inflating`;
+    const before = budget.declared ? ` with the ${budget.declared} of the parts before it` : '';
+    const what = `its JSON entries declare ${bytes} bytes, past maxZipBytes ${budget.limit}${before} (possible zip bomb); part left out before inflating`;
     return new ZipLimitError(what, { archive: zip.archive });
   }
   budget.declared += bytes;
