@@ -15,7 +15,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import type { HeaderReaders } from './open-export.js';
 import type { ThreadHeader } from './thread-header.js';
 import type { PartRef } from './part-ref.js';
-import { createPartOpener, failedResult, jobError, runThreadJob, type JobResult, type PiecePool, type ThreadJob } from './thread-job.js';
+import { createPartOpener } from './part-opener.js';
+import { failedResult, jobError, runThreadJob, type JobResult, type PiecePool, type ThreadJob } from './thread-job.js';
 
 /** What a runner needs of its run (lib/export/scheduler.ts). */
 export interface RunnerHost {

@@ -10,15 +10,15 @@
  * bytes already emitted for that job (never half a thread in the output).
  */
 import { recordsOf, type Output } from '../core/stage.js';
-import { FbstreamError, IoError, OptionError } from '../errors.js';
+import { FbstreamError, OptionError } from '../errors.js';
 import { createPipelineCoreFor, pipelineCounts } from '../pipeline.js';
 import type { Counts } from '../stats.js';
 import { normalizeStageOptions, type StageOptions, type StageSettings } from '../options.js';
 import { Report } from '../report.js';
 import type { ThreadPlan } from './export-index.js';
 import { partRefOf, type PartRef } from './part-ref.js';
-import { fileSource, listedFileSource, tokenizeSources, type Source } from '../sources/files.js';
-import { openZip, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
+import { tokenizeSources, type Source } from '../sources/files.js';
+import { createPartOpener, type PartOpener } from './part-opener.js';
 
 /** One thread: its parts in reading order (`message_1` … `message_N`, from whichever inputs). */
 export interface ThreadJob {
@@ -72,14 +72,6 @@ export interface JobResult {
  * again, so it may be transferred to another thread). The job waits for the returned promise.
  */
 export type Emit = (bytes: Uint8Array) => void | Promise<void>;
-
-/** Opens the parts of threads; keeps each zip archive open (listed once) until `close()`. */
-export interface PartOpener {
-  /** A source for the part: its name in errors and a synchronous `open()`. */
-  source(part: PartRef): Promise<Source>;
-  /** Closes every archive opened. Idempotent; `source()` fails afterwards. */
-  close(): Promise<void>;
-}
 
 export interface JobEnv {
   /** Where parts come from. Default: a new opener, closed when the job ends. */
@@ -143,51 +135,6 @@ export class PiecePool implements PieceBuffers {
   isWhole(bytes: Uint8Array): boolean {
     return bytes.byteOffset === 0 && bytes.byteLength === this.pieceBytes && bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength === this.pieceBytes;
   }
-}
-
-export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOpener {
-  const archives = new Map<string, Promise<{ zip: ZipArchive; byPath: Map<string, ZipEntry> }>>();
-  let closed = false;
-  const openArchive = (archive: string) => {
-    let p = archives.get(archive);
-    if (!p) {
-      p = openZip(archive, options.zip).then((zip) => ({ zip, byPath: new Map(zip.entries.map((e) => [e.path, e])) }));
-      p.catch(() => {}); // a bad archive fails each of its threads, and is listed once
-      archives.set(archive, p);
-    }
-    return p;
-  };
-  return {
-    async source(part) {
-      if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
-      if (part.kind === 'file') {
-        return part.listedRegular ? listedFileSource(part.path) : fileSource(part.path);
-      }
-      const { zip, byPath } = await openArchive(part.archive);
-      const entry = byPath.get(part.entry);
-      if (!entry) throw new IoError(`${describePart(part)}: no such entry in the archive (or the archive refused it when listed)`);
-      return entry;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const all = [...archives.values()];
-      archives.clear();
-      let first: unknown;
-      for (const p of all) {
-        try {
-          await (await p.catch(() => undefined))?.zip.close();
-        } catch (err) {
-          first ??= err;
-        }
-      }
-      if (first) throw first;
-    },
-  };
-}
-
-function describePart(part: PartRef): string {
-  return part.kind === 'file' ? part.path : `${part.archive}:${part.entry}`;
 }
 
 export function checkPieceBytes(value: unknown): number {

@@ -2,7 +2,9 @@
  * Worker-thread entry of `convertThreads` (lib/export/parallel.ts): runs one thread job at a time
  * with {@link runThreadJob} and posts its NDJSON back as transferred pieces, under the protocol of
  * lib/export/protocol.ts (credit-based backpressure, `close` aborting the job in progress).
- * The zip archives it opens are each listed once per worker and kept open between jobs.
+ * A zip part is read where the export's listing found it, through a descriptor the worker keeps
+ * open between jobs (lib/export/part-opener.ts); an archive is listed again only for a part that
+ * cannot be read so.
  */
 import { basename, dirname } from 'node:path';
 import { parentPort, type MessagePort } from 'node:worker_threads';
@@ -11,12 +13,13 @@ import { fileEntry } from '../sources/folder.js';
 import { READ_REPORT_BYTES, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 import { readThreadHeader, type ThreadHeader } from './thread-header.js';
 import type { PartRef } from './part-ref.js';
-import { createPartOpener, failedResult, PiecePool, runThreadJob, type JobResult, type PartOpener, type ThreadJob } from './thread-job.js';
+import { createPartOpener, type PartOpener } from './part-opener.js';
+import { failedResult, PiecePool, runThreadJob, type JobResult, type ThreadJob } from './thread-job.js';
 
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('lib/export/worker.js is a worker_threads entry, not a module to import');
-  // shared by the header reads and the jobs: each zip archive is listed once
+  // shared by the header reads and the jobs: each zip archive opened once
   const opener = createPartOpener();
   let headers: Promise<void> = Promise.resolve();
   const beforeInit = (msg: ToWorker) => {

@@ -10,7 +10,6 @@ import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, r
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import t, { type Test } from 'tap';
 import { convertThreads, prestartWorkers, type ConvertThreadsOptions, type RunSummary } from '../../lib/export/parallel.js';
@@ -18,22 +17,15 @@ import type { PartRef } from '../../lib/export/part-ref.js';
 import type { ThreadJob } from '../../lib/export/thread-job.js';
 import { yazlZip } from '../support/zip.js';
 import { writeThreadParts } from '../../bench/generate.js';
+import { INBOX, partsIn, partsOf } from '../support/parallel-export.js';
 import { reference } from '../support/reference-pipeline.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const ME = 'Ada Lovelace';
 const THREADS = readdirSync(INBOX).sort(); // alice … heidi; dave_1004 (4th) has a broken message_2.json
 const BAD = 'dave_1004';
 
-function partsOf(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((f) => /^message_\d+\.json$/.test(f))
-    .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
-    .map((f) => join(dir, f));
-}
-
 const fixtureJobs = (): ThreadJob[] =>
-  THREADS.map((thread, index) => ({ index, key: `inbox/${thread}`, parts: partsOf(join(INBOX, thread)).map((path): PartRef => ({ kind: 'file', path })) }));
+  THREADS.map((thread, index) => ({ index, key: `inbox/${thread}`, parts: partsOf(thread).map((path): PartRef => ({ kind: 'file', path })) }));
 
 
 interface Ran {
@@ -111,7 +103,7 @@ t.test('jobs 1, 2, 3: the same bytes, in job order; the bad thread left out and 
   const options: StageOptions = { me: ME, window: 4, overlap: 1, tmpDir: tmp };
   const jobs = fixtureJobs();
   let want = '';
-  for (const thread of THREADS) if (thread !== BAD) want += await reference(partsOf(join(INBOX, thread)), options);
+  for (const thread of THREADS) if (thread !== BAD) want += await reference(partsOf(thread), options);
 
   const one = await run(jobs, { ...options, jobs: 1 });
   t.equal(one.text, want, 'jobs 1: the threads in order, each as the one-pipeline path writes it');
@@ -180,7 +172,7 @@ t.test('a thread larger than the buffer spills, and comes out whole and in order
   const stats = writeThreadParts(big, { size: 3_000_000, perPart: 4000, seed: 7 });
   t.ok(stats.parts >= 2);
   const jobs: ThreadJob[] = [
-    { index: 0, key: 'inbox/big_1', parts: partsOf(big).map((path): PartRef => ({ kind: 'file', path })) },
+    { index: 0, key: 'inbox/big_1', parts: partsIn(big).map((path): PartRef => ({ kind: 'file', path })) },
     ...fixtureJobs().filter((j) => !j.key.includes(BAD)),
   ];
   const tmp = join(dir, 'tmp');
@@ -198,7 +190,7 @@ t.test('a thread larger than the buffer spills, and comes out whole and in order
   t.ok(spilled.includes('held.ndjson'), `the big thread's output past ${bufferBytes} bytes went to the spill file (${spilled})`);
   t.ok(summary.bytes > 4 * bufferBytes);
   const text = Buffer.concat(chunks).toString('utf8');
-  const want = await reference(partsOf(big), options);
+  const want = await reference(partsIn(big), options);
   t.equal(text.slice(0, want.length), want, 'the big thread first, whole');
   const one = await run(jobs, { ...options, jobs: 1 });
   t.equal(text, one.text, 'same bytes as jobs 1 with the default buffer');
@@ -209,7 +201,7 @@ t.test('input bytes are reported as they are read: all of them, and during a thr
   const dir = tempDir(t);
   const big = join(dir, 'inbox', 'big_1');
   writeThreadParts(big, { size: 2_000_000, perPart: 4000, seed: 3 });
-  const jobs: ThreadJob[] = [{ index: 0, key: 'inbox/big_1', parts: partsOf(big).map((path): PartRef => ({ kind: 'file', path })) }, ...fixtureJobs()];
+  const jobs: ThreadJob[] = [{ index: 0, key: 'inbox/big_1', parts: partsIn(big).map((path): PartRef => ({ kind: 'file', path })) }, ...fixtureJobs()];
   const total = jobs.flatMap((j) => j.parts).reduce((n, p) => n + statSync((p as { path: string }).path).size, 0);
   for (const workers of [1, 2]) {
     const events: string[] = [];
@@ -279,7 +271,7 @@ t.test('abort mid-run: rejects, every worker exits, temporary files go', async (
   mkdirSync(tmp);
   const big = join(dir, 'inbox', 'big_2');
   writeThreadParts(big, { size: 2_000_000, perPart: 3000, seed: 3 });
-  const bigJob: ThreadJob = { index: 0, key: 'inbox/big_2', parts: partsOf(big).map((path): PartRef => ({ kind: 'file', path })) };
+  const bigJob: ThreadJob = { index: 0, key: 'inbox/big_2', parts: partsIn(big).map((path): PartRef => ({ kind: 'file', path })) };
   const jobs = [...fixtureJobs(), ...Array.from({ length: 20 }, (_, i) => ({ ...bigJob, index: i + 10 }))];
   const ac = new AbortController();
   let bytes = 0;
@@ -322,7 +314,7 @@ t.test('a worker that runs out of memory: its thread fails, a new worker goes on
   const r = await run(jobs, { me: ME, jobs: 2, resourceLimits: { maxOldGenerationSizeMb: 80 } });
   t.same(r.summary.failed.map((f) => [f.key, f.code]), [['inbox/huge', 'ERR_WORKER_OUT_OF_MEMORY']]);
   let want = '';
-  for (const thread of THREADS.slice(0, 3)) want += await reference(partsOf(join(INBOX, thread)), { me: ME });
+  for (const thread of THREADS.slice(0, 3)) want += await reference(partsOf(thread), { me: ME });
   t.equal(r.text, want, 'the other threads, in order');
 });
 

@@ -6,26 +6,18 @@ import type { StageOptions } from '../../lib/options.js';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import type { PartRef } from '../../lib/export/part-ref.js';
-import { createPartOpener, jobsFromPlans, PiecePool, runThreadJob, type ThreadJob } from '../../lib/export/thread-job.js';
+import { createPartOpener } from '../../lib/export/part-opener.js';
+import { jobsFromPlans, PiecePool, runThreadJob, type ThreadJob } from '../../lib/export/thread-job.js';
 import { buildExportIndex } from '../../lib/export/export-index.js';
 import { listFolder } from '../../lib/sources/folder.js';
 import { openZip } from '../../lib/sources/zip.js';
 import { flipByte, offsetOf, yazlZip } from '../support/zip.js';
+import { INBOX, partsOf } from '../support/parallel-export.js';
 import { reference } from '../support/reference-pipeline.js';
 
-const INBOX = fileURLToPath(new URL('../fixtures/parallel/export/messages/inbox/', import.meta.url));
 const ME = 'Ada Lovelace';
-
-function partsOf(thread: string): string[] {
-  const dir = join(INBOX, thread);
-  return readdirSync(dir)
-    .filter((f) => /^message_\d+\.json$/.test(f))
-    .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]))
-    .map((f) => join(dir, f));
-}
 
 function fileJob(thread: string, index = 0): ThreadJob {
   return { index, key: `inbox/${thread}`, parts: partsOf(thread).map((path): PartRef => ({ kind: 'file', path })) };
@@ -218,7 +210,9 @@ t.test('jobs from the export index: folder entries become file parts, zip entrie
   t.same(jobs.map((j) => j.key), readdirSync(INBOX).sort().map((x) => `inbox/${x}`));
   const eve = jobs.find((j) => j.key === 'inbox/eve_1005')!;
   t.same(eve.parts.map((p) => p.kind), ['file', 'file', 'zip']);
-  t.same(eve.parts[2], { kind: 'zip', archive, entry: 'messages/inbox/eve_1005/message_3.json' });
+  const listed = zip.entries[0]!;
+  const at = { ...listed.dataAt!()!, size: listed.size, compressedSize: listed.compressedSize };
+  t.same(eve.parts[2], { kind: 'zip', archive, entry: 'messages/inbox/eve_1005/message_3.json', at }, 'where the listing found its data');
   // listed by the folder walk as a regular file: opened without a stat first
   t.same(eve.parts[0], { kind: 'file', path: partsOf('eve_1005')[0], listedRegular: true });
   t.equal((await collect(eve, { me: ME })).text, await reference(partsOf('eve_1005'), { me: ME }));
