@@ -53,7 +53,7 @@ export { openExport, type OpenedExport, type OpenExportOptions } from './export/
 export { selectThreads, resolveOwner, type SelectOptions, type Selection } from './export/select.js';
 export { convertThreads, prestartWorkers, type ConvertThreadsOptions, type ConvertHooks, type RunSummary, type FailedThread, type ThreadSink } from './export/parallel.js';
 export { runThreadJob, jobsFromPlans, type ThreadJob, type JobResult } from './export/thread-job.js';
-export type { PartRef } from './export/part-ref.js';
+export type { PartRef, ZipDataAt } from './export/part-ref.js';
 export { buildExportIndex, readThreadHeader, type ExportIndex, type ThreadPlan, type ThreadHeader } from './export/export-index.js';
 export { joinE2eeThreads, type E2eeAmbiguity, type E2eeJoinResult } from './export/e2ee-join.js';
 export { listFolder } from './sources/folder.js';

@@ -90,7 +90,8 @@ export interface ZipEntry extends ExportEntry {
   readInPlace(options?: InPlaceOptions): InPlaceReader | null;
   /**
    * Where its data lies in the archive, for a reader with its own descriptor in another thread
-   * (lib/export/count-worker.ts, with lib/sources/zip/in-place.ts); undefined where it cannot be reached.
+   * (lib/export/count-worker.ts, lib/export/part-opener.ts, with lib/sources/zip/in-place.ts);
+   * undefined where it cannot be reached.
    */
   dataAt?(): { start: number; method: number; crc32: number } | undefined;
 }
