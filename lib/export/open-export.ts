@@ -87,22 +87,22 @@ const HEADER_CONCURRENCY = 8;
 const listedInZips = (path: string) => isJsonPath(path) || isHtmlThreadPart(path);
 
 /**
- * The run's cap on inflated bytes, held once for the whole run: no read inflates past its entry's
- * declared size, so the declared total bounds the run's reads (each entry read whole once by its
- * job, besides the start its header takes) in whichever thread they run; the workers and the count
- * worker open the parts again, each with a budget of its own. Counted into `declared` when within
- * the cap; else the error that leaves the part out.
+ * The JSON bytes a zip part's entries declare. The run's cap on inflated bytes is held on their
+ * total, once for the whole run: no read inflates past its entry's declared size, so the total
+ * bounds the run's reads (each entry read whole once by its job, besides the start its header
+ * takes) in whichever thread they run; the workers and the count worker open the parts again,
+ * each with a budget of its own.
  */
-function declaredPast(budget: { readonly limit: number; declared: number }, zip: ZipArchive): ZipLimitError | null {
+function declaredJsonBytes(zip: ZipArchive): number {
   let bytes = 0;
   for (const e of zip.entries) if (isJsonPath(e.path)) bytes += e.size;
-  if (budget.declared + bytes > budget.limit) {
-    const before = budget.declared ? ` with the ${budget.declared} of the parts before it` : '';
-    const what = `its JSON entries declare ${bytes} bytes, past maxZipBytes ${budget.limit}${before} (possible zip bomb); part left out before inflating`;
-    return new ZipLimitError(what, { archive: zip.archive });
-  }
-  budget.declared += bytes;
-  return null;
+  return bytes;
+}
+
+/** Why a part whose `bytes` would take the run's declared total past `limit` is left out. */
+function pastCapError(zip: ZipArchive, bytes: number, before: number, limit: number): ZipLimitError {
+  const others = before ? ` with the ${before} of the parts before it` : '';
+  return new ZipLimitError(`its JSON entries declare ${bytes} bytes, past maxZipBytes ${limit}${others} (possible zip bomb); part left out before inflating`, { archive: zip.archive });
 }
 
 /**
@@ -115,7 +115,7 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
   const given = new Set<ExportEntry>();
   const unreadable: InputProblem[] = [];
   const budget = createInflateBudget(options.maxZipBytes);
-  const declared = { limit: budget.limit, declared: 0 };
+  let declared = 0;
   try {
     for (const input of inputs) {
       const info = await stat(input).catch(() => null);
@@ -128,12 +128,13 @@ export async function openExport(inputs: readonly string[], options: OpenExportO
           return null;
         });
         if (!zip) continue;
-        const past = declaredPast(declared, zip);
-        if (past) {
-          unreadable.push({ kind: 'unreadable-input', input, error: past });
+        const bytes = declaredJsonBytes(zip);
+        if (declared + bytes > budget.limit) {
+          unreadable.push({ kind: 'unreadable-input', input, error: pastCapError(zip, bytes, declared, budget.limit) });
           await zip.close();
           continue;
         }
+        declared += bytes;
         archives.push(zip);
         entries.push(...zip.entries);
       } else {

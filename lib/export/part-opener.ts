@@ -2,17 +2,18 @@
  * Opens the parts of thread jobs (lib/export/thread-job.ts), in the calling thread or a worker.
  * A zip part whose data the export's listing located (`PartRef.at`) is read there, in place,
  * through a descriptor of the opener's own: no second listing of the archive in each thread
- * (yauzl reads every central record, media included). Any other zip part, or one whose archive
- * cannot be opened so, goes through the archive listed once per opener, as before.
+ * (yauzl reads every central record, media included). Any other zip part, one whose archive
+ * cannot be opened so, and one too large to inflate whole (streamed), go through the archive
+ * listed once per opener, as before.
  */
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { IoError, zipPosition } from '../errors.js';
 import type { ExportEntry } from '../sources/entry.js';
 import { fileSource, listedFileSource, type Source } from '../sources/files.js';
-import { createInflateBudget, openZip, type InflateBudget, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
+import { createInflateBudget, openZip, storedSizesDisagree, type InflateBudget, type OpenZipOptions, type ZipArchive, type ZipEntry } from '../sources/zip.js';
 import { EntryTally } from '../sources/zip/entry-checks.js';
 import { FdReader } from '../sources/zip/fd-reader.js';
-import { readInPlace, WHOLE_INFLATE_MAX, type InPlaceArchive } from '../sources/zip/in-place.js';
+import { readInPlace, type InPlaceArchive } from '../sources/zip/in-place.js';
 import type { PartRef, ZipDataAt } from './part-ref.js';
 
 /** Opens the parts of threads; keeps each zip archive open (listed once, if at all) until `close()`. */
@@ -65,7 +66,8 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
     async source(part) {
       if (closed) throw new IoError(`cannot open ${describePart(part)}: the part opener is closed`);
       if (part.kind === 'file') return part.listedRegular ? listedFileSource(part.path) : fileSource(part.path);
-      const archive = part.at && readableInPlace(part.at) ? openLocated(part.archive) : null;
+      // an entry the listed one refuses before reading is read through it, for the same error
+      const archive = part.at && !storedSizesDisagree(part.at) ? openLocated(part.archive) : null;
       if (!archive) return listedEntry(part);
       return locatedEntry(part, part.at!, archive, budget, () => listedEntry(part).then((e) => e.open()));
     },
@@ -94,13 +96,11 @@ export function createPartOpener(options: { zip?: OpenZipOptions } = {}): PartOp
   };
 }
 
-/** Entries read whole in place (lib/sources/zip/in-place.ts) with nothing to refuse before reading. */
-function readableInPlace(at: ZipDataAt): boolean {
-  if (at.method === 0) return at.compressedSize === at.size;
-  return at.method === 8 && at.size <= WHOLE_INFLATE_MAX && at.compressedSize <= WHOLE_INFLATE_MAX;
-}
-
-/** The entry as its archive's listing gives it, read where `at` says, with the same checks. */
+/**
+ * The entry as its archive's listing gives it, read where `at` says, with the same checks. A
+ * deflated entry too large to inflate whole has no in-place reader (null): its readers then open
+ * it as a stream, of the archive listed after all.
+ */
 function locatedEntry(part: ZipPart, at: ZipDataAt, archive: InPlaceArchive, budget: InflateBudget, stream: () => ReturnType<ExportEntry['open']>): ExportEntry {
   const place = { archive: part.archive, entry: part.entry };
   return {

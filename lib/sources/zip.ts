@@ -216,9 +216,14 @@ function readEntryInPlace(state: ZipState, { raw, path, dataStart }: ListedEntry
   return readInPlace(state, dataStart as number, raw.compressionMethod, raw.compressedSize, tally, undefined, head);
 }
 
+/** A stored entry whose two sizes differ: refused before any byte is read. */
+export function storedSizesDisagree(entry: { method: number; compressedSize: number; size: number }): boolean {
+  return entry.method === 0 && entry.compressedSize !== entry.size;
+}
+
 /** Why the entry's data cannot be read at all (before any byte), or undefined. */
 function refuseToRead(state: ZipState, raw: yauzl.Entry, dataStart: number | Error, place: ZipPlace & { entry: string }): Error | undefined {
-  if (raw.compressionMethod === 0 && raw.compressedSize !== raw.uncompressedSize) {
+  if (storedSizesDisagree({ method: raw.compressionMethod, compressedSize: raw.compressedSize, size: raw.uncompressedSize })) {
     const what = `false sizes: the stored entry declares ${raw.compressedSize} bytes in the archive but ${raw.uncompressedSize} uncompressed`;
     return new ZipError('FBS_ZIP_CORRUPT', what, place);
   }

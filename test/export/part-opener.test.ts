@@ -25,7 +25,7 @@ function tempDir(t: Test): string {
 }
 
 /** The threads' parts in one archive (bob's stored, the others deflated), and its entries as the export lists them. */
-async function archiveOf(t: Test, dir: string, threads: string[], edit: (zip: Buffer, entries: ZipEntry[]) => Buffer = (z) => z) {
+async function archiveOf(dir: string, threads: string[], edit: (zip: Buffer, entries: ZipEntry[]) => Buffer = (z) => z) {
   const path = join(dir, 'export.zip');
   const files = threads.flatMap((thread) => partsOf(thread).map((p) => ({ name: `messages/inbox/${thread}/${p.slice(p.lastIndexOf('message_'))}`, content: readFileSync(p), compress: thread !== 'bob_1002' })));
   const bytes = await yazlZip(files);
@@ -57,7 +57,7 @@ async function collect(job: ThreadJob, opener = createPartOpener()) {
 
 t.test('a located part is read where the listing found it: the same bytes, the archive never listed again', async (t) => {
   const dir = tempDir(t);
-  const { path, job } = await archiveOf(t, dir, ['bob_1002', 'eve_1005']);
+  const { path, job } = await archiveOf(dir, ['bob_1002', 'eve_1005']);
   t.ok(job('eve_1005').parts.every((p) => p.kind === 'zip' && p.at !== undefined), 'the parts carry where their data is');
   const { opener, seen } = countingOpener();
   t.teardown(() => opener.close());
@@ -77,7 +77,7 @@ t.test('a located part fails as the listed one does: corrupt deflate data, a wro
   const dir = tempDir(t);
   for (const [thread, what] of [['eve_1005', 'deflated'], ['bob_1002', 'stored'], ['bob_1002', 'not JSON']] as const) {
     // the first part's deflate data refused at its first byte; a letter of the stored one changed (still JSON)
-    const { job } = await archiveOf(t, dir, [thread], (zip, entries) => {
+    const { job } = await archiveOf(dir, [thread], (zip, entries) => {
       const e = entries.find((x) => x.path.endsWith(`${thread}/message_1.json`))!;
       const start = e.dataAt!()!.start;
       if (what === 'deflated') return Buffer.concat([zip.subarray(0, start), CORRUPT_DEFLATE, zip.subarray(start + CORRUPT_DEFLATE.length)]);
@@ -96,7 +96,7 @@ t.test('a located part fails as the listed one does: corrupt deflate data, a wro
 
 t.test('a part that cannot be read in place, or whose archive is gone, goes through the listing', async (t) => {
   const dir = tempDir(t);
-  const { path, job } = await archiveOf(t, dir, ['eve_1005']);
+  const { path, job } = await archiveOf(dir, ['eve_1005']);
   // as a deflated entry too large to inflate whole would be: read as a stream of the listed entry
   const large = job('eve_1005', (e) => {
     const ref = partRefOf(e) as Extract<PartRef, { kind: 'zip' }>;
